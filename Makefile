@@ -1,0 +1,66 @@
+# Emergency Compliance Portal: two commands set everything up on a fresh machine.
+#   make demo   the portal on the embedded default (SQLite, Celery in-process) at http://127.0.0.1:8000
+#   make test   the whole test suite (set DATABASE_URL / REDIS_URL to run it on PostgreSQL + Redis)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# Debian packages: WeasyPrint's Pango, a CJK font (without one PDFs print boxes), poppler for PDF
+# checks, Chromium for the browser tests, gettext for the translation catalog.
+DEB_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
+DEB_TEST := $(DEB_RUNTIME) chromium poppler-utils
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint system-deps system-deps-test venv migrate serve worker beat clean
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+system-deps:
+	$(call apt_install,$(DEB_RUNTIME))
+
+system-deps-test:
+	$(call apt_install,$(DEB_TEST))
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: system-deps venv
+	@if [ -f locale/zh_Hans/LC_MESSAGES/django.po ]; then $(PY) manage.py compilemessages -l zh_Hans >/dev/null; fi
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py load_demo
+	@echo "演示账号 / demo accounts: county_demo, township_demo, auditor_demo, admin_demo — 密码 / password: Demo-2026!"
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+# pytest exits 5 when it collected no tests: that is not a failure of the suite itself.
+test: system-deps-test venv
+	@if [ -f locale/zh_Hans/LC_MESSAGES/django.po ]; then $(PY) manage.py compilemessages -l zh_Hans >/dev/null; fi
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+worker: venv
+	$(VENV)/bin/celery -A config worker -l info
+
+beat: venv
+	$(VENV)/bin/celery -A config beat -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache test-artifacts

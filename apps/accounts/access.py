@@ -1,0 +1,184 @@
+"""The one access policy of the portal.
+
+Every view, API endpoint, export and task asks this module two questions:
+
+* ``can(user, action, unit)`` — may this user do this action on this unit?
+* ``unit_q(user, action, field)`` / ``units_for(user, action)`` — which units may they act on,
+  as a SQL filter (code ranges), never as a list of ids pulled into Python.
+
+A user's reach comes from grants: one django-guardian object permission per (user, unit), whose
+codename is the user's role. Everything under a granted unit is reachable through the 12-digit
+code prefix. Nothing else in the project touches django-guardian.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import BigIntegerField, CharField, Q
+from django.db.models.functions import Cast
+from django.http import Http404
+from guardian.models import UserObjectPermission
+from guardian.shortcuts import assign_perm, remove_perm
+
+from apps.accounts.models import Role
+from apps.jurisdictions.codes import subtree_range
+from apps.jurisdictions.models import Unit
+
+
+class Action(StrEnum):
+    VIEW = "view"  # read units, evaluations, evidence
+    SUBMIT = "submit"  # create and change evidence records (township staff)
+    VERIFY = "verify"  # verify or return submitted records (county officials)
+    SUPERVISE = "supervise"  # send 督办 reminders (county officials)
+    EXPORT = "export"  # PDF / Excel scorecards and reports
+    SEAL = "seal"  # freeze an evaluation for audit (auditors)
+    ADMIN = "admin"  # administer units, users, imports of the hierarchy
+
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.COUNTY_OFFICIAL: frozenset({Action.VIEW, Action.VERIFY, Action.SUPERVISE, Action.EXPORT}),
+    Role.TOWNSHIP_STAFF: frozenset({Action.VIEW, Action.SUBMIT, Action.EXPORT}),
+    Role.AUDITOR: frozenset({Action.VIEW, Action.EXPORT, Action.SEAL}),
+    Role.ADMIN: frozenset(Action),
+}
+
+# guardian permission codenames on Unit, one per role (declared in the migration of accounts).
+GRANT_CODENAME = {
+    Role.COUNTY_OFFICIAL: "jurisdictions.govern_unit",
+    Role.TOWNSHIP_STAFF: "jurisdictions.report_unit",
+    Role.AUDITOR: "jurisdictions.audit_unit",
+    Role.ADMIN: "jurisdictions.administer_unit",
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    code: str
+    level: str
+    name: str
+
+
+def grants(user) -> tuple[Grant, ...]:
+    """The units granted to the user (one query, cached on the user object for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    cached = getattr(user, "_jurisdiction_grants", None)
+    if cached is not None:
+        return cached
+    codename = GRANT_CODENAME.get(user.role, "").split(".")[-1]
+    rows = Unit.objects.filter(
+        pk__in=UserObjectPermission.objects.filter(
+            user_id=user.pk, permission__codename=codename, content_type__app_label="jurisdictions"
+        )
+        # guardian stores object_pk as text; cast so PostgreSQL compares like with like.
+        .annotate(unit_pk=Cast("object_pk", BigIntegerField()))
+        .values("unit_pk")
+    ).values_list("code", "level", "name")
+    result = tuple(Grant(*row) for row in rows.order_by("code"))
+    user._jurisdiction_grants = result
+    return result
+
+
+def _allows(user, action: Action) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return action in ROLE_ACTIONS.get(user.role, frozenset())
+
+
+def _is_global(user) -> bool:
+    return user.is_superuser or (user.role == Role.ADMIN and not grants(user))
+
+
+def unit_q(user, action: Action = Action.VIEW, field: str = "") -> Q:
+    """A Q object restricting ``{field}code`` to the user's subtrees for ``action``.
+
+    ``field`` is the path to a Unit from the filtered model, e.g. ``"unit__"``.
+    """
+    if not _allows(user, action):
+        return Q(pk__in=[])
+    if _is_global(user):
+        return Q()
+    q = Q(pk__in=[])
+    for g in grants(user):
+        rng = subtree_range(g.code, g.level)
+        q |= Q(**{f"{field}code__gte": rng.low, f"{field}code__lte": rng.high})
+    return q
+
+
+def units_for(user, action: Action = Action.VIEW):
+    return Unit.objects.filter(unit_q(user, action))
+
+
+def filter_for_user(queryset, user, action: Action = Action.VIEW, unit_field: str = "unit"):
+    """Restrict any queryset of records owned by a unit to the user's jurisdiction."""
+    return queryset.filter(unit_q(user, action, field=f"{unit_field}__"))
+
+
+def can(user, action: Action, unit: Unit) -> bool:
+    """May ``user`` do ``action`` on ``unit``? No query beyond the cached grants."""
+    if unit is None or not _allows(user, action):
+        return False
+    if _is_global(user):
+        return True
+    for g in grants(user):
+        rng = subtree_range(g.code, g.level)
+        if rng.low <= unit.code <= rng.high:
+            return True
+    return False
+
+
+def get_unit_or_404(user, code: str, action: Action = Action.VIEW) -> Unit:
+    """The unit with this code if the user may act on it; 404 otherwise, so an outsider learns
+    nothing, not even whether the code exists."""
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None or not can(user, action, unit):
+        raise Http404("单位不存在或不在您的管辖范围内")
+    return unit
+
+
+def home_units(user):
+    """The top units of the user's jurisdiction (their grants), for navigation."""
+    if _is_global(user):
+        return Unit.objects.filter(parent__isnull=True)
+    return Unit.objects.filter(code__in=[g.code for g in grants(user)])
+
+
+def users_with_grant_over(unit: Unit, role: str):
+    """Users holding ``role`` on ``unit`` itself or one of its ancestors (for notifications)."""
+    codename = GRANT_CODENAME[role].split(".")[-1]
+    codes = [*unit.ancestor_codes(), unit.code]
+    return get_user_model().objects.filter(
+        is_active=True,
+        role=role,
+        pk__in=UserObjectPermission.objects.filter(
+            permission__codename=codename,
+            content_type__app_label="jurisdictions",
+            object_pk__in=Unit.objects.filter(code__in=codes)
+            .annotate(pk_text=Cast("pk", CharField()))
+            .values("pk_text"),
+        ).values("user_id"),
+    )
+
+
+@transaction.atomic
+def grant(user, unit: Unit) -> None:
+    """Grant the user's role over ``unit`` (and so its whole subtree)."""
+    assign_perm(GRANT_CODENAME[user.role], user, unit)
+    user.__dict__.pop("_jurisdiction_grants", None)
+
+
+@transaction.atomic
+def revoke(user, unit: Unit) -> None:
+    remove_perm(GRANT_CODENAME[user.role], user, unit)
+    user.__dict__.pop("_jurisdiction_grants", None)
+
+
+def can_global(user, action: Action) -> bool:
+    """Actions not tied to one unit (importing the hierarchy, editing the catalog)."""
+    return _allows(user, action) and _is_global(user)

@@ -1,0 +1,89 @@
+"""Load the demo: hierarchy fixtures, the policy catalog, demo evidence and one account per role.
+
+Idempotent: running it twice changes nothing the second time. Demo accounts are created only
+here, never by migrations, so a production database never has them.
+"""
+
+from datetime import date
+from importlib import import_module
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from apps.accounts import access
+from apps.accounts.models import Role, User
+from apps.evidence.models import Person
+from apps.jurisdictions.models import Unit
+from apps.jurisdictions.services import import_jurisdictions
+
+DEMO_PASSWORD = "Demo-2026!"
+DEMO_ACCOUNTS = [
+    # username, role, granted unit, display name
+    ("county_demo", Role.COUNTY_OFFICIAL, "140121000000", "清徐县应急管理局（演示）"),
+    ("township_demo", Role.TOWNSHIP_STAFF, "140121100000", "清源镇填报员（演示）"),
+    ("auditor_demo", Role.AUDITOR, "140000000000", "山西省审计员（演示）"),
+    ("admin_demo", Role.ADMIN, None, "系统管理员（演示）"),
+]
+DEMO_COUNTIES = ["140121000000", "120118000000", "110116000000"]
+
+
+def _optional(path: str):
+    """Later parts of the portal plug into the demo when present."""
+    module_name, _, attr = path.rpartition(".")
+    try:
+        return getattr(import_module(module_name), attr)
+    except (ImportError, AttributeError):
+        return None
+
+
+class Command(BaseCommand):
+    help = "Load demo data and demo accounts (idempotent). Never run this in production."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", default=None, help="Date the demo evidence is generated up to")
+
+    def handle(self, *args, as_of=None, **options):
+        as_of = date.fromisoformat(as_of) if as_of else date.today()
+        fixtures = settings.BASE_DIR / "fixtures"
+        for name in ("jurisdictions.csv", "demo_jurisdictions.csv"):
+            result = import_jurisdictions(data=(fixtures / name).read_bytes())
+            if not result.ok:
+                raise CommandError("\n".join(str(e) for e in result.errors))
+            self.stdout.write(f"{name}: 新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}")
+        demo_units = Unit.objects.none()
+        for code in DEMO_COUNTIES:
+            demo_units |= Unit.objects.subtree(Unit.objects.get(code=code))
+        demo_units.filter(is_demo=False).update(is_demo=True)
+
+        if "load_policies" in get_commands():
+            call_command("load_policies", stdout=self.stdout)
+
+
+        populate = _optional("apps.evidence.demo.populate_demo_evidence")
+        # Evidence is generated once: a second run must not add another year of records.
+        if populate is not None and not Person.objects.filter(unit__is_demo=True).exists():
+            villages_and_townships = Unit.objects.filter(is_demo=True, level__in=["township", "village"])
+            populate(villages_and_townships, as_of=as_of, seed=1)
+        ensure_beat = _optional("apps.compliance.tasks.ensure_beat_schedule")
+        if ensure_beat is not None:
+            ensure_beat()
+
+        self._accounts()
+        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号密码：{DEMO_PASSWORD}"))
+
+    @transaction.atomic
+    def _accounts(self):
+        for username, role, code, full_name in DEMO_ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"role": role, "full_name": full_name, "is_staff": role == Role.ADMIN,
+                          "is_superuser": role == Role.ADMIN},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            if code and not access.can(user, access.Action.VIEW, Unit.objects.get(code=code)):
+                access.grant(user, Unit.objects.get(code=code))
+            self.stdout.write(f"账号 {username}（{user.get_role_display()}）{'已创建' if created else '已存在'}")

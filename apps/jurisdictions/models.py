@@ -1,0 +1,102 @@
+from django.db import models
+
+from apps.jurisdictions.codes import FLAG_LABELS, SIGNIFICANT_DIGITS, Level, ancestor_code, subtree_range
+
+
+class UnitQuerySet(models.QuerySet):
+    def subtree(self, unit: "Unit", include_self: bool = True):
+        """All units under `unit`: one indexed range scan on `code` (SQLite and PostgreSQL)."""
+        rng = subtree_range(unit.code, unit.level)
+        qs = self.filter(code__gte=rng.low, code__lte=rng.high)
+        return qs if include_self else qs.exclude(pk=unit.pk)
+
+    def with_flag(self, flag: str):
+        return self.filter(flags__contains=f",{flag},")
+
+
+class Unit(models.Model):
+    """An administrative unit: province, city, county (区/县), township (乡镇/街道), village (村/社区)."""
+
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.CharField("层级", max_length=10, choices=Level.CHOICES, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Denormalised ancestor codes, filled on save: the province (for applicability), county and
+    # township (for fan-out and roll-ups) are known without walking the tree.
+    province_code = models.CharField(max_length=12, db_index=True, editable=False)
+    county_code = models.CharField(max_length=12, blank=True, db_index=True, editable=False)
+    township_code = models.CharField(max_length=12, blank=True, db_index=True, editable=False)
+    # Risk flags as ",flag_a,flag_b," (sorted): portable substring filter, cheap grouping key.
+    flags = models.CharField("风险标识", max_length=200, blank=True, default="")
+    tracking_start = models.DateField("考核起始日期", null=True, blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "行政单位"
+        verbose_name_plural = "行政单位"
+        ordering = ["code"]
+        # One guardian grant per (user, unit) with the codename of the user's role.
+        permissions = [
+            ("govern_unit", "县级管理：查看、审核、督办辖区"),
+            ("report_unit", "乡镇填报：填报辖区记录"),
+            ("audit_unit", "审计：只读辖区并导出"),
+            ("administer_unit", "管理辖区"),
+        ]
+        indexes = [
+            models.Index(fields=["province_code", "level"]),
+            models.Index(fields=["county_code", "level"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def save(self, *args, **kwargs):
+        self.fill_ancestor_codes()
+        super().save(*args, **kwargs)
+
+    # -- derived values -------------------------------------------------------------
+    @property
+    def flag_list(self) -> list[str]:
+        return [f for f in self.flags.split(",") if f]
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [FLAG_LABELS.get(f, f) for f in self.flag_list]
+
+    @property
+    def level_label(self) -> str:
+        return Level.LABELS.get(self.level, self.level)
+
+    @property
+    def code_prefix(self) -> str:
+        return self.code[: SIGNIFICANT_DIGITS[self.level]]
+
+    def set_flags(self, flags) -> None:
+        from apps.jurisdictions.codes import normalize_flags
+
+        flags = normalize_flags(flags)
+        self.flags = f",{','.join(flags)}," if flags else ""
+
+    def fill_ancestor_codes(self) -> None:
+        self.province_code = ancestor_code(self.code, Level.PROVINCE)
+        depth = Level.ORDER.index(self.level)
+        self.county_code = ancestor_code(self.code, Level.COUNTY) if depth >= 2 else ""
+        self.township_code = ancestor_code(self.code, Level.TOWNSHIP) if depth >= 3 else ""
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes of the ancestors, province first, computed from the code (no queries)."""
+        codes = []
+        for level in Level.ORDER[: Level.ORDER.index(self.level)]:
+            c = ancestor_code(self.code, level)
+            if c != self.code and c not in codes:
+                codes.append(c)
+        return codes
+
+    def ancestors(self):
+        """Ancestor units in one query, province first."""
+        return Unit.objects.filter(code__in=self.ancestor_codes()).order_by("code")

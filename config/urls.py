@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("apps.accounts.urls")),
+    path("api/v1/", include(api.urlpatterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("jurisdictions/", include("apps.jurisdictions.urls")),
+    path("policies/", include("apps.policies.urls")),
+    path("evidence/", include("apps.evidence.urls")),
+    path("compliance/", include("apps.compliance.urls")),
+    path("reports/", include("apps.reports.urls")),
+    path("", include("apps.portal.urls")),
+]

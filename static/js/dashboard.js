@@ -1,0 +1,18 @@
+// Score trend on the county dashboard, drawn with the locally served ECharts.
+(function () {
+  "use strict";
+  var el = document.getElementById("trend-chart");
+  var data = document.getElementById("trend-data");
+  if (!el || !data || !window.echarts) return;
+  var trend = JSON.parse(data.textContent);
+  var chart = window.echarts.init(el, null, { renderer: "svg" });
+  chart.setOption({
+    grid: { left: 36, right: 12, top: 12, bottom: 24 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: trend.dates.map(function (d) { var p = d.split("-"); return +p[1] + "月" + +p[2] + "日"; }) },
+    yAxis: { type: "value", min: 0, max: 100 },
+    series: [{ type: "line", data: trend.scores, smooth: true, connectNulls: true, itemStyle: { color: "#0b4f8a" },
+      markLine: { silent: true, symbol: "none", data: [{ yAxis: 60 }, { yAxis: 90 }], lineStyle: { color: "#9e9e9e" } } }]
+  });
+  window.addEventListener("resize", function () { chart.resize(); });
+})();

@@ -1,0 +1,12 @@
+// Small progressive enhancements; every page works without JavaScript.
+(function () {
+  "use strict";
+  // On a phone the menu starts folded; on a desktop it stays open.
+  var nav = document.querySelector(".navtoggle");
+  if (nav && window.matchMedia("(max-width: 640px)").matches) nav.removeAttribute("open");
+  // Show the global progress bar while a page-changing form is being submitted.
+  document.addEventListener("submit", function () {
+    var bar = document.getElementById("global-progress");
+    if (bar) bar.classList.add("htmx-request");
+  });
+})();

@@ -1,0 +1,38 @@
+import pytest
+from django.conf import settings
+
+from tests.factories import build_hierarchy, make_people
+
+
+@pytest.fixture(autouse=True)
+def _no_lockout_between_tests(settings):
+    # Tests log in a lot; the lockout itself is tested explicitly in tests/foundation.
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def units(db):
+    """The fixed test hierarchy, keyed by code (see tests/factories.py)."""
+    return build_hierarchy()
+
+
+@pytest.fixture
+def people(units):
+    """Users keyed by role name: county, township, other_township, auditor, tianjin_county, admin."""
+    return make_people(units)
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> a test client logged in as user."""
+
+    def _login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {db}; celery: {'redis' if settings.REDIS_URL else 'eager (in-process)'}"
