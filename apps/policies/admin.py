@@ -1,0 +1,166 @@
+"""Catalog administration, for administrators only.
+
+Saving a change to a requirement version never rewrites it: the admin calls
+``requirement_revise``, which creates the next version with its own effective date and writes
+the audit record. Documents, clauses and duties are wording, edited in place (and in history).
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from apps.accounts.access import Action, can_global
+from apps.policies import kinds
+from apps.policies.models import Citation, Clause, Document, Duty, Requirement, RequirementVersion
+from apps.policies.services import RULE_FIELDS, WORDING_FIELDS, requirement_revise
+
+
+class AdministratorsOnly:
+    """Every permission of these admin pages goes through the access policy."""
+
+    def _allowed(self, request) -> bool:
+        return can_global(request.user, Action.ADMIN)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cited records are kept; retire a requirement with a new version instead
+
+
+class ClauseInline(AdministratorsOnly, admin.TabularInline):
+    model = Clause
+    extra = 0
+    fields = ("order", "number", "title", "text")
+
+
+@admin.register(Document)
+class DocumentAdmin(AdministratorsOnly, admin.ModelAdmin):
+    list_display = ("code", "short_name", "issuer", "issued_on", "scope_province_code", "binding")
+    search_fields = ("code", "short_name", "title")
+    inlines = [ClauseInline]
+
+
+@admin.register(Duty)
+class DutyAdmin(AdministratorsOnly, admin.ModelAdmin):
+    list_display = ("code", "title", "levels", "scope_province_code", "clause")
+    search_fields = ("code", "title")
+    autocomplete_fields = ("clause",)
+
+
+@admin.register(Clause)
+class ClauseAdmin(AdministratorsOnly, admin.ModelAdmin):
+    list_display = ("__str__", "title")
+    search_fields = ("number", "title", "document__short_name")
+
+
+class CitationInline(AdministratorsOnly, admin.TabularInline):
+    """Citations of a new version are entered on the add page; an existing version's citations
+    are read-only (a revision copies them)."""
+
+    model = Citation
+    extra = 1
+    autocomplete_fields = ("clause",)
+    fields = ("order", "clause", "quote")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and self._allowed(request)
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None and self._allowed(request)
+
+
+class VersionForm(forms.ModelForm):
+    class Meta:
+        model = RequirementVersion
+        exclude = ("created_by", "version")
+
+    def clean(self):
+        data = super().clean()
+        errors = kinds.validate_params(data.get("kind", ""), data.get("params"))
+        if errors:
+            self.add_error("params", errors)
+        if self.instance.pk:
+            if not self.has_changed():
+                return data
+            if "effective_from" not in self.changed_data:
+                raise ValidationError("修改要求会生成新版本：请填写新版本的生效日期（不得早于今天）。")
+            if not (data.get("change_reason") or "").strip():
+                self.add_error("change_reason", "请填写变更原因")
+        return data
+
+
+@admin.register(RequirementVersion)
+class RequirementVersionAdmin(AdministratorsOnly, admin.ModelAdmin):
+    form = VersionForm
+    list_display = ("requirement", "version", "effective_from", "title", "kind", "binding", "weight", "retired")
+    list_filter = ("kind", "binding", "retired", "scope_province_code")
+    search_fields = ("requirement__code", "title")
+    inlines = [CitationInline]
+    readonly_fields = ("version", "created_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.version = (obj.requirement.versions.order_by("-version").values_list("version", flat=True).first()
+                           or 0) + 1
+            obj.created_by = request.user
+            super().save_model(request, obj, form, change)
+            return
+        # A change never rewrites this version: it becomes the next version from the new date.
+        editable = set(RULE_FIELDS) | set(WORDING_FIELDS)
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in editable}
+        try:
+            request._new_version = requirement_revise(
+                requirement=obj.requirement, effective_from=form.cleaned_data["effective_from"], changes=changes,
+                actor=request.user, reason=form.cleaned_data["change_reason"],
+            )
+        except ValidationError as exc:
+            request._revise_error = exc
+
+    def save_related(self, request, form, formsets, change):
+        if not change:
+            super().save_related(request, form, formsets, change)
+
+    def response_change(self, request, obj):
+        error = getattr(request, "_revise_error", None)
+        if error is not None:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        new = getattr(request, "_new_version", None)
+        if new is not None:
+            self.message_user(request, f"已生成新版本 {new}，原版本保持不变。", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:policies_requirementversion_change", args=[new.pk]))
+        return super().response_change(request, obj)
+
+
+class VersionInline(AdministratorsOnly, admin.TabularInline):
+    model = RequirementVersion
+    extra = 0
+    fields = ("version", "effective_from", "title", "kind", "binding", "weight", "retired", "change_reason")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Requirement)
+class RequirementAdmin(AdministratorsOnly, admin.ModelAdmin):
+    list_display = ("code", "topic")
+    list_filter = ("topic",)
+    search_fields = ("code",)
+    inlines = [VersionInline]
