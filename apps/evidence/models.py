@@ -1,0 +1,325 @@
+"""Evidence records: what requirements are measured on.
+
+Every record is owned by a unit, attributed to its author, reviewed by the county
+(submitted → verified / returned), soft-deleted only, and its every change is kept in history.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from apps.core.pii import mask_id_number, mask_mobile
+
+
+class ReviewStatus(models.TextChoices):
+    SUBMITTED = "submitted", "已提交"
+    VERIFIED = "verified", "已审核"
+    RETURNED = "returned", "已退回"
+
+
+class Source(models.TextChoices):
+    FORM = "form", "表单"
+    IMPORT = "import", "导入"
+    API = "api", "接口"
+
+
+class RecordQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def counted(self):
+        """Records the evaluation counts: not deleted, and submitted or verified (not returned)."""
+        return self.filter(deleted_at__isnull=True, review_status__in=[ReviewStatus.SUBMITTED, ReviewStatus.VERIFIED])
+
+
+class Record(models.Model):
+    unit = models.ForeignKey("jurisdictions.Unit", verbose_name="单位", on_delete=models.PROTECT)
+    review_status = models.CharField(
+        "审核状态", max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.SUBMITTED, db_index=True
+    )
+    review_note = models.CharField("审核意见", max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.FORM)
+    # Hash of the record's business fields: re-importing the same row is recognised, not duplicated.
+    fingerprint = models.CharField(max_length=64, db_index=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="填报人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("填报时间", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delete_reason = models.CharField("删除原因", max_length=300, blank=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class PersonCategory(models.TextChoices):
+    TOWNSHIP_CADRE = "township_cadre", "乡镇(街道)干部"
+    VILLAGE_COMMITTEE = "village_committee", "村(社区)两委成员"
+    VILLAGE_STAFF = "village_staff", "村(社区)专职工作人员"
+    EMERGENCY_STAFF = "emergency_staff", "应急管理专职人员"
+    INFO_REPORTER = "info_reporter", "信息报告员"
+
+
+class PiiMixin:
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number) if self.id_number else ""
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_mobile(self.phone) if self.phone else ""
+
+
+class Person(PiiMixin, Record):
+    name = models.CharField("姓名", max_length=50)
+    id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
+    phone = models.CharField("手机号", max_length=11, blank=True)
+    category = models.CharField("人员类别", max_length=20, choices=PersonCategory.choices)
+    appointed_on = models.DateField("任职日期")
+    left_on = models.DateField("离任日期", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["unit", "name"]
+        indexes = [models.Index(fields=["unit", "category"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamType(models.TextChoices):
+    COMPREHENSIVE = "comprehensive", "综合"
+    PROFESSIONAL = "professional", "专业"
+    SOCIAL = "social", "社会"
+
+
+class Team(Record):
+    name = models.CharField("队伍名称", max_length=100)
+    team_type = models.CharField("队伍类型", max_length=20, choices=TeamType.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "救援队伍"
+        verbose_name_plural = "救援队伍"
+        ordering = ["unit", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Employment(models.TextChoices):
+    FULL_TIME = "full_time", "专职"
+    PART_TIME = "part_time", "兼职"
+
+
+class TeamMember(PiiMixin, Record):
+    """A member counts for a date d only while joined_on <= d < left_on."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
+    name = models.CharField("姓名", max_length=50)
+    id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
+    phone = models.CharField("手机号", max_length=11, blank=True)
+    employment = models.CharField("专兼职", max_length=10, choices=Employment.choices)
+    joined_on = models.DateField("入队日期")
+    left_on = models.DateField("离队日期", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "队员"
+        verbose_name_plural = "队员"
+        ordering = ["team", "name"]
+        indexes = [models.Index(fields=["unit", "joined_on"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DrillType(models.TextChoices):
+    COMPREHENSIVE = "comprehensive", "综合演练"
+    SPECIAL = "special", "专项演练"
+
+
+class Drill(Record):
+    held_on = models.DateField("演练日期")
+    drill_type = models.CharField("演练类型", max_length=20, choices=DrillType.choices)
+    subject = models.CharField("演练科目", max_length=200)
+    participants = models.PositiveIntegerField("参演人数", null=True, blank=True)
+    evaluation = models.TextField("评估结论", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "演练"
+        verbose_name_plural = "演练"
+        ordering = ["-held_on"]
+        indexes = [models.Index(fields=["unit", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.get_drill_type_display()} {self.subject}"
+
+
+class Training(Record):
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="trainings")
+    held_on = models.DateField("培训日期")
+    course = models.CharField("培训名称", max_length=200)
+    hours = models.DecimalField("学时", max_digits=5, decimal_places=1, null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "培训"
+        verbose_name_plural = "培训"
+        ordering = ["-held_on"]
+        indexes = [models.Index(fields=["unit", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.course}"
+
+
+class MeetingType(models.TextChoices):
+    SECRETARY_STUDY = "secretary_study", "党组织书记牵头研究应急管理"
+    WORK_MEETING = "work_meeting", "应急管理工作会议"
+    OTHER = "other", "其他"
+
+
+class Meeting(Record):
+    held_on = models.DateField("会议日期")
+    meeting_type = models.CharField("会议类型", max_length=30, choices=MeetingType.choices)
+    chair = models.CharField("主持人", max_length=50, blank=True)
+    topic = models.CharField("议题", max_length=300)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "会议"
+        verbose_name_plural = "会议"
+        ordering = ["-held_on"]
+        indexes = [models.Index(fields=["unit", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.topic}"
+
+
+class FacilityType(models.TextChoices):
+    SHELTER = "shelter", "应急避难场所"
+    SHELTER_SPACE = "shelter_space", "应急避难空间"
+    SATELLITE_PHONE = "satellite_phone", "卫星电话"
+    SATELLITE_TERMINAL = "satellite_terminal", "卫星通信终端"
+    SUPPLY_DEPOT = "supply_depot", "应急物资储备点"
+
+
+class Facility(Record):
+    facility_type = models.CharField("类型", max_length=30, choices=FacilityType.choices)
+    name = models.CharField("名称", max_length=200)
+    quantity = models.PositiveIntegerField("数量", default=1)
+    in_service_from = models.DateField("启用日期")
+    in_service_to = models.DateField("停用日期", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "设施装备"
+        verbose_name_plural = "设施装备"
+        ordering = ["unit", "facility_type", "name"]
+        indexes = [models.Index(fields=["unit", "facility_type"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WarningRelay(Record):
+    warning_id = models.CharField("预警编号", max_length=60)
+    received_at = models.DateTimeField("接收时间")
+    relayed_at = models.DateTimeField("传递时间")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "预警叫应"
+        verbose_name_plural = "预警叫应"
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["unit", "received_at"])]
+
+    def __str__(self) -> str:
+        return self.warning_id
+
+    @property
+    def minutes(self) -> float:
+        return (self.relayed_at - self.received_at).total_seconds() / 60
+
+
+class DocumentType(models.TextChoices):
+    EMERGENCY_PLAN = "emergency_plan", "应急预案"
+    POST_CARD = "post_card", "重点岗位应急处置卡"
+    RISK_MAP = "risk_map", "风险隐患一张图"
+    HAZARD_LEDGER = "hazard_ledger", "隐患排查台账"
+    DUTY_ROSTER = "duty_roster", "值班值守表"
+    CONTACT_LIST = "contact_list", "应急联络表"
+    TRAINING_PLAN = "training_plan", "培训计划"
+    BUDGET = "budget", "应急经费预算"
+    RESCUE_LEDGER = "rescue_ledger", "应急救援力量台账"
+    VULNERABLE_REGISTRY = "vulnerable_registry", "困难群体台账"
+    PUBLICITY = "publicity", "宣传活动记录"
+    OTHER = "other", "其他"
+
+
+class StandingDocument(Record):
+    doc_type = models.CharField("文件类型", max_length=30, choices=DocumentType.choices)
+    title = models.CharField("标题", max_length=200)
+    version = models.CharField("版本", max_length=30, blank=True)
+    dated = models.DateField("日期")
+    valid_until = models.DateField("有效期至", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "制度文件"
+        verbose_name_plural = "制度文件"
+        ordering = ["unit", "doc_type", "-dated"]
+        indexes = [models.Index(fields=["unit", "doc_type"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def attachment_path(instance, filename: str) -> str:
+    """A random, non-guessable storage name; the uploader's file name is kept only in the database
+    and the extension is derived from the sniffed content, never from the upload."""
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(instance.mime_type, "bin")
+    return f"attachments/{secrets.token_hex(2)}/{secrets.token_urlsafe(24)}.{extension}"
+
+
+class Attachment(models.Model):
+    """A photo or PDF attached to a record. Stored under a random name outside any served folder
+    and downloaded only through a view that asks the access policy."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    unit = models.ForeignKey("jurisdictions.Unit", on_delete=models.PROTECT)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField("文件名", max_length=200)
+    mime_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,126 @@
+"""Reads of evidence records, always through the access policy (a SQL filter on unit codes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404
+
+from apps.accounts.access import Action, can, filter_for_user
+from apps.core.pii import mask_id_number, mask_mobile
+from apps.evidence.kinds import DATETIME, ID_NUMBER, MOBILE, UNIT, KindSpec
+from apps.evidence.models import Attachment
+from apps.evidence.records import RELATED
+from apps.jurisdictions.models import Unit
+
+STATUS_FILTERS = {"submitted", "verified", "returned", "deleted"}
+
+
+def _related(kind: KindSpec) -> list[str]:
+    return ["unit", "created_by"] + {"roster": ["team"], "trainings": ["person"]}.get(kind.key, [])
+
+
+def records_for(
+    user,
+    kind: KindSpec,
+    *,
+    under: Unit | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: str = "",
+):
+    """The records of a kind the user may see, newest first; soft-deleted ones only on request."""
+    qs = filter_for_user(kind.model.objects.select_related(*_related(kind)), user, Action.VIEW)
+    if under is not None:
+        qs = qs.filter(unit__in=Unit.objects.subtree(under))
+    if status == "deleted":
+        qs = qs.filter(deleted_at__isnull=False)
+    else:
+        qs = qs.filter(deleted_at__isnull=True)
+        if status in STATUS_FILTERS:
+            qs = qs.filter(review_status=status)
+    spec_field = kind.field(kind.date_field)
+    lookup = f"{kind.date_field}__date" if spec_field.type == DATETIME else kind.date_field
+    if date_from:
+        qs = qs.filter(**{f"{lookup}__gte": date_from})
+    if date_to:
+        qs = qs.filter(**{f"{lookup}__lte": date_to})
+    return qs.order_by(f"-{kind.date_field}", "-pk")
+
+
+def record_for(user, kind: KindSpec, pk: int, action: Action = Action.VIEW):
+    """One record if the user may do ``action`` on its unit; 404 otherwise (outsiders learn nothing)."""
+    record = kind.model.objects.select_related(*_related(kind), "deleted_by", "reviewed_by").filter(pk=pk).first()
+    if record is None or not can(user, action, record.unit):
+        raise Http404("记录不存在或不在您的权限范围内")
+    return record
+
+
+def reveals_personal_data(user, record) -> bool:
+    """ID numbers and phones are shown in full only to the record's own township staff."""
+    return can(user, Action.SUBMIT, record.unit)
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    user: str
+    kind: str  # 新建 / 修改 / 删除
+    changes: list[tuple[str, Any, Any]]
+    reason: str
+
+
+_TYPE = {"+": "新建", "~": "修改", "-": "删除"}
+_REVIEW_LABELS = {"review_status": "审核状态", "review_note": "审核意见", "deleted_at": "删除时间",
+                  "delete_reason": "删除原因"}
+
+
+def record_history(kind: KindSpec, record, *, reveal: bool) -> list[HistoryEntry]:
+    """Every version of the record, newest first, with field-level changes (personal data masked
+    unless ``reveal``). Two queries regardless of the number of versions."""
+    versions = list(record.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    own = [f for f in kind.fields if f.type != UNIT and f.name not in RELATED.get(kind.key, {})]
+    fields = [(f.name, f.label, f) for f in own] + [(n, label, None) for n, label in _REVIEW_LABELS.items()]
+    entries = []
+    for i, version in enumerate(versions):
+        changes = []
+        older = versions[i + 1] if i + 1 < len(versions) else None
+        for name, label, spec in fields if older is not None else ():
+            before, after = getattr(older, name, None), getattr(version, name, None)
+            if before != after:
+                changes.append((label, _shown(spec, before, reveal), _shown(spec, after, reveal)))
+        user = version.history_user
+        entries.append(HistoryEntry(version.history_date, user.display_name if user else "系统",
+                                    _TYPE.get(version.history_type, version.history_type), changes,
+                                    version.history_change_reason or ""))
+    return entries
+
+
+def _shown(spec, value, reveal: bool):
+    if value in (None, ""):
+        return "—"
+    if spec is None:
+        return {"submitted": "已提交", "verified": "已审核", "returned": "已退回"}.get(value, value)
+    if spec.choices:
+        return spec.choice_labels.get(value, value)
+    if spec.type == ID_NUMBER and not reveal:
+        return mask_id_number(value)
+    if spec.type == MOBILE and not reveal:
+        return mask_mobile(value)
+    return value
+
+
+def attachments_of(record):
+    return Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk, deleted_at__isnull=True
+    ).order_by("uploaded_at")
+
+
+def attachment_for(user, pk: int) -> Attachment:
+    attachment = Attachment.objects.select_related("unit").filter(pk=pk, deleted_at__isnull=True).first()
+    if attachment is None or not can(user, Action.VIEW, attachment.unit):
+        raise Http404("附件不存在或不在您的权限范围内")
+    return attachment

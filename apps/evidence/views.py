@@ -1,0 +1,239 @@
+"""Pages: the unit hub, per-kind lists, forms, detail with history, review, delete, import,
+templates and attachment downloads. Thin: validate, call a service or selector, render."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.accounts.access import Action, can, get_unit_or_404, units_for
+from apps.evidence import selectors
+from apps.evidence.attachments import attachment_add
+from apps.evidence.forms import (
+    AttachmentForm,
+    DeleteForm,
+    FilterForm,
+    ImportForm,
+    RecordForm,
+    ReviewForm,
+    initial_from,
+)
+from apps.evidence.importing import import_records
+from apps.evidence.kinds import KINDS, get_kind
+from apps.evidence.records import display_values
+from apps.evidence.services import (
+    EvidenceError,
+    record_create,
+    record_review,
+    record_soft_delete,
+    record_update,
+)
+from apps.evidence.workbooks import template_workbook
+from apps.jurisdictions.codes import Level
+
+
+def _kind_or_404(kind: str):
+    spec = get_kind(kind)
+    if spec is None:
+        raise Http404("未知的记录类型")
+    return spec
+
+
+def _form_error(form, exc: EvidenceError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@login_required
+def hub(request, code):
+    """A unit's "record evidence" page: one card per kind with its count and a 新增 button."""
+    unit = get_unit_or_404(request.user, code, Action.VIEW)
+    counts = {key: spec.model.objects.alive().filter(unit=unit).count() for key, spec in KINDS.items()}
+    children = unit.children.filter(level=Level.VILLAGE).order_by("code") if unit.level == Level.TOWNSHIP else []
+    return render(request, "evidence/hub.html", {
+        "unit": unit, "kinds": [(key, spec, counts[key]) for key, spec in KINDS.items()],
+        "can_submit": can(request.user, Action.SUBMIT, unit) and unit.level in (Level.TOWNSHIP, Level.VILLAGE),
+        "children": children,
+    })
+
+
+@login_required
+def record_list(request, kind):
+    spec = _kind_or_404(kind)
+    filters = FilterForm(request.GET or None)
+    under = None
+    records = selectors.records_for(request.user, spec).none()
+    if filters.is_valid() or not request.GET:
+        data = filters.cleaned_data if request.GET else {}
+        if data.get("unit"):
+            under = get_unit_or_404(request.user, data["unit"], Action.VIEW)
+        records = selectors.records_for(request.user, spec, under=under, date_from=data.get("date_from"),
+                                        date_to=data.get("date_to"), status=data.get("status", ""))
+    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    columns = [spec.field(name) for name in spec.list_columns]
+    rows = []
+    for record in page:
+        reveal = selectors.reveals_personal_data(request.user, record)
+        shown = {n: v for n, _, v in display_values(spec, record, reveal=reveal)}
+        rows.append((record, [shown[c.name] for c in columns]))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "evidence/list.html", {
+        "kind": spec, "filters": filters, "page": page, "rows": rows, "columns": columns, "under": under,
+        "query": query.urlencode(), "kinds": KINDS,
+    })
+
+
+@login_required
+def create(request, kind, code):
+    spec = _kind_or_404(kind)
+    unit = get_unit_or_404(request.user, code, Action.SUBMIT)
+    form = RecordForm(request.POST or None, kind=spec, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = record_create(kind=kind, unit=unit, values=form.values, actor=request.user)
+        except EvidenceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"已保存{spec.label}记录，状态：已提交（待县级审核）")
+            if "save_and_add" in request.POST:
+                return redirect("evidence:create", kind=kind, code=code)
+            return redirect("evidence:detail", kind=kind, pk=record.pk)
+    return render(request, "evidence/form.html", {"kind": spec, "unit": unit, "form": form, "record": None})
+
+
+@login_required
+def update(request, kind, pk):
+    spec = _kind_or_404(kind)
+    record = selectors.record_for(request.user, spec, pk, Action.SUBMIT)
+    if record.deleted_at is not None:
+        raise Http404("记录已删除")
+    form = RecordForm(request.POST or None, kind=spec, unit=record.unit, initial_values=initial_from(spec, record))
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_update(record=record, values=form.values, actor=request.user)
+        except EvidenceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "已保存修改，记录重新进入待审核状态")
+            return redirect("evidence:detail", kind=kind, pk=record.pk)
+    return render(request, "evidence/form.html", {"kind": spec, "unit": record.unit, "form": form, "record": record})
+
+
+@login_required
+def detail(request, kind, pk):
+    spec = _kind_or_404(kind)
+    record = selectors.record_for(request.user, spec, pk, Action.VIEW)
+    reveal = selectors.reveals_personal_data(request.user, record)
+    return render(request, "evidence/detail.html", {
+        "kind": spec, "record": record, "values": display_values(spec, record, reveal=reveal),
+        "history": selectors.record_history(spec, record, reveal=reveal),
+        "attachments": selectors.attachments_of(record),
+        "can_submit": reveal and record.deleted_at is None,
+        "can_verify": can(request.user, Action.VERIFY, record.unit) and record.deleted_at is None,
+        "review_form": ReviewForm(), "delete_form": DeleteForm(), "attachment_form": AttachmentForm(),
+    })
+
+
+@login_required
+@require_POST
+def review(request, kind, pk):
+    spec = _kind_or_404(kind)
+    record = selectors.record_for(request.user, spec, pk, Action.VERIFY)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            record_review(record=record, actor=request.user, decision=form.cleaned_data["decision"],
+                          note=form.cleaned_data["note"])
+        except EvidenceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已审核通过" if form.cleaned_data["decision"] == "verify" else "已退回")
+    else:
+        messages.error(request, "审核结果无效")
+    return redirect("evidence:detail", kind=kind, pk=pk)
+
+
+@login_required
+def delete(request, kind, pk):
+    spec = _kind_or_404(kind)
+    record = selectors.record_for(request.user, spec, pk, Action.SUBMIT)
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_soft_delete(record=record, actor=request.user, reason=form.cleaned_data["reason"])
+        except EvidenceError as exc:
+            messages.error(request, exc.message)
+            return redirect("evidence:detail", kind=kind, pk=pk)
+        messages.success(request, "记录已删除（保留删除痕迹，可在“已删除”中查看）")
+        return redirect(f"{reverse('evidence:list', args=[kind])}?unit={record.unit.code}")
+    return render(request, "evidence/delete.html", {"kind": spec, "record": record, "form": form})
+
+
+@login_required
+@require_POST
+def attachment_upload(request, kind, pk):
+    spec = _kind_or_404(kind)
+    record = selectors.record_for(request.user, spec, pk, Action.SUBMIT)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            attachment_add(record=record, data=upload.read(), filename=upload.name, actor=request.user)
+        except EvidenceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "附件已上传")
+    else:
+        messages.error(request, "请选择文件")
+    return redirect("evidence:detail", kind=kind, pk=pk)
+
+
+@login_required
+def attachment_download(request, pk):
+    attachment = selectors.attachment_for(request.user, pk)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.mime_type)
+    # Always a download (never rendered inline), never sniffed into something executable.
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.original_name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def import_view(request):
+    """Upload a filled template; on any error nothing is saved and every error is listed."""
+    if not units_for(request.user, Action.SUBMIT).exists():
+        raise PermissionDenied
+    initial_kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else "personnel"
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"kind": initial_kind})
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = import_records(kind=form.cleaned_data["kind"], data=upload.read(), actor=request.user,
+                                filename=upload.name)
+        if result.ok:
+            messages.success(request, result.summary())
+            return redirect(f"{reverse('evidence:import')}?kind={form.cleaned_data['kind']}")
+        messages.error(request, result.summary())
+    return render(request, "evidence/import.html", {"form": form, "result": result, "kinds": KINDS,
+                                                     "max_rows": settings.IMPORT_MAX_ROWS,
+                                                     "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+
+
+@login_required
+def template_download(request, kind):
+    spec = _kind_or_404(kind)
+    response = HttpResponse(
+        template_workbook(kind), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(spec.label + '导入模板.xlsx')}"
+    return response
