@@ -1,0 +1,90 @@
+"""JSON API of evaluations: /api/v1/units/<code>/evaluation/, /snapshots/, /overdue/.
+
+Every endpoint goes through the access policy: a unit outside the caller's jurisdiction is a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.access import Action, get_unit_or_404
+from apps.compliance import exports, selectors
+
+
+def parse_as_of(value: str | None) -> date:
+    if not value:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError({"as_of": "日期格式应为 YYYY-MM-DD"}) from exc
+
+
+class UnitEvaluationView(APIView):
+    """The evaluation of a unit as of ``?as_of=YYYY-MM-DD`` (default today)."""
+
+    def get(self, request, code):
+        unit = get_unit_or_404(request.user, code, Action.VIEW)
+        as_of = parse_as_of(request.query_params.get("as_of"))
+        return Response(selectors.evaluate_unit(unit, as_of).to_dict())
+
+
+class UnitSnapshotsView(APIView):
+    """Stored dated snapshots of a unit, newest first (score, grade, status counts)."""
+
+    def get(self, request, code):
+        unit = get_unit_or_404(request.user, code, Action.VIEW)
+        rows = [
+            {"as_of": s.as_of.isoformat(), "score": s.score, "grade": s.grade, "counts": s.counts,
+             "computed_at": s.computed_at.isoformat()}
+            for s in selectors.snapshots_for(unit)
+        ]
+        return Response({"unit": unit.code, "snapshots": rows})
+
+
+class _ReportRenderer(BaseRenderer):
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if not isinstance(data, dict) or "tasks" not in data:  # an error response
+            return JSONRenderer().render(data)
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Disposition"] = f'attachment; filename="{exports.filename(data, self.format)}"'
+        return self.build(data)
+
+
+class OverdueCSVRenderer(_ReportRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+    def build(self, data):
+        return exports.overdue_csv(data)
+
+
+class OverdueXLSXRenderer(_ReportRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+
+    def build(self, data):
+        return exports.overdue_xlsx(data)
+
+
+class UnitOverdueView(APIView):
+    """Overdue, non-compliant and due-soon tasks of the unit's subtree; ``?format=csv|xlsx``
+    downloads the same report."""
+
+    renderer_classes = [JSONRenderer, OverdueCSVRenderer, OverdueXLSXRenderer]
+
+    def get(self, request, code):
+        unit = get_unit_or_404(request.user, code, Action.VIEW)
+        as_of = parse_as_of(request.query_params.get("as_of"))
+        if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format in ("csv", "xlsx"):
+            get_unit_or_404(request.user, code, Action.EXPORT)
+        return Response(selectors.overdue_report(unit, as_of))

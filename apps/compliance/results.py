@@ -1,0 +1,137 @@
+"""Plain result types of an evaluation: produced by rules.py, stored in snapshots, read by the
+portal, the API, the overdue reports and the PDF scorecards. No Django imports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+
+class Status:
+    COMPLIANT = "compliant"
+    PENDING = "pending"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    NON_COMPLIANT = "non_compliant"
+    NO_DATA = "no_data"
+
+    # Worst first: a requirement's status is the worst of its tasks.
+    SEVERITY = [OVERDUE, NON_COMPLIANT, DUE_SOON, PENDING, NO_DATA, COMPLIANT]
+    LABELS = {
+        COMPLIANT: "已达标",
+        PENDING: "待完成",
+        DUE_SOON: "即将到期",
+        OVERDUE: "已逾期",
+        NON_COMPLIANT: "未达标",
+        NO_DATA: "无数据",
+    }
+    # 红/黄/绿/灰 on the dashboard.
+    COLOURS = {
+        OVERDUE: "red",
+        NON_COMPLIANT: "red",
+        DUE_SOON: "yellow",
+        PENDING: "yellow",
+        COMPLIANT: "green",
+        NO_DATA: "grey",
+    }
+    BAD = frozenset({OVERDUE, NON_COMPLIANT})
+
+    @classmethod
+    def worst(cls, statuses) -> str:
+        statuses = list(statuses)
+        if not statuses:
+            return cls.NO_DATA
+        return min(statuses, key=cls.SEVERITY.index)
+
+
+@dataclass
+class Source:
+    document: str  # document short name, e.g. "中办国办意见"
+    clause: str  # clause number, e.g. "(十三)"
+    quote: str
+
+
+@dataclass
+class Task:
+    """One concrete obligation instance: a period's drill, a person's training, a floor."""
+
+    requirement: str
+    unit: str  # unit code
+    status: str
+    due: date | None
+    period_start: date | None = None
+    period_end: date | None = None
+    subject: str = ""  # e.g. a person's name, or "2026年第4季度"
+    missing: str = ""  # plain words: "2026年度综合演练未开展，截止 2026-12-31"
+    evidence: list[str] = field(default_factory=list)  # "drill:17" references that satisfied it
+    # False for periodic tasks whose period ended more than 12 months before the as-of date:
+    # kept in the history, no longer part of the requirement's status.
+    in_window: bool = True
+
+
+@dataclass
+class RequirementResult:
+    requirement: str
+    version: int
+    title: str
+    kind: str
+    topic: str
+    status: str
+    due: date | None
+    actual: float | None
+    target: float | None
+    advisory: bool
+    weight: float
+    deducted: float
+    sources: list[Source]
+    tasks: list[Task]
+    missing: str = ""
+
+
+@dataclass
+class UnitEvaluation:
+    unit: str
+    unit_name: str
+    level: str
+    as_of: date
+    score: float | None  # own score out of 100; None when nothing binding applies
+    grade: str
+    results: list[RequirementResult]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-ready (dates as ISO strings); the shape stored in snapshots."""
+        return _jsonable(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> UnitEvaluation:
+        results = []
+        for r in data.get("results", []):
+            r = dict(r)
+            r["sources"] = [Source(**s) for s in r.get("sources", [])]
+            r["tasks"] = [
+                Task(**{**t, "due": _date(t.get("due")), "period_start": _date(t.get("period_start")),
+                        "period_end": _date(t.get("period_end"))})
+                for t in r.get("tasks", [])
+            ]
+            r["due"] = _date(r.get("due"))
+            results.append(RequirementResult(**r))
+        return cls(unit=data["unit"], unit_name=data["unit_name"], level=data["level"],
+                   as_of=_date(data["as_of"]), score=data.get("score"), grade=data.get("grade", ""),
+                   results=results, counts=dict(data.get("counts") or {}))
+
+
+def _date(value):
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

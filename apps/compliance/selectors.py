@@ -1,0 +1,381 @@
+"""Reads: evaluations of units and subtrees, roll-ups, overdue tasks, score history.
+
+Set-based: a subtree's evidence is loaded with one query per evidence kind, filtered by the
+code range of the subtree, and grouped in Python; the pure rules (rules.py) do the rest. So
+evaluating a township, a county or a province issues the same number of queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Count, F, Max, Min, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from apps.compliance import rules
+from apps.compliance.models import Snapshot
+from apps.compliance.results import Source, Status, UnitEvaluation
+from apps.evidence import models as ev
+from apps.jurisdictions.codes import CodeRange, subtree_range
+from apps.jurisdictions.models import Unit
+from apps.policies.models import Citation, RequirementVersion
+
+
+# ---------------------------------------------------------------------------
+# Catalog
+# ---------------------------------------------------------------------------
+def _versions_in_force(as_of: date) -> list[RequirementVersion]:
+    try:  # the policies app owns the catalog's reads; fall back to the same rule if absent
+        from apps.policies.selectors import versions_in_force
+    except ImportError:
+        versions_in_force = None
+    if versions_in_force is not None:
+        return list(versions_in_force(as_of))
+    chosen: dict[int, RequirementVersion] = {}
+    qs = (
+        RequirementVersion.objects.filter(effective_from__lte=as_of)
+        .select_related("requirement")
+        .prefetch_related("citations__clause__document")
+        .order_by("requirement_id", "-effective_from")
+    )
+    for version in qs:
+        chosen.setdefault(version.requirement_id, version)
+    return [v for v in chosen.values() if not v.retired]
+
+
+def spec_from_version(version: RequirementVersion) -> rules.Spec:
+    citations = sorted(version.citations.all(), key=lambda c: (c.order, c.pk))
+    return rules.Spec(
+        requirement=version.requirement.code,
+        version=version.version,
+        title=version.title,
+        kind=version.kind,
+        params=dict(version.params or {}),
+        effective_from=version.effective_from,
+        topic=version.requirement.topic,
+        levels=tuple(version.level_list),
+        scope_province_code=version.scope_province_code,
+        flags_any=tuple(version.flag_list),
+        deadline=version.deadline,
+        binding=version.binding,
+        weight=float(version.weight or 0),
+        sources=tuple(
+            Source(document=c.clause.document.short_name, clause=c.clause.number, quote=c.quote) for c in citations
+        ),
+    )
+
+
+def specs_in_force(as_of: date) -> list[rules.Spec]:
+    return [spec_from_version(v) for v in _versions_in_force(as_of)]
+
+
+def rule_settings() -> rules.Settings:
+    return rules.Settings(
+        due_soon_days=settings.COMPLIANCE_DUE_SOON_DAYS,
+        grade_excellent=settings.COMPLIANCE_GRADE_EXCELLENT,
+        grade_pass=settings.COMPLIANCE_GRADE_PASS,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Facts
+# ---------------------------------------------------------------------------
+def unit_facts(unit: Unit) -> rules.UnitFacts:
+    return rules.UnitFacts(
+        code=unit.code, name=unit.name, level=unit.level, province_code=unit.province_code,
+        flags=tuple(unit.flag_list), tracking_start=unit.tracking_start,
+    )
+
+
+def _in_range(rng: CodeRange, path: str = "unit__") -> dict:
+    return {f"{path}code__gte": rng.low, f"{path}code__lte": rng.high}
+
+
+def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
+    """All counted evidence of the units in the code range, by unit id: one query per kind."""
+    by_unit: dict[int, rules.Evidence] = defaultdict(rules.Evidence)
+    for row in ev.Person.objects.counted().filter(**_in_range(rng)).values(
+        "id", "unit_id", "name", "category", "appointed_on", "left_on"
+    ):
+        uid = row.pop("unit_id")
+        by_unit[uid].people.append(rules.PersonFact(**row))
+    for row in (
+        ev.Training.objects.counted()
+        .filter(person__deleted_at__isnull=True, **_in_range(rng, "person__unit__"))
+        .values("id", "person_id", "person__unit_id", "held_on")
+    ):
+        by_unit[row["person__unit_id"]].trainings.append(
+            rules.TrainingFact(id=row["id"], person_id=row["person_id"], held_on=row["held_on"])
+        )
+    for row in (
+        ev.TeamMember.objects.counted()
+        .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **_in_range(rng, "team__unit__"))
+        .values("id", "team__unit_id", "team__team_type", "name", "id_number", "joined_on", "left_on")
+    ):
+        by_unit[row["team__unit_id"]].members.append(
+            rules.MemberFact(id=row["id"], team_type=row["team__team_type"], name=row["name"],
+                             id_number=row["id_number"], joined_on=row["joined_on"], left_on=row["left_on"])
+        )
+    for row in ev.Drill.objects.counted().filter(**_in_range(rng)).values("id", "unit_id", "drill_type", "held_on"):
+        by_unit[row["unit_id"]].drills.append(rules.EventFact(row["id"], row["drill_type"], row["held_on"]))
+    for row in ev.Meeting.objects.counted().filter(**_in_range(rng)).values(
+        "id", "unit_id", "meeting_type", "held_on"
+    ):
+        by_unit[row["unit_id"]].meetings.append(rules.EventFact(row["id"], row["meeting_type"], row["held_on"]))
+    for row in ev.StandingDocument.objects.counted().filter(**_in_range(rng)).values(
+        "id", "unit_id", "doc_type", "dated", "valid_until"
+    ):
+        by_unit[row["unit_id"]].documents.append(
+            rules.EventFact(row["id"], row["doc_type"], row["dated"], row["valid_until"])
+        )
+    for row in ev.Facility.objects.counted().filter(**_in_range(rng)).values(
+        "id", "unit_id", "facility_type", "quantity", "in_service_from", "in_service_to"
+    ):
+        uid = row.pop("unit_id")
+        by_unit[uid].facilities.append(rules.FacilityFact(**row))
+    for row in ev.WarningRelay.objects.counted().filter(**_in_range(rng)).values(
+        "id", "unit_id", "warning_id", "received_at", "relayed_at"
+    ):
+        by_unit[row["unit_id"]].relays.append(
+            rules.RelayFact(
+                id=row["id"], warning_id=row["warning_id"],
+                received_on=timezone.localtime(row["received_at"]).date(),
+                minutes=(row["relayed_at"] - row["received_at"]).total_seconds() / 60,
+            )
+        )
+    return by_unit
+
+
+_COUNTED = [ev.ReviewStatus.SUBMITTED, ev.ReviewStatus.VERIFIED]
+_EVIDENCE_MODELS = [ev.Person, ev.Training, ev.Team, ev.TeamMember, ev.Drill, ev.Meeting, ev.StandingDocument,
+                    ev.Facility, ev.WarningRelay]
+
+
+# ---------------------------------------------------------------------------
+# Freshness of snapshots
+# ---------------------------------------------------------------------------
+def _group_key(path: str):
+    """A unit's freshness group: its county, or the unit itself above county level."""
+    return Coalesce(NullIf(F(f"{path}county_code"), Value("")), F(f"{path}code"))
+
+
+def county_fingerprints(rng: CodeRange) -> dict[str, str]:
+    """A cheap fingerprint of everything an evaluation reads, per county in the range.
+
+    Any evidence write (create, edit, review, soft delete) moves max(updated_at) or the count;
+    a catalog change moves the versions' count / latest creation; settings are included too.
+    One aggregate query per evidence kind, grouped by county: constant in the number of units.
+    """
+    parts: dict[str, list[str]] = defaultdict(list)
+    catalog = RequirementVersion.objects.aggregate(n=Count("id"), m=Max("created_at"), e=Min("effective_from"))
+    catalog_key = (
+        f"{catalog['n']}|{catalog['m']}|{catalog['e']}|{Citation.objects.count()}|"
+        f"{settings.COMPLIANCE_DUE_SOON_DAYS}|{settings.COMPLIANCE_GRADE_EXCELLENT}|{settings.COMPLIANCE_GRADE_PASS}"
+    )
+    unit_rows = (
+        Unit.objects.filter(code__gte=rng.low, code__lte=rng.high)
+        .annotate(k=_group_key(""))
+        .values("k")
+        .annotate(n=Count("id"), m=Max("updated_at"))
+        .order_by("k")
+    )
+    for row in unit_rows:
+        parts[row["k"]].append(f"u{row['n']}|{row['m']}")
+    for model in _EVIDENCE_MODELS:
+        rows = (
+            model.objects.filter(**_in_range(rng))
+            .annotate(k=_group_key("unit__"))
+            .values("k")
+            .annotate(n=Count("id"), m=Max("updated_at"))
+            .order_by("k")
+        )
+        for row in rows:
+            parts[row["k"]].append(f"{model._meta.model_name}{row['n']}|{row['m']}")
+    return {
+        key: hashlib.sha256(("\n".join([catalog_key, *sorted(values)])).encode()).hexdigest()
+        for key, values in parts.items()
+    }
+
+
+def _freshness_key(unit: Unit) -> str:
+    return unit.county_code or unit.code
+
+
+# ---------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------
+def compute(units: list[Unit], rng: CodeRange, as_of: date) -> dict[str, UnitEvaluation]:
+    """Evaluate the given units (all inside ``rng``) without reading or writing snapshots."""
+    specs = specs_in_force(as_of)
+    evidence = load_evidence(rng)
+    cfg = rule_settings()
+    empty = rules.Evidence()
+    return {
+        u.code: rules.evaluate_unit(unit_facts(u), specs, evidence.get(u.pk, empty), as_of, cfg) for u in units
+    }
+
+
+def _evaluate(units: list[Unit], rng: CodeRange, as_of: date, use_snapshots: bool) -> dict[str, UnitEvaluation]:
+    if not units:
+        return {}
+    if not use_snapshots:
+        return compute(units, rng, as_of)
+    fingerprints = county_fingerprints(rng)
+    stored = {
+        s["unit_id"]: s
+        for s in Snapshot.objects.filter(as_of=as_of, **_in_range(rng)).values("unit_id", "fingerprint", "payload")
+    }
+    fresh = all(
+        u.pk in stored and stored[u.pk]["fingerprint"] == fingerprints.get(_freshness_key(u)) for u in units
+    )
+    if fresh:
+        return {u.code: UnitEvaluation.from_dict(stored[u.pk]["payload"]) for u in units}
+    evaluations = compute(units, rng, as_of)
+    from apps.compliance.services import snapshots_store  # services import selectors
+
+    snapshots_store(
+        units=units, evaluations=evaluations,
+        fingerprints={u.pk: fingerprints.get(_freshness_key(u), "") for u in units},
+    )
+    return evaluations
+
+
+def subtree_units(root: Unit) -> list[Unit]:
+    return list(Unit.objects.subtree(root).order_by("code"))
+
+
+def evaluate_subtree(root: Unit, as_of: date, *, use_snapshots: bool = True) -> dict[str, UnitEvaluation]:
+    """The root and every unit below it, keyed by code. Reads stored snapshots when all are fresh,
+    otherwise computes set-based and stores them. Query count independent of subtree size."""
+    rng = subtree_range(root.code, root.level)
+    return _evaluate(subtree_units(root), rng, as_of, use_snapshots)
+
+
+def evaluate_unit(unit: Unit, as_of: date, *, use_snapshots: bool = True) -> UnitEvaluation:
+    return _evaluate([unit], CodeRange(unit.code, unit.code), as_of, use_snapshots)[unit.code]
+
+
+# ---------------------------------------------------------------------------
+# Roll-ups
+# ---------------------------------------------------------------------------
+@dataclass
+class RollUp:
+    unit: Unit
+    own_score: float | None
+    subtree_score: float | None
+    grade: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def rollup(evaluations: dict[str, UnitEvaluation], units) -> dict[str, RollUp]:
+    """Own score and subtree score per unit. A subtree score is the mean of the unit's own score
+    and its children's subtree scores (a township weighs its villages equally, a county its
+    townships equally, whatever their size); units with nothing scored are left out."""
+    units = list(units)
+    by_pk = {u.pk: u for u in units}
+    children: dict[int, list[Unit]] = defaultdict(list)
+    for u in units:
+        if u.parent_id in by_pk:
+            children[u.parent_id].append(u)
+    cfg = rule_settings()
+    result: dict[str, RollUp] = {}
+
+    # Deepest first, so children are done before their parents (codes sort parents first).
+    for u in sorted(units, key=lambda u: (-len(u.code_prefix), u.code)):
+        own = evaluations.get(u.code)
+        own_score = own.score if own else None
+        scores = [own_score] if own_score is not None else []
+        counts: dict[str, int] = dict(own.counts) if own else {}
+        for child in children[u.pk]:
+            child_roll = result[child.code]
+            if child_roll.subtree_score is not None:
+                scores.append(child_roll.subtree_score)
+            for status, n in child_roll.counts.items():
+                counts[status] = counts.get(status, 0) + n
+        subtree = round(sum(scores) / len(scores), 1) if scores else None
+        result[u.code] = RollUp(u, own_score, subtree, rules.grade_for(subtree, cfg), counts)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Overdue tasks
+# ---------------------------------------------------------------------------
+@dataclass
+class OverdueRow:
+    unit: str
+    unit_name: str
+    requirement: str
+    requirement_title: str
+    due: date | None
+    days_overdue: int
+    status: str
+    source: str
+    missing: str
+    subject: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "unit": self.unit, "unit_name": self.unit_name, "requirement": self.requirement,
+            "requirement_title": self.requirement_title, "due": self.due.isoformat() if self.due else None,
+            "days_overdue": self.days_overdue, "status": self.status, "status_label": Status.LABELS[self.status],
+            "source": self.source, "missing": self.missing, "subject": self.subject,
+        }
+
+
+DEFAULT_OVERDUE_STATUSES = (Status.OVERDUE, Status.NON_COMPLIANT, Status.DUE_SOON)
+
+
+def overdue_rows(evaluations: dict[str, UnitEvaluation], as_of: date,
+                 statuses=DEFAULT_OVERDUE_STATUSES) -> list[OverdueRow]:
+    """One row per open task of a binding requirement (a missed period, a person behind on
+    training, an unmet floor), most overdue first. Advisory requirements never appear."""
+    rows = []
+    for evaluation in evaluations.values():
+        for result in evaluation.results:
+            if result.advisory:
+                continue
+            source = "；".join(f"{s.document}{s.clause}" for s in result.sources)
+            for task in result.tasks:
+                if not task.in_window or task.status not in statuses:
+                    continue
+                rows.append(OverdueRow(
+                    unit=evaluation.unit, unit_name=evaluation.unit_name, requirement=result.requirement,
+                    requirement_title=result.title, due=task.due,
+                    days_overdue=(as_of - task.due).days if task.due else 0, status=task.status,
+                    source=source, missing=task.missing or result.title, subject=task.subject,
+                ))
+    rows.sort(key=lambda r: (-r.days_overdue, r.unit, r.requirement, r.subject))
+    return rows
+
+
+def overdue_tasks(root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES) -> list[OverdueRow]:
+    return overdue_rows(evaluate_subtree(root, as_of), as_of, statuses)
+
+
+def overdue_report(root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES) -> dict:
+    """The report as printed by ``overdue_report --json`` and served by the API."""
+    return {
+        "unit": root.code,
+        "unit_name": root.name,
+        "as_of": as_of.isoformat(),
+        "tasks": [r.to_dict() for r in overdue_tasks(root, as_of, statuses)],
+    }
+
+
+# ---------------------------------------------------------------------------
+# History
+# ---------------------------------------------------------------------------
+def score_history(unit: Unit, limit: int = 12) -> list[tuple[date, float | None]]:
+    rows = Snapshot.objects.filter(unit=unit).order_by("-as_of").values_list("as_of", "score")[:limit]
+    return list(reversed(list(rows)))
+
+
+def snapshots_for(unit: Unit, limit: int = 50):
+    return Snapshot.objects.filter(unit=unit).order_by("-as_of").only(
+        "as_of", "score", "grade", "counts", "computed_at"
+    )[:limit]

@@ -1,0 +1,91 @@
+"""Celery tasks: thin wrappers that take ids and dates, re-fetch, and call one service.
+
+The nightly job fans out one task per county (a chord), so more workers finish sooner; the
+chord's callback closes the run. Every task is idempotent (see services.py) and acknowledged
+late (settings), so a retried or re-run task replaces its county's report instead of adding one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+
+from celery import chord, shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from apps.compliance import services
+from apps.compliance.models import EvaluationRun
+from apps.jurisdictions.models import Unit
+
+logger = logging.getLogger(__name__)
+NIGHTLY_TASK = "compliance.nightly_evaluation"
+BEAT_NAME = "每晚合规评估与逾期报告"
+
+
+def _as_of(value: str | None) -> date:
+    return date.fromisoformat(value) if value else timezone.localdate()
+
+
+@shared_task(name=NIGHTLY_TASK)
+def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
+    """Start a run for ``as_of`` (default: today) and fan out one task per county."""
+    day = _as_of(as_of)
+    run = services.evaluation_run_start(as_of=day, trigger=trigger)
+    county_ids = list(Unit.objects.filter(level="county").order_by("code").values_list("pk", flat=True))
+    header = [evaluate_county.s(run.pk, pk, day.isoformat()) for pk in county_ids]
+    if header:
+        chord(header)(finish_run.si(run.pk))
+    else:
+        finish_run.delay(run.pk)
+    return run.pk
+
+
+@shared_task(name="compliance.evaluate_county", bind=True, max_retries=2, default_retry_delay=60)
+def evaluate_county(self, run_id: int, county_id: int, as_of: str) -> dict:
+    """Evaluate one county, replace its report, send its emails and webhook. Never raises for a
+    data problem (the error is recorded on the report), so one county cannot sink the chord."""
+    day = date.fromisoformat(as_of)
+    county = Unit.objects.get(pk=county_id)
+    run = EvaluationRun.objects.filter(pk=run_id).first()
+    try:
+        report = services.county_report_build(county=county, as_of=day, run=run)
+    except Exception as exc:  # noqa: BLE001 - recorded on the run, visible to administrators
+        logger.exception("evaluation of county %s failed", county.code)
+        services.county_report_fail(county=county, as_of=day, run=run, error=f"{type(exc).__name__}: {exc}")
+        return {"county": county.code, "ok": False}
+    services.county_report_notify(report=report)
+    services.county_webhook_post(report=report)
+    return {"county": county.code, "ok": True, "overdue": report.overdue}
+
+
+@shared_task(name="compliance.finish_run")
+def finish_run(run_id: int) -> int:
+    run = EvaluationRun.objects.get(pk=run_id)
+    services.evaluation_run_finish(run=run)
+    return run.pk
+
+
+def queue_nightly(as_of: date | None = None, trigger: str = "manual") -> None:
+    """Queue the nightly job once the current transaction commits."""
+    transaction.on_commit(
+        lambda: nightly_evaluation.delay(as_of.isoformat() if as_of else None, trigger)
+    )
+
+
+def ensure_beat_schedule() -> bool:
+    """Create the nightly PeriodicTask (02:30 Asia/Shanghai) if absent. Administrators may edit
+    or disable it in the admin afterwards; this never overwrites their changes."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    if PeriodicTask.objects.filter(name=BEAT_NAME).exists():
+        return False
+    schedule, _ = CrontabSchedule.objects.get_or_create(
+        minute="30", hour="2", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
+    )
+    PeriodicTask.objects.create(
+        name=BEAT_NAME, task=NIGHTLY_TASK, crontab=schedule, kwargs=json.dumps({"trigger": "beat"}),
+        description="对全部县逐县评估、生成逾期任务报告并发送提醒",
+    )
+    return True

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from apps.compliance import views
+
+app_name = "compliance"
+urlpatterns = [
+    path("units/<str:code>/", views.unit_evaluation, name="unit"),
+    path("units/<str:code>/overdue/", views.overdue, name="overdue"),
+]

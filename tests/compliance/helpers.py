@@ -1,0 +1,35 @@
+"""Catalog and evidence builders for the compliance tests (the policies fixtures are not needed)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from apps.evidence.models import Drill
+from apps.policies.models import Citation, Clause, Document, Requirement, RequirementVersion
+
+
+def make_version(code: str, kind: str, params: dict, *, levels: str = ",township,village,", weight: float = 10,
+                 effective_from: date = date(2024, 1, 1), binding: bool = True, deadline: date | None = None,
+                 scope_province_code: str = "", flags_any: str = "", version: int = 1, topic: str = "drill",
+                 title: str | None = None) -> RequirementVersion:
+    document, _ = Document.objects.get_or_create(
+        code="central", defaults={"short_name": "中办国办意见", "title": "关于进一步提升基层应急管理能力的意见",
+                                  "issuer": "中办 国办", "issued_on": date(2024, 9, 21), "text": "……"},
+    )
+    clause, _ = Clause.objects.get_or_create(document=document, number="(十三)", defaults={"text": "……"})
+    requirement, _ = Requirement.objects.get_or_create(code=code, defaults={"topic": topic})
+    rv = RequirementVersion.objects.create(
+        requirement=requirement, version=version, effective_from=effective_from, title=title or code, kind=kind,
+        params=params, levels=levels, scope_province_code=scope_province_code, flags_any=flags_any,
+        deadline=deadline, binding=binding, weight=weight,
+    )
+    Citation.objects.create(version=rv, clause=clause, quote="每年至少组织开展1次综合演练")
+    return rv
+
+
+DRILL_PARAMS = {"evidence": "drill", "period": "year", "min_count": 1, "match": {"drill_type": ["comprehensive"]}}
+
+
+def drill(unit, held_on: date, drill_type: str = "comprehensive") -> Drill:
+    return Drill.objects.create(unit=unit, held_on=held_on, drill_type=drill_type, subject="防汛综合演练",
+                                fingerprint=f"{unit.code}{held_on}{drill_type}")

@@ -1,0 +1,115 @@
+"""The nightly job: one report per county per date however often it runs, reminders once."""
+
+from datetime import date
+
+import pytest
+from django.core import mail
+
+from apps.compliance import services, tasks
+from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, ReminderSent, Snapshot
+from tests.compliance.helpers import DRILL_PARAMS, make_version
+from tests.worker import celery_worker, worker_unavailable_reason
+
+AS_OF = "2025-03-01"
+COUNTIES = 3  # 清徐县, 静海区, 怀柔区
+
+
+@pytest.fixture
+def catalog(db):
+    make_version("drill.annual", "periodic_event", DRILL_PARAMS, weight=20)
+
+
+@pytest.fixture
+def with_emails(people):
+    for user in people.values():
+        user.email = f"{user.username}@example.cn"
+        user.save()
+    return people
+
+
+def test_it_leaves_one_report_per_county_when_run_twice_for_the_same_date(units, with_emails, catalog):
+    tasks.nightly_evaluation.delay(AS_OF, "test")
+    first_emails = len(mail.outbox)
+    tasks.nightly_evaluation.delay(AS_OF, "test")
+    assert CountyReport.objects.filter(as_of=date(2025, 3, 1)).count() == COUNTIES
+    assert Snapshot.objects.filter(as_of=date(2025, 3, 1)).count() == 12  # every unit of every county subtree
+    runs = list(EvaluationRun.objects.order_by("pk"))
+    assert len(runs) == 2 and all(r.state == EvaluationRun.State.SUCCEEDED for r in runs)
+    assert runs[-1].counties_done == COUNTIES and runs[-1].overdue_tasks > 0 and runs[-1].finished_at
+    assert first_emails > 0 and len(mail.outbox) == first_emails  # the re-run sends nothing again
+
+
+def test_it_emails_the_county_report_link_and_township_tasks(units, with_emails, catalog):
+    tasks.nightly_evaluation.delay(AS_OF, "test")
+    county_mail = next(m for m in mail.outbox if "county@example.cn" in m.to)
+    assert "/compliance/units/140121000000/overdue/?as_of=2025-03-01" in county_mail.body
+    township_mail = next(m for m in mail.outbox if "township@example.cn" in m.to)
+    assert "清源镇" in township_mail.body and "徐沟镇" not in township_mail.body
+    assert ReminderSent.objects.filter(user=with_emails["township"]).count() == 3  # the town and its 2 villages
+
+
+def test_it_sends_a_missed_nights_reminders_the_next_night(units, with_emails, catalog):
+    tasks.nightly_evaluation.delay("2025-01-05", "test")
+    sent = ReminderSent.objects.filter(user=with_emails["township"]).count()
+    # 2025-01-06 and -07 were missed; on -08 nothing new is due, so nothing is sent twice.
+    tasks.nightly_evaluation.delay("2025-01-08", "test")
+    assert ReminderSent.objects.filter(user=with_emails["township"]).count() == sent
+    # In December the 2025 drill becomes due soon: a new stage, reminded once.
+    tasks.nightly_evaluation.delay("2025-12-10", "test")
+    assert ReminderSent.objects.filter(user=with_emails["township"], stage="due_soon").count() == 3
+
+
+def test_it_records_a_failing_webhook_without_failing_the_run(units, people, catalog):
+    CountySettings.objects.create(county=units["140121000000"], webhook_url="http://127.0.0.1:9/hook",
+                                  webhook_enabled=True)
+    tasks.nightly_evaluation.delay(AS_OF, "test")
+    report = CountyReport.objects.get(county=units["140121000000"])
+    assert report.webhook_error and report.webhook_sent_at is None
+    assert EvaluationRun.objects.get().state == EvaluationRun.State.SUCCEEDED
+
+
+def test_it_records_a_failing_county_and_finishes_the_others(units, people, catalog, monkeypatch):
+    real = services.county_report_build
+
+    def flaky(*, county, as_of, run=None):
+        if county.code == "120118000000":
+            raise RuntimeError("boom")
+        return real(county=county, as_of=as_of, run=run)
+
+    monkeypatch.setattr(services, "county_report_build", flaky)
+    tasks.nightly_evaluation.delay(AS_OF, "test")
+    run = EvaluationRun.objects.get()
+    assert run.state == EvaluationRun.State.PARTIAL and run.counties_done == 2
+    assert "boom" in run.errors[0]["error"]
+
+
+def test_it_creates_the_beat_schedule_once(db):
+    from django_celery_beat.models import PeriodicTask
+
+    assert PeriodicTask.objects.filter(task=tasks.NIGHTLY_TASK).count() == 1  # data migration
+    assert tasks.ensure_beat_schedule() is False
+    assert PeriodicTask.objects.filter(task=tasks.NIGHTLY_TASK).count() == 1
+
+
+@pytest.mark.worker
+@pytest.mark.skipif(worker_unavailable_reason() is not None, reason=str(worker_unavailable_reason()))
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_the_nightly_job_twice_on_a_real_worker(units, people, catalog):
+    with celery_worker():
+        for _ in range(2):
+            run_id = tasks.nightly_evaluation.delay(AS_OF, "test").get(timeout=120)
+            _wait_finished(run_id)
+    assert CountyReport.objects.filter(as_of=date(2025, 3, 1)).count() == COUNTIES
+    assert EvaluationRun.objects.filter(state=EvaluationRun.State.SUCCEEDED).count() == 2
+
+
+def _wait_finished(run_id: int) -> None:
+    """The chord callback closes the run; poll the database (bounded) until it has."""
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if EvaluationRun.objects.filter(pk=run_id, finished_at__isnull=False).exists():
+            return
+        time.sleep(0.2)
+    raise AssertionError("nightly run did not finish")
