@@ -1,0 +1,59 @@
+"""Where the portal sends people to record evidence. The evidence app owns those pages; while a
+URL is not there yet (or a kind has no form) the link is simply left out instead of failing."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+
+# Requirement kind -> the evidence form kind that satisfies it (evidence:create kinds).
+KIND_TO_EVIDENCE = {
+    "team_floor": "roster",
+    "training_cycle": "trainings",
+    "facility_count": "facilities",
+    "response_time": "warnings",
+    "standing_document": "documents",
+    "staffing": "personnel",
+}
+# periodic_event requirements are recorded as drills, meetings or documents; the topic says which.
+PERIODIC_TOPIC_TO_EVIDENCE = {"drill": "drills", "meeting": "meetings"}
+
+EVIDENCE_LABELS = {
+    "personnel": "人员",
+    "roster": "救援队伍花名册",
+    "drills": "演练",
+    "trainings": "培训",
+    "meetings": "会议",
+    "facilities": "设施装备",
+    "warnings": "预警叫应",
+    "documents": "制度文件",
+}
+
+
+def evidence_kind_for(kind: str, topic: str) -> str:
+    if kind == "periodic_event":
+        return PERIODIC_TOPIC_TO_EVIDENCE.get(topic, "documents")
+    return KIND_TO_EVIDENCE.get(kind, "")
+
+
+def safe_reverse(name: str, *args, query: str = "") -> str:
+    try:
+        url = reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+    return f"{url}?{query}" if query else url
+
+
+def evidence_create_url(evidence_kind: str, unit_code: str) -> str:
+    return safe_reverse("evidence:create", evidence_kind, unit_code) if evidence_kind else ""
+
+
+def evidence_import_url(evidence_kind: str) -> str:
+    return safe_reverse("evidence:import", query=f"kind={evidence_kind}" if evidence_kind else "")
+
+
+def evidence_list_url(evidence_kind: str, unit_code: str = "") -> str:
+    return safe_reverse("evidence:list", evidence_kind, query=f"unit={unit_code}" if unit_code else "")
+
+
+def evidence_hub_url(unit_code: str) -> str:
+    return safe_reverse("evidence:hub", unit_code)

@@ -1,0 +1,404 @@
+"""Reads behind the portal's pages. Evaluations come from the compliance selectors (stored
+snapshots, computed on demand); everything else is a fixed number of queries per page, whatever
+the size of the subtree."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Q
+
+from apps.accounts.access import Action, filter_for_user, units_for
+from apps.compliance.results import RequirementResult, Status, Task, UnitEvaluation
+from apps.jurisdictions.codes import SIGNIFICANT_DIGITS, Level
+from apps.jurisdictions.models import Unit
+from apps.portal import links
+from apps.portal.models import Supervision
+
+UPCOMING_DAYS = 90
+UNIT_FIELDS = ("id", "code", "name", "level", "flags", "parent_id", "province_code", "county_code", "township_code")
+
+
+def _compliance():
+    # Imported late: the compliance app is developed alongside; the portal only needs it at
+    # request time.
+    from apps.compliance import selectors
+
+    return selectors
+
+
+def _code(value) -> str:
+    return getattr(value, "code", value)
+
+
+def subtree_units(root: Unit) -> list[Unit]:
+    return list(Unit.objects.subtree(root).only(*UNIT_FIELDS).order_by("code"))
+
+
+def topic_labels() -> dict[str, str]:
+    from apps.policies.models import Topic
+
+    return dict(Topic.choices)
+
+
+# -- county dashboard -----------------------------------------------------------------------
+@dataclass
+class Cell:
+    topic: str
+    status: str | None  # None: nothing of this topic applies to the row
+    title: str = ""
+    url: str = ""
+
+    @property
+    def colour(self) -> str:
+        return Status.COLOURS.get(self.status, "grey") if self.status else "none"
+
+    @property
+    def label(self) -> str:
+        return Status.LABELS.get(self.status, "") if self.status else "不适用"
+
+
+@dataclass
+class MatrixRow:
+    unit: Unit
+    rollup: object | None
+    cells: list[Cell]
+    flags: set[str]
+    overdue: int = 0
+    village_count: int = 0
+
+
+@dataclass
+class RequirementCount:
+    requirement: str
+    title: str
+    count: int
+    max_days: int
+
+
+@dataclass
+class Dashboard:
+    root: Unit
+    as_of: date
+    root_rollup: object | None
+    topics: list[tuple[str, str]]
+    rows: list[MatrixRow]
+    overdue_by_requirement: list[RequirementCount]
+    trend: list[tuple[date, float | None]]
+    total_rows: int = 0
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(c.count for c in self.overdue_by_requirement)
+
+
+STATUS_FILTERS = {"red": "红（逾期/未达标）", "yellow": "黄（即将到期/待完成）", "green": "绿（已达标）", "grey": "灰（无数据）"}
+
+
+def _row_unit_level(root: Unit) -> str:
+    return Level.ORDER[Level.ORDER.index(root.level) + 1]
+
+
+def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "", cell_url=None) -> Dashboard:
+    """Rows = the root's children (townships of a county) with their villages rolled up; columns =
+    requirement topics; each cell the worst binding status of that topic in the row's subtree."""
+    comp = _compliance()
+    units = subtree_units(root)
+    evaluations: dict[str, UnitEvaluation] = comp.evaluate_subtree(root, as_of)
+    rollups = comp.rollup(evaluations, units)
+    row_level = _row_unit_level(root)
+    digits = SIGNIFICANT_DIGITS[row_level]
+    row_units = [u for u in units if u.level == row_level]
+    by_prefix = {u.code[:digits]: u for u in row_units}
+    flags: dict[str, set[str]] = defaultdict(set)
+    villages: Counter = Counter()
+    for u in units:
+        prefix = u.code[:digits]
+        if prefix in by_prefix:
+            flags[prefix].update(u.flag_list)
+            if u.level != row_level:
+                villages[prefix] += 1
+
+    statuses: dict[tuple[str, str], list[RequirementResult]] = defaultdict(list)
+    seen_topics: set[str] = set()
+    for code, evaluation in evaluations.items():
+        prefix = code[:digits]
+        if prefix not in by_prefix:
+            continue
+        for result in evaluation.results:
+            if result.advisory:
+                continue
+            seen_topics.add(result.topic)
+            statuses[(prefix, result.topic)].append(result)
+
+    labels = topic_labels()
+    topics = [(t, labels.get(t, t)) for t in labels if t in seen_topics]
+    topics += [(t, t) for t in sorted(seen_topics - set(labels))]
+
+    overdue = _overdue_from(evaluations, root, as_of, ("overdue", "non_compliant"))
+    per_row: Counter = Counter()
+    per_req: dict[str, RequirementCount] = {}
+    for task in overdue:
+        per_row[_code(task.unit)[:digits]] += 1
+        item = per_req.setdefault(task.requirement, RequirementCount(task.requirement, task.requirement_title, 0, 0))
+        item.count += 1
+        item.max_days = max(item.max_days, task.days_overdue or 0)
+
+    rows = []
+    for u in row_units:
+        prefix = u.code[:digits]
+        cells = []
+        for topic, _label in topics:
+            results = statuses.get((prefix, topic), [])
+            if not results:
+                cells.append(Cell(topic, None))
+                continue
+            worst = Status.worst(r.status for r in results)
+            bad = [r for r in results if r.status == worst]
+            title = "；".join(sorted({r.title for r in bad}))[:200]
+            cells.append(Cell(topic, worst, title, cell_url(u, topic) if cell_url else ""))
+        rows.append(MatrixRow(u, rollups.get(u.code), cells, flags[prefix], per_row[prefix], villages[prefix]))
+
+    total = len(rows)
+    if flag:
+        rows = [r for r in rows if flag in r.flags]
+    if colour:
+        rows = [r for r in rows if any(c.colour == colour for c in r.cells)]
+    return Dashboard(
+        root=root,
+        as_of=as_of,
+        root_rollup=rollups.get(root.code),
+        topics=topics,
+        rows=rows,
+        overdue_by_requirement=sorted(per_req.values(), key=lambda c: (-c.count, c.requirement)),
+        trend=list(comp.score_history(root, limit=12)),
+        total_rows=total,
+    )
+
+
+# -- overdue tasks ------------------------------------------------------------------------
+def _overdue_from(evaluations, root: Unit, as_of: date, statuses) -> list:
+    """Overdue rows from evaluations already loaded (no second evaluation of the subtree)."""
+    comp = _compliance()
+    if hasattr(comp, "overdue_rows"):
+        return comp.overdue_rows(evaluations, as_of, statuses)
+    return comp.overdue_tasks(root, as_of, statuses=statuses)
+
+
+OVERDUE_SORTS = {
+    "days": lambda r: (-(r.days_overdue or 0), _code(r.unit), r.requirement),
+    "due": lambda r: (r.due or date.max, _code(r.unit), r.requirement),
+    "unit": lambda r: (_code(r.unit), -(r.days_overdue or 0), r.requirement),
+    "requirement": lambda r: (r.requirement, -(r.days_overdue or 0), _code(r.unit)),
+}
+
+
+def overdue_rows(*, root: Unit, as_of: date, status: str = "", unit_prefix: str = "", requirement: str = "",
+                 sort: str = "days") -> list:
+    statuses = (status,) if status in ("overdue", "non_compliant", "due_soon") else ("overdue", "non_compliant", "due_soon")
+    rows = _compliance().overdue_tasks(root, as_of, statuses=statuses)
+    if unit_prefix:
+        rows = [r for r in rows if _code(r.unit).startswith(unit_prefix)]
+    if requirement:
+        rows = [r for r in rows if r.requirement == requirement]
+    return sorted(rows, key=OVERDUE_SORTS.get(sort, OVERDUE_SORTS["days"]))
+
+
+# -- township workspace ---------------------------------------------------------------------
+@dataclass
+class WorkItem:
+    unit_code: str
+    unit_name: str
+    result: RequirementResult
+    missing: str
+    create_url: str = ""
+    import_url: str = ""
+    evidence_label: str = ""
+
+
+@dataclass
+class UpcomingTask:
+    unit_code: str
+    unit_name: str
+    requirement: str
+    title: str
+    task: Task
+    create_url: str = ""
+
+
+@dataclass
+class Workspace:
+    unit: Unit
+    as_of: date
+    items: list[WorkItem]
+    upcoming: list[UpcomingTask]
+    returned: list[dict]
+    supervisions: list[Supervision]
+    rollups: dict = field(default_factory=dict)
+    units: list[Unit] = field(default_factory=list)
+
+
+def _missing_words(result: RequirementResult) -> str:
+    if result.missing:
+        return result.missing
+    return "；".join(t.missing for t in result.tasks if t.missing and t.status != Status.COMPLIANT)[:300]
+
+
+def township_workspace(*, user, unit: Unit, as_of: date, can_submit: bool) -> Workspace:
+    comp = _compliance()
+    units = subtree_units(unit)
+    names = {u.code: u.name for u in units}
+    evaluations = comp.evaluate_subtree(unit, as_of)
+    rollups = comp.rollup(evaluations, units)
+    items: list[WorkItem] = []
+    upcoming: list[UpcomingTask] = []
+    horizon = as_of + timedelta(days=UPCOMING_DAYS)
+    for code in sorted(evaluations, key=lambda c: (c != unit.code, c)):
+        evaluation = evaluations[code]
+        for result in evaluation.results:
+            kind = links.evidence_kind_for(result.kind, result.topic)
+            create = links.evidence_create_url(kind, code) if can_submit else ""
+            items.append(
+                WorkItem(
+                    code, names.get(code, evaluation.unit_name), result, _missing_words(result), create,
+                    links.evidence_import_url(kind) if can_submit and kind else "", links.EVIDENCE_LABELS.get(kind, ""),
+                )
+            )
+            if result.advisory:
+                continue
+            for task in result.tasks:
+                if task.status != Status.COMPLIANT and task.due and as_of <= task.due <= horizon:
+                    upcoming.append(UpcomingTask(code, names.get(code, ""), result.requirement, result.title, task, create))
+    items.sort(key=lambda i: (Status.SEVERITY.index(i.result.status) if i.result.status in Status.SEVERITY else 9,
+                              i.result.advisory, i.result.due or date.max, i.unit_code))
+    upcoming.sort(key=lambda t: (t.task.due, t.unit_code, t.requirement))
+    return Workspace(
+        unit=unit, as_of=as_of, items=items, upcoming=upcoming,
+        returned=returned_records(user=user, root=unit),
+        supervisions=supervisions_for(user=user, root=unit)[:20],
+        rollups=rollups, units=units,
+    )
+
+
+def returned_records(*, user, root: Unit, limit: int = 50) -> list[dict]:
+    """Records the county returned, with the reason: one query per evidence kind."""
+    from apps.evidence import models as ev
+
+    kinds = [
+        (ev.Person, "personnel", "name"), (ev.Team, "roster", "name"), (ev.TeamMember, "roster", "name"),
+        (ev.Drill, "drills", "subject"), (ev.Training, "trainings", "course"), (ev.Meeting, "meetings", "topic"),
+        (ev.Facility, "facilities", "name"), (ev.WarningRelay, "warnings", "warning_id"),
+        (ev.StandingDocument, "documents", "title"),
+    ]
+    rows = []
+    for model, kind, label_field in kinds:
+        qs = filter_for_user(model.objects.alive(), user, Action.VIEW).filter(
+            review_status=ev.ReviewStatus.RETURNED, unit__code__gte=root.code[: SIGNIFICANT_DIGITS[root.level]],
+            unit__code__lte=root.code[: SIGNIFICANT_DIGITS[root.level]] + "9" * (12 - SIGNIFICANT_DIGITS[root.level]),
+        ).values("pk", "unit__code", "unit__name", "review_note", "reviewed_at", "updated_at", label_field)[:limit]
+        for r in qs:
+            rows.append({
+                "kind": kind, "kind_label": model._meta.verbose_name, "pk": r["pk"], "label": r[label_field],
+                "unit_code": r["unit__code"], "unit_name": r["unit__name"], "reason": r["review_note"],
+                "returned_at": r["reviewed_at"] or r["updated_at"],
+                "url": links.evidence_list_url(kind, r["unit__code"]),
+            })
+    rows.sort(key=lambda r: r["returned_at"], reverse=True)
+    return rows[:limit]
+
+
+def supervisions_for(*, user, root: Unit):
+    """督办 reminders to the root's subtree that the user may see, newest first (a queryset)."""
+    from apps.jurisdictions.codes import subtree_range
+
+    rng = subtree_range(root.code, root.level)
+    return filter_for_user(
+        Supervision.objects.select_related("unit", "created_by", "acknowledged_by"), user, Action.VIEW
+    ).filter(unit__code__gte=rng.low, unit__code__lte=rng.high)
+
+
+# -- unit page ------------------------------------------------------------------------------
+EVIDENCE_SECTIONS = [
+    ("personnel", "Person", ("name", "category", "appointed_on", "left_on")),
+    ("roster", "Team", ("name", "team_type")),
+    ("drills", "Drill", ("held_on", "drill_type", "subject")),
+    ("trainings", "Training", ("held_on", "course", "person__name")),
+    ("meetings", "Meeting", ("held_on", "meeting_type", "topic")),
+    ("facilities", "Facility", ("facility_type", "name", "quantity", "in_service_from")),
+    ("warnings", "WarningRelay", ("warning_id", "received_at", "relayed_at")),
+    ("documents", "StandingDocument", ("doc_type", "title", "dated", "valid_until")),
+]
+
+
+def unit_evidence(*, user, unit: Unit, per_kind: int = 10) -> list[dict]:
+    """The latest records of each kind owned by the unit itself (one query per kind)."""
+    from apps.evidence import models as ev
+
+    sections = []
+    for kind, model_name, fields in EVIDENCE_SECTIONS:
+        model = getattr(ev, model_name)
+        qs = filter_for_user(model.objects.alive(), user, Action.VIEW).filter(unit=unit)
+        records = list(qs.select_related("person") if kind == "trainings" else qs)[:per_kind]
+        rows = []
+        for rec in records:
+            cells = []
+            for f in fields:
+                if f == "person__name":
+                    cells.append(rec.person.name)
+                    continue
+                display = getattr(rec, f"get_{f}_display", None)
+                cells.append(display() if display else getattr(rec, f))
+            rows.append({"cells": cells, "status": rec.review_status, "status_label": rec.get_review_status_display(),
+                         "note": rec.review_note})
+        headers = [
+            model._meta.get_field(f).verbose_name if "__" not in f else "人员" for f in fields
+        ]
+        sections.append({
+            "kind": kind, "label": model._meta.verbose_name, "headers": headers, "rows": rows,
+            "list_url": links.evidence_list_url(kind, unit.code),
+        })
+    return sections
+
+
+@dataclass
+class StatusChange:
+    on: date
+    requirement: str
+    title: str
+    before: str | None
+    after: str
+
+
+def status_changes(*, unit: Unit, limit: int = 12) -> list[StatusChange]:
+    """Changes of requirement status between the unit's stored snapshots (oldest first)."""
+    from apps.compliance.models import Snapshot
+
+    rows = list(Snapshot.objects.filter(unit=unit).order_by("-as_of").values_list("as_of", "payload")[:limit])
+    changes: list[StatusChange] = []
+    previous: dict[str, str] = {}
+    for on, payload in reversed(rows):
+        current = {}
+        for r in payload.get("results", []):
+            current[r["requirement"]] = r["status"]
+            if previous and previous.get(r["requirement"]) != r["status"]:
+                changes.append(StatusChange(on, r["requirement"], r.get("title", ""), previous.get(r["requirement"]),
+                                            r["status"]))
+        previous = current
+    return changes
+
+
+# -- search ---------------------------------------------------------------------------------
+def search_units(*, user, query: str, level: str = ""):
+    qs = units_for(user, Action.VIEW).only(*UNIT_FIELDS)
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(code__startswith=query))
+    if level in Level.LABELS:
+        qs = qs.filter(level=level)
+    return qs.order_by("code")
+
+
+def parent_chain(unit: Unit) -> list[Unit]:
+    return list(unit.ancestors().only(*UNIT_FIELDS))

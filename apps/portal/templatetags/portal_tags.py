@@ -1,0 +1,100 @@
+"""Template helpers: dates as people read them (2026年11月22日), status colours and labels."""
+
+from datetime import date, datetime
+
+from django import template
+from django.utils import timezone
+
+from apps.compliance.results import Status
+
+register = template.Library()
+
+
+@register.filter
+def cn_date(value) -> str:
+    """2026-11-22 -> 2026年11月22日; datetimes are shown in local time with hours and minutes."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@register.filter
+def status_colour(status: str) -> str:
+    return Status.COLOURS.get(status, "grey")
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return Status.LABELS.get(status, status)
+
+
+@register.inclusion_tag("portal/_status.html")
+def status_badge(status: str):
+    return {"colour": Status.COLOURS.get(status, "grey"), "label": Status.LABELS.get(status, status)}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (for pagination and sorting)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def portal_nav(context) -> list[tuple[str, str]]:
+    """Navigation links for the user's role, from the cached grants (no extra query)."""
+    from django.urls import reverse
+
+    from apps.accounts.access import Action, can_global, grants
+    from apps.accounts.models import Role
+    from apps.portal.links import safe_reverse
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    items = [("首页", reverse("portal:home"))]
+    mine = grants(user)
+    counties = [g for g in mine if g.level == "county"]
+    townships = [g for g in mine if g.level == "township"]
+    if counties:
+        items.append(("县级总览", reverse("portal:dashboard", args=[counties[0].code])))
+        items.append(("逾期任务", reverse("portal:overdue", args=[counties[0].code])))
+    if townships:
+        items.append(("乡镇工作台", reverse("portal:workspace", args=[townships[0].code])))
+        if user.role == Role.TOWNSHIP_STAFF:
+            hub = safe_reverse("evidence:hub", townships[0].code)
+            if hub:
+                items.append(("录入记录", hub))
+            imp = safe_reverse("evidence:import")
+            if imp:
+                items.append(("批量导入", imp))
+    items.append(("单位查询", reverse("portal:search")))
+    catalog = safe_reverse("policies:catalog")
+    if catalog:
+        items.append(("政策规则库", catalog))
+    reports = safe_reverse("reports:index")
+    if reports and (can_global(user, Action.EXPORT) or mine):
+        items.append(("报表导出", reports))
+    items.append(("日历订阅", reverse("portal:calendar")))
+    return items
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, key) if hasattr(mapping, "get") else ""

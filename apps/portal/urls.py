@@ -1,0 +1,20 @@
+from django.urls import path
+
+from apps.portal.views import calendar, pages
+
+app_name = "portal"
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("search/", pages.search, name="search"),
+    path("dashboard/<str:code>/", pages.dashboard, name="dashboard"),
+    path("overdue/<str:code>/", pages.overdue, name="overdue"),
+    path("workspace/<str:code>/", pages.workspace, name="workspace"),
+    path("units/<str:code>/", pages.unit_detail, name="unit"),
+    path("units/<str:code>/supervise/", pages.supervise, name="supervise"),
+    path("units/<str:code>/supervisions/", pages.supervisions, name="supervisions"),
+    path("supervisions/<int:pk>/ack/", pages.supervision_ack, name="supervision_ack"),
+    path("calendar/", calendar.calendar_settings, name="calendar"),
+    path("calendar/new/", calendar.calendar_token_create, name="calendar_token_create"),
+    path("calendar/<int:pk>/revoke/", calendar.calendar_token_revoke, name="calendar_token_revoke"),
+    path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+]

@@ -1,0 +1,241 @@
+"""Home, dashboard, overdue tasks, township workspace, unit page and search."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from apps.accounts.access import Action, can, get_unit_or_404, home_units
+from apps.accounts.models import Role
+from apps.compliance.results import Status
+from apps.jurisdictions.codes import FLAG_LABELS, Level
+from apps.portal import selectors, services
+from apps.portal.forms import DashboardFilterForm, OverdueFilterForm, SupervisionForm
+from apps.portal.links import evidence_hub_url, safe_reverse
+from apps.portal.models import Supervision
+from apps.portal.views.common import paginate, parse_as_of
+
+
+@login_required
+def home(request):
+    """Role-aware landing: county officials on their dashboard, township staff on their
+    workspace, auditors and administrators on the search."""
+    user = request.user
+    grants = list(home_units(user).order_by("code")[:2])
+    if user.role == Role.COUNTY_OFFICIAL and grants:
+        return redirect("portal:dashboard", code=grants[0].code)
+    if user.role == Role.TOWNSHIP_STAFF and grants:
+        return redirect("portal:workspace", code=grants[0].code)
+    if user.role == Role.AUDITOR or user.is_portal_admin:
+        return redirect("portal:search")
+    return render(request, "portal/no_jurisdiction.html", status=200)
+
+
+def _as_of_or_message(request):
+    as_of, error = parse_as_of(request)
+    if error:
+        messages.error(request, error)
+    return as_of
+
+
+@login_required
+def dashboard(request, code):
+    root = get_unit_or_404(request.user, code, Action.VIEW)
+    if root.level in (Level.TOWNSHIP, Level.VILLAGE):
+        return redirect("portal:workspace", code=root.code) if root.level == Level.TOWNSHIP else redirect(
+            "portal:unit", code=root.code)
+    form = DashboardFilterForm(request.GET or None)
+    as_of = _as_of_or_message(request)
+    flag = status = ""
+    if form.is_bound and form.is_valid():
+        flag, status = form.cleaned_data["flag"], form.cleaned_data["status"]
+    if root.level != Level.COUNTY:
+        counties = selectors.search_units(user=request.user, query="", level=Level.COUNTY).filter(
+            code__startswith=root.code_prefix)
+        return render(request, "portal/dashboard_pick.html", {"root": root, "page": paginate(request, counties)})
+
+    query = urlencode({"as_of": as_of.isoformat()})
+
+    def cell_url(unit, topic):
+        return f"{reverse('portal:unit', args=[unit.code])}?{query}&topic={topic}#topic-{topic}"
+
+    data = selectors.county_dashboard(root=root, as_of=as_of, flag=flag, colour=status, cell_url=cell_url)
+    trend = {
+        "dates": [d.isoformat() for d, _ in data.trend],
+        "scores": [None if s is None else round(s, 1) for _, s in data.trend],
+    }
+    return render(request, "portal/dashboard.html", {
+        "data": data, "form": form, "as_of": as_of, "trend": trend, "flag_labels": FLAG_LABELS,
+        "reports_url": safe_reverse("reports:index"),
+        "can_supervise": can(request.user, Action.SUPERVISE, root),
+    })
+
+
+@login_required
+def overdue(request, code):
+    root = get_unit_or_404(request.user, code, Action.VIEW)
+    form = OverdueFilterForm(request.GET or None)
+    as_of = _as_of_or_message(request)
+    filters = {"status": "", "unit_prefix": "", "requirement": "", "sort": "days"}
+    if form.is_bound and form.is_valid():
+        cd = form.cleaned_data
+        filters.update(status=cd["status"], unit_prefix=cd["unit"].strip(), requirement=cd["requirement"].strip(),
+                       sort=cd["sort"] or "days")
+    rows = selectors.overdue_rows(root=root, as_of=as_of, **filters)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        return _overdue_download(request, root, as_of, fmt, rows)
+    return render(request, "portal/overdue.html", {
+        "root": root, "as_of": as_of, "form": form, "page": paginate(request, rows), "total": len(rows),
+        "can_supervise": can(request.user, Action.SUPERVISE, root),
+        "csv_url": _with_format(request, "csv"), "xlsx_url": _with_format(request, "xlsx"),
+    })
+
+
+def _with_format(request, fmt):
+    params = request.GET.copy()
+    params["format"] = fmt
+    params.pop("page", None)
+    return f"?{params.urlencode()}"
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _overdue_download(request, root, as_of, fmt, rows):
+    """The rows on screen (same filters and order) as the compliance app's CSV/XLSX."""
+    if not can(request.user, Action.EXPORT, root):
+        raise Http404("单位不存在或不在您的管辖范围内")
+    from apps.compliance import exports
+    from apps.core.audit import record_event
+
+    report = {"unit": root.code, "unit_name": root.name, "as_of": as_of.isoformat(),
+              "tasks": [r.to_dict() for r in rows]}
+    content = exports.overdue_csv(report) if fmt == "csv" else exports.overdue_xlsx(report)
+    record_event(actor=request.user, action="portal.overdue_export", unit_code=root.code,
+                 as_of=as_of.isoformat(), format=fmt, rows=len(rows))
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(report, fmt)}"'
+    return response
+
+
+@login_required
+def workspace(request, code):
+    unit = get_unit_or_404(request.user, code, Action.VIEW)
+    if unit.level != Level.TOWNSHIP:
+        return redirect("portal:unit", code=unit.code)
+    as_of = _as_of_or_message(request)
+    can_submit = can(request.user, Action.SUBMIT, unit)
+    data = selectors.township_workspace(user=request.user, unit=unit, as_of=as_of, can_submit=can_submit)
+    show = request.GET.get("show", "open")
+    items = [i for i in data.items if show == "all" or i.result.status != Status.COMPLIANT]
+    return render(request, "portal/workspace.html", {
+        "data": data, "unit": unit, "as_of": as_of, "page": paginate(request, items), "show": show,
+        "can_submit": can_submit, "hub_url": evidence_hub_url(unit.code) if can_submit else "",
+        "import_url": safe_reverse("evidence:import") if can_submit else "",
+        "rollup": data.rollups.get(unit.code),
+    })
+
+
+@login_required
+def unit_detail(request, code):
+    unit = get_unit_or_404(request.user, code, Action.VIEW)
+    as_of = _as_of_or_message(request)
+    topic = request.GET.get("topic", "")
+    from apps.compliance import selectors as comp
+
+    below = []
+    if unit.level == Level.TOWNSHIP:
+        # One evaluation of the township's subtree gives its own result and its villages'.
+        evaluations = comp.evaluate_subtree(unit, as_of)
+        evaluation = evaluations[unit.code]
+        for c in sorted(evaluations):
+            if c == unit.code:
+                continue
+            ev = evaluations[c]
+            for r in ev.results:
+                if (not topic or r.topic == topic) and not r.advisory:
+                    below.append((ev, r))
+    else:
+        evaluation = comp.evaluate_unit(unit, as_of)
+    results = [r for r in evaluation.results if not topic or r.topic == topic]
+    can_supervise = can(request.user, Action.SUPERVISE, unit)
+    bad = [r for r in evaluation.results if r.status in Status.BAD and not r.advisory]
+    return render(request, "portal/unit.html", {
+        "unit": unit, "as_of": as_of, "topic": topic, "topic_label": selectors.topic_labels().get(topic, topic),
+        "evaluation": evaluation, "results": results, "below": below,
+        "chain": selectors.parent_chain(unit),
+        "evidence": selectors.unit_evidence(user=request.user, unit=unit),
+        "history": selectors.status_changes(unit=unit),
+        "supervisions": selectors.supervisions_for(user=request.user, root=unit)[:10],
+        "can_supervise": can_supervise, "can_submit": can(request.user, Action.SUBMIT, unit),
+        "supervision_form": SupervisionForm(initial={"requirement_code": bad[0].requirement if bad else ""})
+        if can_supervise else None,
+        "requirement_choices": sorted({(r.requirement, r.title) for r in evaluation.results}),
+        "hub_url": evidence_hub_url(unit.code) if can(request.user, Action.SUBMIT, unit) else "",
+        "applicability_url": safe_reverse("policies:unit", unit.code),
+        "dashboard_code": unit.county_code if unit.level in (Level.TOWNSHIP, Level.VILLAGE) else "",
+    })
+
+
+@login_required
+@require_POST
+def supervise(request, code):
+    unit = get_unit_or_404(request.user, code, Action.SUPERVISE)
+    form = SupervisionForm(request.POST)
+    next_url = request.POST.get("next") or reverse("portal:unit", args=[unit.code])
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = reverse("portal:unit", args=[unit.code])
+    if not form.is_valid():
+        messages.error(request, "督办未发送：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect(next_url)
+    try:
+        services.supervision_create(actor=request.user, unit=unit, text=form.cleaned_data["text"],
+                                    requirement_code=form.cleaned_data["requirement_code"])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, f"督办未发送：{exc}")
+        return redirect(next_url)
+    messages.success(request, f"已向{unit.name}发送督办。")
+    return redirect(next_url)
+
+
+@login_required
+@require_POST
+def supervision_ack(request, pk):
+    supervision = Supervision.objects.select_related("unit").filter(pk=pk).first()
+    if supervision is None or not can(request.user, Action.VIEW, supervision.unit):
+        raise Http404("督办不存在")
+    try:
+        services.supervision_acknowledge(actor=request.user, supervision=supervision)
+    except PermissionDenied:
+        raise Http404("督办不存在") from None
+    messages.success(request, "已签收督办。")
+    return redirect("portal:workspace", code=supervision.unit.township_code or supervision.unit.code)
+
+
+@login_required
+def supervisions(request, code):
+    unit = get_unit_or_404(request.user, code, Action.VIEW)
+    qs = selectors.supervisions_for(user=request.user, root=unit)
+    return render(request, "portal/supervisions.html", {"unit": unit, "page": paginate(request, qs)})
+
+
+@login_required
+def search(request):
+    q = request.GET.get("q", "").strip()
+    level = request.GET.get("level", "")
+    qs = selectors.search_units(user=request.user, query=q, level=level)
+    return render(request, "portal/search.html", {
+        "q": q, "level": level, "levels": Level.CHOICES, "page": paginate(request, qs, 25),
+        "searched": bool(q or level), "roots": home_units(request.user).order_by("code")[:20],
+        "reports_url": safe_reverse("reports:index"),
+    })
