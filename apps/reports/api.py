@@ -1,0 +1,66 @@
+"""REST endpoints for scorecards: list (jurisdiction-filtered), job progress, public verification."""
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from rest_framework import serializers
+from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from apps.accounts.access import Action, filter_for_user
+from apps.reports import selectors, services
+from apps.reports.forms import MAX_VERIFY_BYTES
+from apps.reports.models import ScorecardJob
+
+
+class ScorecardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    unit = serializers.CharField(source="unit.code")
+    unit_name = serializers.CharField(source="unit.name")
+    as_of = serializers.DateField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    verification_code = serializers.CharField(source="display_code")
+    seal = serializers.CharField(source="seal.number", default=None)
+    created_at = serializers.DateTimeField()
+    pdf = serializers.SerializerMethodField()
+
+    def get_pdf(self, card) -> str:
+        return reverse("reports:pdf", args=[card.pk])
+
+
+@api_view(["GET"])
+def scorecard_list(request):
+    cards = selectors.scorecards_for(request.user, limit=100)
+    return Response(ScorecardSerializer(cards, many=True).data)
+
+
+@api_view(["GET"])
+def job_detail(request, pk):
+    jobs = filter_for_user(ScorecardJob.objects.select_related("unit"), request.user, Action.EXPORT)
+    job = get_object_or_404(jobs, pk=pk)
+    return Response({
+        "id": job.pk, "unit": job.unit.code, "as_of": job.as_of, "state": job.state, "done": job.done,
+        "total": job.total, "percent": job.percent, "scorecard": job.scorecard_id, "error": job.error,
+    })
+
+
+@api_view(["GET", "POST"])
+@permission_classes([AllowAny])
+@parser_classes([MultiPartParser])
+def verify(request, code):
+    """Public on purpose (see views.py): minimal metadata, and whether an uploaded file matches."""
+    card = selectors.scorecard_by_code(code)
+    if card is None:
+        return Response({"detail": "核验码不存在"}, status=404)
+    data = {
+        "verification_code": card.display_code, "unit": card.unit.code, "unit_name": card.unit.name,
+        "as_of": card.as_of, "sha256": card.sha256, "sealed": card.seal.number if card.seal else None,
+    }
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size > MAX_VERIFY_BYTES:
+            return Response({"detail": "请上传 20 MB 以内的 PDF 文件（字段 file）"}, status=400)
+        data["matches"] = services.scorecard_verify(card=card, data=upload.read())
+    return Response(data)

@@ -1,0 +1,158 @@
+"""Render a scorecard payload: PDF (WeasyPrint, CJK font embedded and subset) and the Excel twin."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+
+from apps.reports import content
+from apps.reports.fonts import CJK_FAMILY, require_cjk_font
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What is printed on the file but is not part of the data: who/when, and how to verify."""
+
+    verification_code: str  # as displayed, e.g. "K7QX-3M9P"
+    verify_url: str
+    generated_at: str  # local time, "YYYY-MM-DD HH:MM"
+    generated_by: str = ""
+
+
+def qr_data_uri(text: str) -> str:
+    import qrcode
+
+    image = qrcode.make(text, box_size=4, border=1)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _css_string(value: str) -> str:
+    """Quote text for a CSS ``content:`` string (page header)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def render_html(payload: dict, meta: Meta) -> str:
+    unit = payload["unit"]
+    return render_to_string(
+        "reports/scorecard_pdf.html",
+        {
+            "p": payload,
+            "meta": meta,
+            "font_family": CJK_FAMILY,
+            "header_text": _css_string(f"{unit['name']}（{unit['code']}）应急管理履职合规评分卡"),
+            "header_right": _css_string(f"基准日 {payload['as_of']}  核验码 {meta.verification_code}"),
+            "qr": qr_data_uri(meta.verify_url),
+            "method": content.method_text(payload["thresholds"]),
+            "overdue_rows": payload["overdue"][: content.OVERDUE_ROWS_IN_PDF],
+            "overdue_cut": max(0, len(payload["overdue"]) - content.OVERDUE_ROWS_IN_PDF),
+            "title": _title(payload),
+        },
+    )
+
+
+def _title(payload: dict) -> str:
+    kind = {"county": "县级", "township": "乡镇(街道)", "village": "村(社区)"}.get(payload["kind"], "")
+    return f"{kind}基层应急管理履职合规评分卡"
+
+
+def render_pdf(payload: dict, meta: Meta) -> bytes:
+    from weasyprint import HTML
+
+    require_cjk_font()
+    html = render_html(payload, meta)
+    # Subsetting (WeasyPrint's default) keeps only the glyphs used: a township card stays small.
+    return HTML(string=html).write_pdf()
+
+
+# -- Excel twin ---------------------------------------------------------------------------------
+FILLS = {"red": "FFCDD2", "yellow": "FFF59D", "green": "C8E6C9", "grey": "EEEEEE"}
+
+
+def render_xlsx(payload: dict, meta: Meta) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    wb = Workbook()
+    bold = Font(bold=True)
+
+    def sheet(ws, header, rows, status_col=None):
+        ws.append(header)
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+        for row in rows:
+            ws.append(row[0] if status_col is not None else row)
+            if status_col is not None:
+                fill = FILLS.get(row[1])
+                if fill:
+                    ws.cell(ws.max_row, status_col).fill = PatternFill("solid", fgColor=fill)
+        for col in ws.columns:
+            width = max(len(str(c.value or "")) for c in col)
+            ws.column_dimensions[col[0].column_letter].width = min(60, max(8, width * 2))
+
+    unit = payload["unit"]
+    ws = wb.active
+    ws.title = "概况"
+    summary = payload["summary"]
+    for row in [
+        ["标题", _title(payload)],
+        ["单位", f"{unit['name']}（{unit['code']}）"],
+        ["上级", " / ".join(unit["chain"])],
+        ["基准日", payload["as_of"]],
+        ["生成时间", meta.generated_at],
+        ["核验码", meta.verification_code],
+        ["核验地址", meta.verify_url],
+        ["封存", _seal_text(payload)],
+        ["本级得分", summary["own_score"]],
+        ["汇总得分", summary["subtree_score"]],
+        ["等级", summary["grade"]],
+        *[[f"{c['label']}（项）", c["n"]] for c in summary["counts"]],
+        ["评分方法", content.method_text(payload["thresholds"])],
+    ]:
+        ws.append(row)
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 80
+
+    req_header = ["单位", "要求", "状态", "完成期限", "实际", "目标", "分值", "扣分", "出处", "差距说明"]
+
+    def req_rows(unit_name, rows):
+        return [
+            ([unit_name, r["title"], r["label"], r["due"], r["actual"], r["target"], r["weight"], r["deducted"],
+              r["source"], r["missing"]], r["colour"])
+            for r in rows
+        ]
+
+    rows = req_rows(unit["name"], payload["requirements"])
+    for section in payload["sections"]:
+        rows += req_rows(section["unit"]["name"], section["requirements"])
+    sheet(wb.create_sheet("要求明细"), req_header, rows, status_col=3)
+    sheet(
+        wb.create_sheet("逾期任务"),
+        ["单位", "要求", "状态", "期限", "逾期天数", "出处", "缺少"],
+        [([r["unit_name"], r["title"], r["label"], r["due"], r["days_overdue"], r["source"], r["missing"]],
+          r["colour"]) for r in payload["overdue"]],
+        status_col=3,
+    )
+    children = list(payload["children"])
+    for section in payload["sections"]:
+        children += section["children"]
+    sheet(
+        wb.create_sheet("下级单位"),
+        ["代码", "单位", "本级得分", "汇总得分", "等级", *[c["label"] for c in payload["summary"]["counts"]]],
+        [[c["code"], c["name"], c["own_score"], c["subtree_score"], c["grade"], *[x["n"] for x in c["counts"]]]
+         for c in children],
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _seal_text(payload: dict) -> str:
+    seal = payload.get("seal")
+    if not seal:
+        return "临时版本（未封存）"
+    return f"已封存：{seal['number']}，{seal['created_by']} 于 {seal['created_at']} 封存，证据 {seal['evidence_count']} 条"
