@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -15,6 +17,9 @@ from rest_framework.views import APIView
 
 from apps.accounts.access import Action, get_unit_or_404
 from apps.compliance import exports, selectors
+from apps.compliance.serializers import OverdueReportSerializer, UnitEvaluationSerializer, UnitSnapshotsSerializer
+
+AS_OF_PARAM = OpenApiParameter("as_of", OpenApiTypes.DATE, description="评估日期 YYYY-MM-DD，默认今天")
 
 
 def parse_as_of(value: str | None) -> date:
@@ -29,6 +34,8 @@ def parse_as_of(value: str | None) -> date:
 class UnitEvaluationView(APIView):
     """The evaluation of a unit as of ``?as_of=YYYY-MM-DD`` (default today)."""
 
+    @extend_schema(operation_id="unit_evaluation", parameters=[AS_OF_PARAM],
+                   responses={200: UnitEvaluationSerializer, 404: OpenApiResponse(description="单位不存在或无权查看")})
     def get(self, request, code):
         unit = get_unit_or_404(request.user, code, Action.VIEW)
         as_of = parse_as_of(request.query_params.get("as_of"))
@@ -38,6 +45,8 @@ class UnitEvaluationView(APIView):
 class UnitSnapshotsView(APIView):
     """Stored dated snapshots of a unit, newest first (score, grade, status counts)."""
 
+    @extend_schema(operation_id="unit_snapshots",
+                   responses={200: UnitSnapshotsSerializer, 404: OpenApiResponse(description="单位不存在或无权查看")})
     def get(self, request, code):
         unit = get_unit_or_404(request.user, code, Action.VIEW)
         rows = [
@@ -82,6 +91,12 @@ class UnitOverdueView(APIView):
 
     renderer_classes = [JSONRenderer, OverdueCSVRenderer, OverdueXLSXRenderer]
 
+    @extend_schema(
+        operation_id="unit_overdue_report",
+        parameters=[AS_OF_PARAM, OpenApiParameter("format", str, enum=["json", "csv", "xlsx"],
+                                                  description="csv / xlsx 下载同一报告（需导出权限）")],
+        responses={200: OverdueReportSerializer, 404: OpenApiResponse(description="单位不存在或无权查看")},
+    )
     def get(self, request, code):
         unit = get_unit_or_404(request.user, code, Action.VIEW)
         as_of = parse_as_of(request.query_params.get("as_of"))
