@@ -134,7 +134,9 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # Internationalisation: the UI is Simplified Chinese
 # ------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Only Chinese: a browser asking for English must not get a page half in English (Django's own
+# strings would switch language while ours stay Chinese).
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -112,14 +112,28 @@ def test_it_turns_the_drill_cell_green_once_recorded(people, catalog, units, cli
 
 
 @pytest.mark.parametrize("name,args", [
-    ("portal:dashboard", [QINGXU]), ("portal:overdue", [QINGXU]), ("portal:workspace", [QINGYUAN]),
-    ("portal:unit", [QINGYUAN]), ("portal:supervisions", [QINGYUAN]),
+    ("portal:dashboard", [QINGXU]), ("portal:dashboard", ["140100000000"]), ("portal:dashboard", [QINGYUAN]),
+    ("portal:overdue", [QINGXU]), ("portal:overdue", [QINGYUAN]), ("portal:workspace", [QINGYUAN]),
+    ("portal:unit", [QINGYUAN]), ("portal:unit", [DONGJIE]), ("portal:unit", [QINGXU]),
+    ("portal:supervisions", [QINGYUAN]),
 ])
 def test_it_refuses_units_outside_the_jurisdiction(people, catalog, client_for, name, args):
     response = client_for(people["tianjin_county"]).get(reverse(name, args=args) + Q)
     assert response.status_code == 404
     body = response.content.decode()
     assert "清源镇" not in body and "清徐县" not in body
+
+
+def test_it_refuses_writes_outside_the_jurisdiction(people, catalog, units, client_for):
+    client = client_for(people["tianjin_county"])
+    assert client.post(reverse("portal:supervise", args=[QINGYUAN]), {"text": "x"}).status_code == 404
+    s = supervision_create(actor=people["county"], unit=units[QINGYUAN], text="请签收")
+    assert client.post(reverse("portal:supervision_ack", args=[s.pk])).status_code == 404
+    assert not Supervision.objects.exclude(pk=s.pk).exists()
+    s.refresh_from_db()
+    assert s.acknowledged_at is None
+    html = client.get(reverse("portal:search") + "?q=1401").content.decode()
+    assert "徐沟镇" not in html and "东街村" not in html and "没有找到" in html
 
 
 def test_it_refuses_a_neighbouring_township(people, catalog, client_for):
@@ -132,6 +146,14 @@ def test_it_refuses_a_neighbouring_township(people, catalog, client_for):
 def test_it_refuses_acknowledging_another_townships_supervision(people, units, client_for):
     s = Supervision.objects.create(unit=units[QINGYUAN], text="x", created_by=people["county"])
     assert client_for(people["other_township"]).post(reverse("portal:supervision_ack", args=[s.pk])).status_code == 404
+
+
+def test_it_lets_the_township_acknowledge_from_the_supervision_list(people, units, client_for):
+    supervision_create(actor=people["county"], unit=units[QINGYUAN], text="请签收")
+    html = client_for(people["township"]).get(reverse("portal:supervisions", args=[QINGYUAN])).content.decode()
+    assert "签收</button>" in html
+    html = client_for(people["county"]).get(reverse("portal:supervisions", args=[QINGYUAN])).content.decode()
+    assert "签收</button>" not in html and "未签收" in html
 
 
 def test_it_searches_only_within_the_jurisdiction(people, units, client_for):

@@ -73,3 +73,39 @@ def test_it_renders_the_workspace_with_a_query_count_independent_of_township_siz
         count_queries(client, url)
         counts.append(count_queries(client, url))
     assert counts[0] == counts[1]
+
+
+def test_it_renders_the_other_pages_with_a_query_count_independent_of_size(units, catalog, client_for):
+    """Unit pages of a village and a county, the supervision list, the search, the county picker
+    of a city and the calendar page: same count for a small and a large county."""
+    from apps.portal.services import calendar_token_create, supervision_create
+
+    city = units["140100000000"]
+    small = build_county(city, "140195", townships=1, villages_per_township=3)
+    large = build_county(city, "140196", townships=3, villages_per_township=40)
+    counts = []
+    for county in (small, large):
+        official = make_user(f"official{county.code}", Role.COUNTY_OFFICIAL, county)
+        town = Unit.objects.filter(parent=county).order_by("code").first()
+        village = Unit.objects.filter(parent=town).order_by("code").first()
+        for unit in Unit.objects.filter(parent__parent=county)[:30]:
+            supervision_create(actor=official, unit=unit, text="请尽快补齐记录。")
+        staff = make_user(f"staff{county.code}", Role.TOWNSHIP_STAFF, town)
+        calendar_token_create(actor=staff)
+        auditor = make_user(f"auditor{county.code}", Role.AUDITOR, city)
+        pages = [
+            (official, reverse("portal:unit", args=[village.code]) + Q),
+            (official, reverse("portal:unit", args=[county.code]) + Q),
+            (official, reverse("portal:supervisions", args=[town.code])),
+            (official, reverse("portal:search") + f"?q={county.code[:6]}"),
+            (auditor, reverse("portal:dashboard", args=[city.code])),
+            (auditor, reverse("portal:search") + "?q=村"),
+            (staff, reverse("portal:calendar")),
+        ]
+        row = []
+        for user, url in pages:
+            client = client_for(user)
+            count_queries(client, url)  # warm the snapshots
+            row.append(count_queries(client, url))
+        counts.append(row)
+    assert counts[0] == counts[1]

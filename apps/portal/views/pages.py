@@ -226,7 +226,9 @@ def supervision_ack(request, pk):
 def supervisions(request, code):
     unit = get_unit_or_404(request.user, code, Action.VIEW)
     qs = selectors.supervisions_for(user=request.user, root=unit)
-    return render(request, "portal/supervisions.html", {"unit": unit, "page": paginate(request, qs)})
+    return render(request, "portal/supervisions.html", {
+        "unit": unit, "page": paginate(request, qs), "can_submit": can(request.user, Action.SUBMIT, unit),
+    })
 
 
 @login_required
