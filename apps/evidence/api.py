@@ -1,8 +1,14 @@
-"""REST API for evidence: /api/v1/evidence/<kind>/ (list, create), /<pk>/ (retrieve, update,
-soft delete), /<pk>/review/ and /api/v1/evidence/import/ (file upload).
+"""REST API for evidence, one set of paths per kind (api_urls.py):
+
+    /api/v1/evidence/<kind>/               GET list (filters unit, date_from, date_to, status), POST create
+    /api/v1/evidence/<kind>/<id>/          GET, PUT/PATCH (fields merged over the stored ones), DELETE (soft)
+    /api/v1/evidence/<kind>/<id>/review/   POST verify / return (county officials)
+    /api/v1/evidence/import/               POST multipart file upload (all or nothing)
 
 Same validation as forms and imports (validation.validate_values), same access policy, same
-services. Personal data is masked unless the caller has SUBMIT on the record's unit.
+services. Personal data is masked unless the caller has SUBMIT on the record's unit. The
+OpenAPI description (operation ids, request and response bodies per kind) comes from
+serializers.py through KindSchema, so each kind is a documented contract of its own.
 """
 
 from __future__ import annotations
@@ -12,17 +18,20 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.access import Action, get_unit_or_404, units_for
-from apps.evidence import selectors
+from apps.evidence import selectors, serializers
 from apps.evidence.importing import import_records
-from apps.evidence.kinds import KINDS, get_kind
+from apps.evidence.kinds import KINDS
 from apps.evidence.models import Source
 from apps.evidence.records import display_values, values_of
 from apps.evidence.services import (
@@ -35,12 +44,46 @@ from apps.evidence.services import (
 )
 from apps.evidence.validation import validate_values
 
+_VALIDATION_ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="校验失败：{字段名: [\"列名：原因\", ...]}，未保存")
+_FORBIDDEN = OpenApiResponse(serializers.ErrorSerializer, description="无此操作权限")
+_NOT_FOUND = OpenApiResponse(serializers.ErrorSerializer, description="记录或单位不存在，或不在您的权限范围内")
 
-def _spec(kind: str):
-    spec = get_kind(kind)
-    if spec is None:
-        raise NotFound("未知的记录类型")
-    return spec
+
+class KindSchema(AutoSchema):
+    """OpenAPI description of a per-kind view: the view's ``describe(method)`` says which
+    serializers, parameters and operation id each HTTP method has."""
+
+    def _described(self) -> dict:
+        return self.view.describe(self.method)
+
+    def get_operation_id(self) -> str:
+        return f"evidence_{self.view.kind}_{self._described()['operation']}"
+
+    def get_request_serializer(self):
+        return self._described().get("request")
+
+    def get_response_serializers(self):
+        return self._described()["responses"]
+
+    def get_override_parameters(self):
+        return self._described().get("parameters", [])
+
+    def get_summary(self):
+        return self._described().get("summary")
+
+    def get_tags(self) -> list[str]:
+        return ["evidence"]
+
+
+class KindView(APIView):
+    """Base of the per-kind views; ``kind`` is set per path in api_urls.py (as_view(kind=...))."""
+
+    kind = ""
+    schema = KindSchema()
+
+    @property
+    def spec(self):
+        return KINDS[self.kind]
 
 
 def _plain(value):
@@ -91,15 +134,37 @@ def _raise_service_error(exc: EvidenceError):
     raise ValidationError({exc.field or "non_field_errors": [exc.message]})
 
 
-class RecordListView(APIView):
+_LIST_PARAMETERS = [
+    OpenApiParameter("unit", str, description="单位代码：只列出该单位及其下级的记录"),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="起始日期（含），按该类记录的日期字段"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="截止日期（含）"),
+    OpenApiParameter("status", str, enum=["submitted", "verified", "returned", "deleted"],
+                     description="submitted 已提交 / verified 已审核 / returned 已退回 / deleted 已删除；"
+                                 "不填则为全部未删除记录"),
+    OpenApiParameter("limit", int, description="每页条数，默认 50"),
+    OpenApiParameter("offset", int, description="跳过的条数"),
+]
+
+
+class RecordListView(KindView):
     """List records of a kind (filters: unit, date_from, date_to, status) or create one.
 
     Create body: {"unit_code": "...", <field>: <value>, ...} with the kind's field names."""
 
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    def get(self, request, kind):
-        spec = _spec(kind)
+    def describe(self, method: str) -> dict:
+        label = self.spec.label
+        if method == "GET":
+            return {"operation": "list", "summary": f"列出{label}记录", "parameters": _LIST_PARAMETERS,
+                    "responses": {200: serializers.record_page_serializer(self.kind), 400: _VALIDATION_ERROR,
+                                  404: _NOT_FOUND}}
+        return {"operation": "create", "summary": f"新增{label}记录（状态为已提交）",
+                "request": serializers.record_create_serializer(self.kind),
+                "responses": {201: serializers.record_serializer(self.kind), 400: _VALIDATION_ERROR, 404: _NOT_FOUND}}
+
+    def get(self, request):
+        spec = self.spec
         params = request.query_params
         under = get_unit_or_404(request.user, params["unit"], Action.VIEW) if params.get("unit") else None
         try:
@@ -113,29 +178,44 @@ class RecordListView(APIView):
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response([serialize(spec, r, request.user) for r in page])
 
-    def post(self, request, kind):
-        spec = _spec(kind)
+    def post(self, request):
+        spec = self.spec
         values = _validated(spec, request.data, list(spec.fields))
         unit = get_unit_or_404(request.user, values["unit_code"], Action.SUBMIT)
         try:
-            record = record_create(kind=kind, unit=unit, values=values, actor=request.user, source=Source.API)
+            record = record_create(kind=self.kind, unit=unit, values=values, actor=request.user, source=Source.API)
         except EvidenceError as exc:
             _raise_service_error(exc)
         return Response(serialize(spec, record, request.user), status=status.HTTP_201_CREATED)
 
 
-class RecordDetailView(APIView):
+class RecordDetailView(KindView):
     """Retrieve, update (PUT/PATCH: fields merged over the stored ones) or soft-delete
     (DELETE with {"reason": "..."} or ?reason=...)."""
 
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    def get(self, request, kind, pk):
-        spec = _spec(kind)
+    def describe(self, method: str) -> dict:
+        label, record = self.spec.label, serializers.record_serializer(self.kind)
+        changed = {200: record, 400: _VALIDATION_ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND}
+        return {
+            "GET": {"operation": "retrieve", "summary": f"查看一条{label}记录",
+                    "responses": {200: record, 404: _NOT_FOUND}},
+            "PUT": {"operation": "update", "summary": f"修改{label}记录（与 PATCH 相同：只改给出的字段）",
+                    "request": serializers.record_update_serializer(self.kind), "responses": changed},
+            "PATCH": {"operation": "partial_update", "summary": f"修改{label}记录（只改给出的字段）",
+                      "request": serializers.record_update_serializer(self.kind), "responses": changed},
+            "DELETE": {"operation": "destroy", "summary": f"软删除{label}记录（须说明原因）",
+                       "parameters": [OpenApiParameter("reason", str, description="删除原因（也可放在请求体中）")],
+                       "responses": {204: None, 400: _VALIDATION_ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND}},
+        }[method]
+
+    def get(self, request, pk):
+        spec = self.spec
         return Response(serialize(spec, selectors.record_for(request.user, spec, pk, Action.VIEW), request.user))
 
-    def patch(self, request, kind, pk):
-        spec = _spec(kind)
+    def patch(self, request, pk):
+        spec = self.spec
         record = self._for_change(request, spec, pk)
         current = {k: v for k, v in values_of(spec, record).items() if k != "unit_code"}
         merged = {**current, **{k: v for k, v in request.data.items() if k != "unit_code"}}
@@ -148,8 +228,8 @@ class RecordDetailView(APIView):
 
     put = patch
 
-    def delete(self, request, kind, pk):
-        spec = _spec(kind)
+    def delete(self, request, pk):
+        spec = self.spec
         record = self._for_change(request, spec, pk)
         reason = request.data.get("reason") or request.query_params.get("reason", "")
         try:
@@ -167,16 +247,19 @@ class RecordDetailView(APIView):
         return record
 
 
-class ReviewSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["verify", "return"])
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+class RecordReviewView(KindView):
+    """County officials verify a record, or return it with a reason (note)."""
 
+    def describe(self, method: str) -> dict:
+        return {"operation": "review", "summary": f"审核{self.spec.label}记录：通过或退回",
+                "request": serializers.ReviewSerializer,
+                "responses": {200: serializers.record_serializer(self.kind), 400: _VALIDATION_ERROR, 403: _FORBIDDEN,
+                              404: _NOT_FOUND}}
 
-class RecordReviewView(APIView):
-    def post(self, request, kind, pk):
-        spec = _spec(kind)
+    def post(self, request, pk):
+        spec = self.spec
         record = selectors.record_for(request.user, spec, pk, Action.VIEW)
-        body = ReviewSerializer(data=request.data)
+        body = serializers.ReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             record_review(record=record, actor=request.user, decision=body.validated_data["decision"],
@@ -194,6 +277,13 @@ class ImportView(APIView):
 
     parser_classes = [MultiPartParser]
 
+    @extend_schema(
+        operation_id="evidence_import", tags=["evidence"], summary="导入填好的模板（全部通过才保存）",
+        request={"multipart/form-data": serializers.ImportRequestSerializer},
+        responses={201: serializers.ImportResultSerializer,
+                   400: OpenApiResponse(serializers.ImportResultSerializer, description="有错误，未保存任何数据"),
+                   403: _FORBIDDEN},
+    )
     def post(self, request):
         if not units_for(request.user, Action.SUBMIT).exists():
             raise PermissionDenied("您没有填报权限")
