@@ -17,7 +17,11 @@ from rest_framework.views import APIView
 
 from apps.accounts.access import Action, get_unit_or_404
 from apps.compliance import exports, selectors
-from apps.compliance.serializers import OverdueReportSerializer, UnitEvaluationSerializer, UnitSnapshotsSerializer
+from apps.compliance.serializers import (
+    OverdueReportSerializer,
+    UnitEvaluationSerializer,
+    UnitSnapshotsSerializer,
+)
 
 AS_OF_PARAM = OpenApiParameter("as_of", OpenApiTypes.DATE, description="评估日期 YYYY-MM-DD，默认今天")
 

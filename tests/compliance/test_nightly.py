@@ -15,6 +15,18 @@ COUNTIES = 3  # 清徐县, 静海区, 怀柔区
 
 
 @pytest.fixture
+def eager():
+    """Run tasks in-process even when REDIS_URL points at a real broker: these tests are about
+    what the job does; test_it_runs_the_nightly_job_twice_on_a_real_worker is about the worker."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def catalog(db):
     make_version("drill.annual", "periodic_event", DRILL_PARAMS, weight=20)
 
@@ -27,7 +39,7 @@ def with_emails(people):
     return people
 
 
-def test_it_leaves_one_report_per_county_when_run_twice_for_the_same_date(units, with_emails, catalog):
+def test_it_leaves_one_report_per_county_when_run_twice_for_the_same_date(units, with_emails, catalog, eager):
     tasks.nightly_evaluation.delay(AS_OF, "test")
     first_emails = len(mail.outbox)
     tasks.nightly_evaluation.delay(AS_OF, "test")
@@ -39,7 +51,7 @@ def test_it_leaves_one_report_per_county_when_run_twice_for_the_same_date(units,
     assert first_emails > 0 and len(mail.outbox) == first_emails  # the re-run sends nothing again
 
 
-def test_it_emails_the_county_report_link_and_township_tasks(units, with_emails, catalog):
+def test_it_emails_the_county_report_link_and_township_tasks(units, with_emails, catalog, eager):
     tasks.nightly_evaluation.delay(AS_OF, "test")
     county_mail = next(m for m in mail.outbox if "county@example.cn" in m.to)
     assert "/compliance/units/140121000000/overdue/?as_of=2025-03-01" in county_mail.body
@@ -48,7 +60,7 @@ def test_it_emails_the_county_report_link_and_township_tasks(units, with_emails,
     assert ReminderSent.objects.filter(user=with_emails["township"]).count() == 3  # the town and its 2 villages
 
 
-def test_it_sends_a_missed_nights_reminders_the_next_night(units, with_emails, catalog):
+def test_it_sends_a_missed_nights_reminders_the_next_night(units, with_emails, catalog, eager):
     tasks.nightly_evaluation.delay("2025-01-05", "test")
     sent = ReminderSent.objects.filter(user=with_emails["township"]).count()
     # 2025-01-06 and -07 were missed; on -08 nothing new is due, so nothing is sent twice.
@@ -59,7 +71,7 @@ def test_it_sends_a_missed_nights_reminders_the_next_night(units, with_emails, c
     assert ReminderSent.objects.filter(user=with_emails["township"], stage="due_soon").count() == 3
 
 
-def test_it_records_a_failing_webhook_without_failing_the_run(units, people, catalog):
+def test_it_records_a_failing_webhook_without_failing_the_run(units, people, catalog, eager):
     CountySettings.objects.create(county=units["140121000000"], webhook_url="http://127.0.0.1:9/hook",
                                   webhook_enabled=True)
     tasks.nightly_evaluation.delay(AS_OF, "test")
@@ -68,7 +80,7 @@ def test_it_records_a_failing_webhook_without_failing_the_run(units, people, cat
     assert EvaluationRun.objects.get().state == EvaluationRun.State.SUCCEEDED
 
 
-def test_it_records_a_failing_county_and_finishes_the_others(units, people, catalog, monkeypatch):
+def test_it_records_a_failing_county_and_finishes_the_others(units, people, catalog, eager, monkeypatch):
     real = services.county_report_build
 
     def flaky(*, county, as_of, run=None):
@@ -95,12 +107,20 @@ def test_it_creates_the_beat_schedule_once(db):
 @pytest.mark.skipif(worker_unavailable_reason() is not None, reason=str(worker_unavailable_reason()))
 @pytest.mark.django_db(transaction=True)
 def test_it_runs_the_nightly_job_twice_on_a_real_worker(units, people, catalog):
+    from config.celery import app
+
+    app.control.purge()  # messages left on the broker by an interrupted earlier run are not ours
+    run_ids = []
     with celery_worker():
         for _ in range(2):
-            run_id = tasks.nightly_evaluation.delay(AS_OF, "test").get(timeout=120)
-            _wait_finished(run_id)
-    assert CountyReport.objects.filter(as_of=date(2025, 3, 1)).count() == COUNTIES
-    assert EvaluationRun.objects.filter(state=EvaluationRun.State.SUCCEEDED).count() == 2
+            run_ids.append(tasks.nightly_evaluation.delay(AS_OF, "test").get(timeout=120))
+            _wait_finished(run_ids[-1])
+    reports = CountyReport.objects.filter(as_of=date(2025, 3, 1))
+    assert reports.count() == COUNTIES  # one per county, not two
+    assert set(reports.values_list("run_id", flat=True)) == {run_ids[-1]}  # replaced by the re-run
+    assert Snapshot.objects.filter(as_of=date(2025, 3, 1)).count() == 12
+    runs = EvaluationRun.objects.filter(pk__in=run_ids, state=EvaluationRun.State.SUCCEEDED)
+    assert runs.count() == 2 and all(r.counties_done == COUNTIES for r in runs)
 
 
 def _wait_finished(run_id: int) -> None:

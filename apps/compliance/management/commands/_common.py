@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from apps.jurisdictions.models import Unit
 
@@ -10,7 +11,7 @@ def unit_and_date(code: str, as_of: str | None):
     if unit is None:
         raise CommandError(f"单位 {code} 不存在")
     try:
-        day = date.fromisoformat(as_of) if as_of else date.today()
+        day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     except ValueError as exc:
         raise CommandError("--as-of 应为 YYYY-MM-DD") from exc
     return unit, day
