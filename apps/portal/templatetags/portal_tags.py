@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.compliance.results import Status
 
@@ -68,30 +69,30 @@ def portal_nav(context) -> list[tuple[str, str]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    items = [("首页", reverse("portal:home"))]
+    items = [(_("首页"), reverse("portal:home"))]
     mine = grants(user)
     counties = [g for g in mine if g.level == "county"]
     townships = [g for g in mine if g.level == "township"]
     if counties:
-        items.append(("县级总览", reverse("portal:dashboard", args=[counties[0].code])))
-        items.append(("逾期任务", reverse("portal:overdue", args=[counties[0].code])))
+        items.append((_("县级总览"), reverse("portal:dashboard", args=[counties[0].code])))
+        items.append((_("逾期任务"), reverse("portal:overdue", args=[counties[0].code])))
     if townships:
-        items.append(("乡镇工作台", reverse("portal:workspace", args=[townships[0].code])))
+        items.append((_("乡镇工作台"), reverse("portal:workspace", args=[townships[0].code])))
         if user.role == Role.TOWNSHIP_STAFF:
             hub = safe_reverse("evidence:hub", townships[0].code)
             if hub:
-                items.append(("录入记录", hub))
+                items.append((_("录入记录"), hub))
             imp = safe_reverse("evidence:import")
             if imp:
-                items.append(("批量导入", imp))
-    items.append(("单位查询", reverse("portal:search")))
+                items.append((_("批量导入"), imp))
+    items.append((_("单位查询"), reverse("portal:search")))
     catalog = safe_reverse("policies:catalog")
     if catalog:
-        items.append(("政策规则库", catalog))
+        items.append((_("政策规则库"), catalog))
     reports = safe_reverse("reports:index")
     if reports and (can_global(user, Action.EXPORT) or mine):
-        items.append(("报表导出", reports))
-    items.append(("日历订阅", reverse("portal:calendar")))
+        items.append((_("报表导出"), reports))
+    items.append((_("日历订阅"), reverse("portal:calendar")))
     return items
 
 
