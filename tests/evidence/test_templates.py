@@ -1,0 +1,121 @@
+"""Each kind's template: downloaded, filled in Excel (openpyxl here), imported through the web
+page and through the command. The headers are the contract of issue 4, spelled out here."""
+
+import io
+from datetime import date, datetime
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from apps.evidence.models import Person
+from tests.evidence.helpers import PERSON_ROW, QINGYUAN, csv_bytes
+from tests.evidence.test_importing import MODELS, ROWS
+
+HEADERS = {
+    "personnel": ["单位代码", "姓名", "身份证号", "手机号", "人员类别", "任职日期"],
+    "roster": ["单位代码", "队伍名称", "队伍类型", "姓名", "身份证号", "手机号", "专兼职", "入队日期", "离队日期"],
+    "drills": ["单位代码", "演练日期", "演练类型", "演练科目", "参演人数", "评估结论"],
+    "trainings": ["单位代码", "身份证号", "姓名", "培训日期", "培训名称", "学时"],
+    "meetings": ["单位代码", "会议日期", "会议类型", "主持人", "议题"],
+    "facilities": ["单位代码", "类型", "名称", "数量", "启用日期"],
+    "warnings": ["单位代码", "预警编号", "接收时间", "传递时间"],
+    "documents": ["单位代码", "文件类型", "标题", "版本", "日期", "有效期至"],
+}
+
+
+def _download(client, kind) -> bytes:
+    response = client.get(reverse("evidence:template", args=[kind]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    return response.content
+
+
+def _fill(template: bytes, rows: list[list]) -> bytes:
+    """What a township clerk does in Excel: type rows under the header, dates as date cells."""
+    wb = load_workbook(io.BytesIO(template))
+    ws = wb.worksheets[0]
+    for row in rows:
+        ws.append([_as_excel(v) for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _as_excel(value):
+    """Excel turns typed ISO dates and times into date cells and numbers into numbers."""
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return date.fromisoformat(text)
+    if len(text) == 16 and text[4] == "-" and text[13] == ":":
+        return datetime.fromisoformat(text)
+    return int(text) if text.isdigit() and len(text) < 6 else value
+
+
+def _prepare(kind, client, people):
+    if kind == "trainings":  # trainings name people already registered
+        client.post(reverse("evidence:import"), {"kind": "personnel", "file": _upload(csv_bytes("personnel",
+                                                                                               [PERSON_ROW]))})
+        assert Person.objects.count() == 1
+
+
+def _upload(data: bytes, name="filled.xlsx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.mark.parametrize("kind", list(HEADERS))
+def test_it_offers_each_template_with_the_exact_headers(kind, client_for, people):
+    ws = load_workbook(io.BytesIO(_download(client_for(people["township"]), kind))).worksheets[0]
+    assert [c.value for c in ws[1]] == HEADERS[kind]
+    assert ws.max_row == 1  # no sample rows that would be imported by mistake
+
+
+@pytest.mark.parametrize("kind", list(HEADERS))
+def test_it_imports_a_filled_template_through_the_web_page(kind, client_for, people, today):
+    client = client_for(people["township"])
+    _prepare(kind, client, people)
+    filled = _fill(_download(client, kind), ROWS[kind])
+    response = client.post(reverse("evidence:import"), {"kind": kind, "file": _upload(filled)}, follow=True)
+    assert "导入完成" in response.content.decode()
+    assert MODELS[kind].objects.filter(source="import", created_by=people["township"]).count() == len(ROWS[kind])
+    again = client.post(reverse("evidence:import"), {"kind": kind, "file": _upload(filled)}, follow=True)
+    assert f"新增 0 条，与已有记录相同而跳过 {len(ROWS[kind])} 条" in again.content.decode()
+
+
+@pytest.mark.parametrize("kind", list(HEADERS))
+def test_it_imports_a_filled_template_through_the_command(kind, client_for, people, today, tmp_path, capsys):
+    client = client_for(people["township"])
+    _prepare(kind, client, people)
+    path = tmp_path / f"{kind}.xlsx"
+    path.write_bytes(_fill(_download(client, kind), ROWS[kind]))
+    call_command("import_records", kind, str(path), "--user", "township")
+    assert f"新增 {len(ROWS[kind])} 条" in capsys.readouterr().out
+    assert MODELS[kind].objects.filter(source="import").count() == len(ROWS[kind])
+
+
+def test_it_lists_every_error_on_the_page_and_saves_nothing(client_for, people, today):
+    client = client_for(people["township"])
+    bad = [ROWS["drills"][0], [QINGYUAN, "2026-13-01", "演习", "科目", "", ""]]
+    response = client.post(reverse("evidence:import"), {"kind": "drills", "file": _upload(csv_bytes("drills", bad),
+                                                                                          "bad.csv")})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "共 2 处错误，未保存任何数据" in page
+    assert "<td>3</td><td>演练日期</td>" in page and "<td>3</td><td>演练类型</td>" in page
+    assert MODELS["drills"].objects.count() == 0
+
+
+def test_it_refuses_the_upload_page_to_users_who_cannot_submit(client_for, people):
+    assert client_for(people["auditor"]).get(reverse("evidence:import")).status_code == 403
+
+
+def test_it_refuses_a_file_naming_another_township(client_for, people, today):
+    client = client_for(people["other_township"])
+    response = client.post(reverse("evidence:import"),
+                           {"kind": "personnel", "file": _upload(csv_bytes("personnel", [PERSON_ROW]), "p.csv")})
+    assert "清源镇不在您的填报范围内" in response.content.decode()
+    assert Person.objects.count() == 0
