@@ -36,12 +36,18 @@ def _fast_passwords(settings):
 
 @pytest.fixture
 def page(browser, live_server):
+    """A fresh browser context on the live server. Every request the pages make is recorded: a
+    request to any other origin (a CDN font, a remote script) fails the test."""
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900},
                                   accept_downloads=True)
     context.set_default_timeout(15_000)
+    elsewhere = []
+    context.on("request", lambda r: None if r.url.startswith((live_server.url, "data:", "blob:"))
+               else elsewhere.append(r.url))
     page = context.new_page()
     yield page
     context.close()
+    assert not elsewhere, f"pages loaded resources from other origins: {elsewhere}"
 
 
 @pytest.fixture
@@ -59,8 +65,8 @@ def journey_catalog(transactional_db):
     """Requirements effective from January 1st of the current year, for townships: a yearly
     comprehensive drill (due 31 December), a 3-member comprehensive team and an emergency staff
     member (missing: red)."""
-    from tests.portal.conftest import add_requirement
     from apps.policies.models import Clause, Document
+    from tests.portal.conftest import add_requirement
 
     doc = Document.objects.create(
         code="CN-TEST", short_name="中办国办意见", title="关于进一步提升基层应急管理能力的意见",

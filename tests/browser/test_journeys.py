@@ -23,10 +23,17 @@ def test_it_lets_a_county_official_read_the_dashboard_and_send_a_reminder(page, 
     expect(page).to_have_url(re.compile(f"/dashboard/{QINGXU}/"))
     expect(page.locator("h1")).to_contain_text("清徐县")
     expect(page.locator("table.matrix")).to_contain_text("清源镇")
+    expect(page.locator("#trend-chart svg")).to_be_visible()  # ECharts, served by the portal itself
     shot(page, "county-1-dashboard")
 
+    # Keyboard: the first Tab reaches the skip link, which moves focus to the content; the red
+    # cell is reachable by keyboard and opens with Enter.
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
     red = page.locator("table.matrix tr", has_text="清源镇").locator("td.cell-red a").first
-    red.click()
+    red.focus()
+    expect(red).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(f"/units/{QINGYUAN}/"))
     expect(page.locator("#supervise")).to_be_visible()
     page.select_option("#id_requirement_code", "CN-STAFF")
@@ -35,6 +42,12 @@ def test_it_lets_a_county_official_read_the_dashboard_and_send_a_reminder(page, 
     expect(page.locator(".messages")).to_contain_text("已向清源镇发送督办")
     expect(page.locator("#supervise")).to_contain_text("请本月底前明确应急管理专职人员")
     shot(page, "county-2-reminder-sent")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/dashboard/{QINGXU}/")
+    expect(page.locator(".navtoggle")).not_to_have_attribute("open", "")  # menu folded on a phone
+    shot(page, "county-3-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400  # the matrix scrolls inside its card
 
 
 def roster_workbook(joined: date) -> bytes:

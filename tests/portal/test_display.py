@@ -42,25 +42,56 @@ def test_it_refuses_downloads_outside_the_jurisdiction(people, catalog, client_f
     assert response.status_code == 404
 
 
-EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']\s*(?:https?:)?//(?!testserver[/:"'])""", re.I)
+EXTERNAL = re.compile(
+    r"""(?:(?:src|href|action|srcset|poster|data)\s*=\s*["']\s*|url\(\s*["']?\s*|@import\s+["'])(?:https?:)?//"""
+    r"""(?!testserver[/:"')])""",
+    re.I,
+)
 
 
-def test_it_never_references_another_origin(people, catalog, client, client_for):
+def test_the_origin_check_catches_other_hosts():
+    assert EXTERNAL.search('<script src="https://cdn.jsdelivr.net/npm/echarts"></script>')
+    assert EXTERNAL.search("<link href='//fonts.googleapis.com/css'>")
+    assert EXTERNAL.search('<div style="background:url(http://x.cn/a.png)">')
+    assert not EXTERNAL.search('<a href="/units/140121100000/">') and not EXTERNAL.search('href="http://testserver/x"')
+
+
+def test_it_never_references_another_origin(people, catalog, units, client, client_for):
+    from apps.portal.services import supervision_create
+
+    supervision_create(actor=people["county"], unit=units[QINGYUAN], text="请尽快开展综合演练")
     pages = {
         "county": [reverse("portal:dashboard", args=[QINGXU]), reverse("portal:overdue", args=[QINGXU]),
-                   reverse("portal:unit", args=[QINGYUAN]), reverse("portal:search") + "?q=镇"],
-        "township": [reverse("portal:workspace", args=[QINGYUAN]), reverse("portal:calendar"),
-                     reverse("portal:supervisions", args=[QINGYUAN])],
-        "auditor": [reverse("portal:search")],
+                   reverse("portal:unit", args=[QINGYUAN]), reverse("portal:unit", args=[QINGYUAN]) + "?topic=drill",
+                   reverse("portal:search") + "?q=镇", reverse("portal:supervisions", args=[QINGYUAN])],
+        "township": [reverse("portal:workspace", args=[QINGYUAN]), reverse("portal:workspace", args=[QINGYUAN])
+                     + "?show=all", reverse("portal:calendar"), reverse("portal:supervisions", args=[QINGYUAN]),
+                     reverse("portal:unit", args=["140121100201"])],
+        "auditor": [reverse("portal:search"), reverse("portal:dashboard", args=["140100000000"]),
+                    reverse("portal:dashboard", args=[QINGXU])],
+        "admin": [reverse("portal:search")],
     }
     for who, urls in pages.items():
         c = client_for(people[who])
         for url in urls:
-            html = c.get(url + ("&" if "?" in url else "?") + Q[1:]).content.decode()
+            response = c.get(url + ("&" if "?" in url else "?") + Q[1:])
+            assert response.status_code == 200, (who, url)
+            html = response.content.decode()
             assert not EXTERNAL.findall(html), (who, url, EXTERNAL.findall(html))
     client.logout()
     html = client.get(reverse("accounts:login")).content.decode()
     assert not EXTERNAL.findall(html)
+
+
+def test_its_own_css_and_js_load_nothing_from_elsewhere():
+    """Stylesheets and scripts could still pull fonts or modules from a CDN at run time."""
+    static = Path(settings.BASE_DIR) / "static"
+    for path in list(static.rglob("*.css")) + [p for p in static.rglob("*.js") if "vendor" not in p.parts]:
+        text = path.read_text(encoding="utf-8")
+        assert not EXTERNAL.findall(text), path
+        assert not re.search(r"""(?:fetch|import)\s*\(\s*["'](?:https?:)?//""", text), path
+    assert (static / "vendor" / "echarts.min.js").stat().st_size > 100_000  # the real library, vendored
+    assert (static / "vendor" / "htmx.min.js").exists()
 
 
 LOCALE_PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
