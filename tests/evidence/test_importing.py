@@ -119,12 +119,15 @@ RULES = [
     ("roster", [QINGYUAN, "队", "民兵", "王五", "", "", "专职", "2025-01-01", ""], "队伍类型", "不是有效的队伍类型"),
     ("roster", [QINGYUAN, "队", "综合", "王五", "", "", "全职", "2025-01-01", ""], "专兼职", "不是有效的专兼职"),
     ("roster", [QINGYUAN, "队", "综合", "王五", "", "", "专职", "2025-01-01", "2024-01-01"], "离队日期", "不能早于入队日期"),
+    ("drills", [QINGYUAN, "2026-03-10", "实战演练", "科目", "", ""], "演练类型", "不是有效的演练类型"),
+    ("drills", [QINGYUAN, "2026-03-10", "综合演练", "科" * 201, "", ""], "演练科目", "不能超过 200 个字"),
     ("drills", [QINGYUAN, "2026-03-10", "综合演练", "科目", "很多", ""], "参演人数", "应为整数"),
     ("drills", [QINGYUAN, "2026-03-10", "综合演练", "科目", "0", ""], "参演人数", "不能小于 1"),
     ("trainings", [QINGYUAN, "", "", "2026-04-01", "培训", ""], "姓名", "不能同时为空"),
     ("trainings", [QINGYUAN, make_id(99), "", "2026-04-01", "培训", ""], "身份证号", "未登记身份证号"),
     ("trainings", [QINGYUAN, "", "无此人", "2026-04-01", "培训", ""], "姓名", "未登记该姓名"),
     ("trainings", [QINGYUAN, make_id(1), "", "2026-04-01", "培训", "两小时"], "学时", "应为数字"),
+    ("trainings", [QINGYUAN, make_id(1), "", "2026-04-01", "培训", "10000"], "学时", "数值过大"),
     ("meetings", [QINGYUAN, "2026-02-01", "座谈会", "", "议题"], "会议类型", "不是有效的会议类型"),
     ("meetings", [QINGYUAN, "2026-02-01", "其他", "", ""], "议题", "不能为空"),
     ("facilities", [QINGYUAN, "卫星电话", "电话", "-1", "2024-05-01"], "数量", "不能小于 1"),
@@ -133,6 +136,8 @@ RULES = [
     ("warnings", [QINGYUAN, "W1", "2026-06-01", "2026-06-01 08:10"], "接收时间", "精确到分钟"),
     ("warnings", [QINGYUAN, "W1", "2026-07-01 08:00", "2026-06-30 08:10"], "接收时间", "不能晚于今天"),
     ("documents", [QINGYUAN, "风险隐患一张图", "图", "", "2026-01-01", "2025-01-01"], "有效期至", "不能早于日期"),
+    ("documents", [QINGYUAN, "地图", "图", "", "2026-01-01", ""], "文件类型", "不是有效的文件类型"),
+    ("warnings", [QINGYUAN, "W1", "2026-06-01 25:00", "2026-06-01 08:10"], "接收时间", "时间不存在"),
 ]
 
 
@@ -163,6 +168,20 @@ def test_it_refuses_the_same_person_twice_in_one_personnel_file(people, today):
     rows = [PERSON_ROW, [*PERSON_ROW[:3], "13900000000", *PERSON_ROW[4:]]]
     result = _import("personnel", rows, people["township"])
     assert [(e.row, e.column) for e in result.errors] == [(3, "身份证号")]
+
+
+def test_it_refuses_a_person_already_registered_in_the_same_category(people, today):
+    assert _import("personnel", [PERSON_ROW], people["township"]).ok
+    result = _import("personnel", [[*PERSON_ROW[:3], "13900000000", *PERSON_ROW[4:]]], people["township"])
+    assert [(e.row, e.column) for e in result.errors] == [(2, "身份证号")]
+    assert "该单位同一人员类别中登记" in result.errors[0].message
+
+
+def test_it_asks_for_the_id_number_when_a_training_names_two_namesakes(people, today):
+    namesake = [QINGYUAN, "张三", make_id(7), "", "信息报告员", "2024-03-01"]
+    assert _import("personnel", [PERSON_ROW, namesake], people["township"]).ok
+    result = _import("trainings", [[QINGYUAN, "", "张三", "2026-04-01", "培训", ""]], people["township"])
+    assert [(e.row, e.column, e.message) for e in result.errors] == [(2, "姓名", "清源镇有多名同名人员，请填写身份证号")]
 
 
 def test_it_reports_missing_and_unknown_columns(people, today):
