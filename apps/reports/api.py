@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.parsers import MultiPartParser
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from apps.accounts.access import Action, filter_for_user
 from apps.reports import selectors, services
 from apps.reports.forms import MAX_VERIFY_BYTES
-from apps.reports.models import ScorecardJob
+from apps.reports.models import JobState, ScorecardJob
 
 
 class ScorecardSerializer(serializers.Serializer):
@@ -30,22 +31,59 @@ class ScorecardSerializer(serializers.Serializer):
         return reverse("reports:pdf", args=[card.pk])
 
 
+class JobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    unit = serializers.CharField(source="unit.code")
+    as_of = serializers.DateField()
+    state = serializers.ChoiceField(choices=JobState.choices)
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    scorecard = serializers.IntegerField(source="scorecard_id", allow_null=True)
+    error = serializers.CharField()
+
+
+class VerificationSerializer(serializers.Serializer):
+    verification_code = serializers.CharField(source="display_code")
+    unit = serializers.CharField(source="unit.code")
+    unit_name = serializers.CharField(source="unit.name")
+    as_of = serializers.DateField()
+    sha256 = serializers.CharField()
+    sealed = serializers.CharField(source="seal.number", default=None, allow_null=True)
+    matches = serializers.BooleanField(required=False, help_text="只在上传文件（POST）时返回")
+
+
+class VerifyUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="待核对的评分卡 PDF（20 MB 以内）")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+@extend_schema(operation_id="scorecards_list", responses=ScorecardSerializer(many=True))
 @api_view(["GET"])
 def scorecard_list(request):
     cards = selectors.scorecards_for(request.user, limit=100)
     return Response(ScorecardSerializer(cards, many=True).data)
 
 
+@extend_schema(operation_id="scorecard_jobs_retrieve", responses={200: JobSerializer, 404: DetailSerializer})
 @api_view(["GET"])
 def job_detail(request, pk):
     jobs = filter_for_user(ScorecardJob.objects.select_related("unit"), request.user, Action.EXPORT)
     job = get_object_or_404(jobs, pk=pk)
-    return Response({
-        "id": job.pk, "unit": job.unit.code, "as_of": job.as_of, "state": job.state, "done": job.done,
-        "total": job.total, "percent": job.percent, "scorecard": job.scorecard_id, "error": job.error,
-    })
+    return Response(JobSerializer(job).data)
 
 
+@extend_schema(
+    methods=["GET"], operation_id="scorecard_verify_retrieve", auth=[],
+    responses={200: VerificationSerializer, 404: DetailSerializer},
+)
+@extend_schema(
+    methods=["POST"], operation_id="scorecard_verify_upload", auth=[], request=VerifyUploadSerializer,
+    responses={200: VerificationSerializer, 400: OpenApiResponse(DetailSerializer), 404: DetailSerializer},
+)
 @api_view(["GET", "POST"])
 @permission_classes([AllowAny])
 @parser_classes([MultiPartParser])
@@ -54,10 +92,7 @@ def verify(request, code):
     card = selectors.scorecard_by_code(code)
     if card is None:
         return Response({"detail": "核验码不存在"}, status=404)
-    data = {
-        "verification_code": card.display_code, "unit": card.unit.code, "unit_name": card.unit.name,
-        "as_of": card.as_of, "sha256": card.sha256, "sealed": card.seal.number if card.seal else None,
-    }
+    data = dict(VerificationSerializer(card).data)
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None or upload.size > MAX_VERIFY_BYTES:

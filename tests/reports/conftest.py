@@ -107,6 +107,8 @@ def fake_compliance(monkeypatch):
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PORTAL_BASE_URL = "https://ecp.example.cn"
+    # Six users per test: the production hasher would dominate the run time of this suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
