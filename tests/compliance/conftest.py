@@ -5,3 +5,16 @@ import pytest
 def _fast_password_hashing(settings):
     # The shared `people` fixture creates six users; PBKDF2 would dominate these tests' time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def eager():
+    """Run tasks in-process even when REDIS_URL points at a real broker: most tests are about
+    what a job does; test_nightly.py::test_it_runs_the_nightly_job_twice_on_a_real_worker is about
+    the worker."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

@@ -1,6 +1,9 @@
 """The nightly job: one report per county per date however often it runs, reminders once."""
 
+import json
+import threading
 from datetime import date
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core import mail
@@ -12,18 +15,6 @@ from tests.worker import celery_worker, worker_unavailable_reason
 
 AS_OF = "2025-03-01"
 COUNTIES = 3  # 清徐县, 静海区, 怀柔区
-
-
-@pytest.fixture
-def eager():
-    """Run tasks in-process even when REDIS_URL points at a real broker: these tests are about
-    what the job does; test_it_runs_the_nightly_job_twice_on_a_real_worker is about the worker."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -60,15 +51,58 @@ def test_it_emails_the_county_report_link_and_township_tasks(units, with_emails,
     assert ReminderSent.objects.filter(user=with_emails["township"]).count() == 3  # the town and its 2 villages
 
 
-def test_it_sends_a_missed_nights_reminders_the_next_night(units, with_emails, catalog, eager):
-    tasks.nightly_evaluation.delay("2025-01-05", "test")
-    sent = ReminderSent.objects.filter(user=with_emails["township"]).count()
-    # 2025-01-06 and -07 were missed; on -08 nothing new is due, so nothing is sent twice.
-    tasks.nightly_evaluation.delay("2025-01-08", "test")
-    assert ReminderSent.objects.filter(user=with_emails["township"]).count() == sent
-    # In December the 2025 drill becomes due soon: a new stage, reminded once.
-    tasks.nightly_evaluation.delay("2025-12-10", "test")
-    assert ReminderSent.objects.filter(user=with_emails["township"], stage="due_soon").count() == 3
+def _township_mails():
+    return [m for m in mail.outbox if "township@example.cn" in m.to]
+
+
+def test_it_reminds_due_soon_tasks_on_the_next_night_that_runs_after_a_missed_one(units, with_emails, catalog,
+                                                                                   eager):
+    township = with_emails["township"]
+    tasks.nightly_evaluation.delay("2025-11-30", "test")  # the 2025 drill is 31 days away: pending
+    assert not ReminderSent.objects.filter(user=township, stage="due_soon").exists()
+    # 2025-12-01, the first due-soon night, was missed (the worker was down); 12-02 still sends it.
+    before = len(_township_mails())
+    tasks.nightly_evaluation.delay("2025-12-02", "test")
+    assert ReminderSent.objects.filter(user=township, stage="due_soon").count() == 3  # the town, its 2 villages
+    assert len(_township_mails()) == before + 1 and "即将到期" in _township_mails()[-1].body
+    # Later nights, or a re-run of the same night, send nothing again.
+    tasks.nightly_evaluation.delay("2025-12-02", "test")
+    tasks.nightly_evaluation.delay("2025-12-03", "test")
+    assert len(_township_mails()) == before + 1
+    # After the deadline the same task reaches a new stage, reminded once.
+    tasks.nightly_evaluation.delay("2026-01-02", "test")
+    assert ReminderSent.objects.filter(user=township, stage="overdue", due=date(2025, 12, 31)).count() == 3
+    assert len(_township_mails()) == before + 2
+
+
+def test_it_posts_the_report_to_the_county_webhook_once(units, people, catalog, eager):
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        CountySettings.objects.create(county=units["140121000000"], webhook_enabled=True,
+                                      webhook_url=f"http://127.0.0.1:{server.server_port}/hook")
+        tasks.nightly_evaluation.delay(AS_OF, "test")
+        tasks.nightly_evaluation.delay(AS_OF, "test")
+    finally:
+        server.shutdown()
+        thread.join()
+    assert len(received) == 1  # only the county that asked for it, once per date
+    payload = received[0]
+    assert (payload["county"], payload["as_of"], payload["overdue"]) == ("140121000000", AS_OF, 5)
+    assert payload["url"].endswith("/compliance/units/140121000000/overdue/?as_of=2025-03-01")
+    assert CountyReport.objects.get(county=units["140121000000"]).webhook_sent_at is not None
 
 
 def test_it_records_a_failing_webhook_without_failing_the_run(units, people, catalog, eager):

@@ -278,3 +278,111 @@ def test_it_round_trips_an_evaluation_through_json():
 def test_it_clamps_month_arithmetic_to_the_month_end():
     assert rules.add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
     assert rules.add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+
+
+# -- more boundaries ------------------------------------------------------------------
+def test_it_calls_a_task_due_soon_30_days_ahead_and_pending_31_days_ahead():
+    assert run(DRILL, Evidence(), date(2024, 12, 1)).status == Status.DUE_SOON
+    assert run(DRILL, Evidence(), date(2024, 11, 30)).status == Status.PENDING
+
+
+def test_it_follows_the_due_soon_horizon_setting():
+    cfg = rules.Settings(due_soon_days=60)
+    assert rules.evaluate_requirement(DRILL, TOWNSHIP, Evidence(), date(2024, 11, 1), cfg).status == Status.DUE_SOON
+
+
+def test_it_counts_a_drill_on_the_first_day_of_a_period_for_that_period_only():
+    drills = [EventFact(1, "comprehensive", date(2025, 1, 1))]
+    result = run(DRILL, Evidence(drills=drills), date(2025, 1, 1))
+    assert [t.status for t in result.tasks] == [Status.OVERDUE, Status.COMPLIANT]
+
+
+def test_it_lets_a_special_drill_satisfy_a_special_drill_requirement():
+    special = spec("periodic_event", {"evidence": "drill", "period": "year", "match": {"drill_type": ["special"]}})
+    drills = [EventFact(1, "special", date(2024, 5, 1))]
+    assert run(special, Evidence(drills=drills), date(2025, 1, 1)).tasks[0].status == Status.COMPLIANT
+
+
+def test_it_keeps_a_period_that_ended_just_inside_twelve_months_in_the_status():
+    # 2024 ended on 2024-12-31: still counted on 2025-12-30, dropped from 2025-12-31 on.
+    drills = [EventFact(1, "comprehensive", date(2025, 6, 1))]
+    assert run(DRILL, Evidence(drills=drills), date(2025, 12, 30)).status == Status.OVERDUE
+    result = run(DRILL, Evidence(drills=drills), date(2025, 12, 31))
+    assert result.status == Status.COMPLIANT and result.tasks[0].status == Status.OVERDUE
+
+
+def test_it_starts_tasks_at_a_later_effective_date():
+    late = spec("periodic_event", DRILL.params, effective_from=date(2025, 7, 1))
+    result = run(late, Evidence(), date(2026, 1, 1), unit=UnitFacts("1", "x", "township"))
+    assert [t.subject for t in result.tasks] == ["2025年度", "2026年度"]
+
+
+def test_it_counts_a_person_appointed_on_the_as_of_date_and_a_training_held_that_day():
+    person = PersonFact(1, "周九", "township_cadre", date(2024, 6, 1))
+    result = run(CADRE_CYCLE, Evidence(people=[person]), date(2024, 6, 1))
+    assert (result.status, result.target, result.tasks[0].due) == (Status.COMPLIANT, 1, date(2026, 6, 1))
+    old = PersonFact(2, "吴十", "township_cadre", date(2020, 1, 1))
+    evidence = Evidence(people=[old], trainings=[TrainingFact(1, 2, date(2024, 6, 1))])
+    assert run(CADRE_CYCLE, evidence, date(2024, 6, 1)).status == Status.COMPLIANT
+
+
+def test_it_ignores_training_before_the_appointment():
+    person = PersonFact(1, "郑一", "township_cadre", date(2023, 1, 1))
+    evidence = Evidence(people=[person], trainings=[TrainingFact(1, 1, date(2022, 12, 1))])
+    result = run(CADRE_CYCLE, evidence, date(2025, 1, 2))
+    assert result.status == Status.OVERDUE and result.tasks[0].due == date(2025, 1, 1)
+
+
+def test_it_keeps_an_untrained_person_overdue_however_old():
+    person = PersonFact(1, "冯二", "township_cadre", date(2010, 1, 1))
+    result = run(CADRE_CYCLE, Evidence(people=[person]), date(2024, 6, 1))
+    assert (result.status, result.due, result.actual) == (Status.OVERDUE, date(2012, 1, 1), 0)
+
+
+def test_it_marks_a_floor_met_before_its_deadline_compliant():
+    s = spec("team_floor", {"min_members": 2, "team_types": ["comprehensive"]}, deadline=date(2025, 12, 31))
+    assert run(s, Evidence(members=[member(1), member(2)]), date(2026, 1, 1)).status == Status.COMPLIANT
+
+
+def test_it_dates_an_unmet_floor_without_deadline_from_the_start_of_the_obligation():
+    unit = UnitFacts("1", "x", "township", tracking_start=date(2025, 1, 1))
+    result = run(TEAM, Evidence(), date(2025, 3, 1), unit=unit)
+    assert (result.status, result.due, result.actual, result.target) == (Status.NON_COMPLIANT, date(2025, 1, 1), 0, 2)
+
+
+def test_it_accepts_a_relay_exactly_at_the_limit():
+    relays = [RelayFact(1, "W1", date(2024, 5, 1), 10)]
+    result = run(RELAY, Evidence(relays=relays), date(2024, 6, 1))
+    assert (result.status, result.actual) == (Status.COMPLIANT, 10)
+
+
+def test_it_drops_a_relay_received_exactly_twelve_months_before():
+    relays = [RelayFact(1, "W1", date(2023, 6, 1), 30)]
+    assert run(RELAY, Evidence(relays=relays), date(2024, 6, 1)).status == Status.NO_DATA
+    assert run(RELAY, Evidence(relays=relays), date(2024, 5, 31)).status == Status.NON_COMPLIANT
+
+
+def test_it_changes_a_periodic_verdict_when_a_new_version_takes_effect():
+    v1 = spec("periodic_event", {**DRILL.params, "min_count": 1})
+    v2 = spec("periodic_event", {**DRILL.params, "min_count": 2}, version=2, effective_from=date(2025, 1, 1))
+    drills = Evidence(drills=[EventFact(1, "comprehensive", date(2024, 3, 1)),
+                              EventFact(2, "comprehensive", date(2025, 3, 1))])
+    # 2024-12-31 (v1 in force): one drill a year is enough.
+    assert run(v1, drills, date(2024, 12, 31)).status == Status.COMPLIANT
+    # 2025-06-01 (v2 in force): two are needed; its tasks start at its effective date.
+    result = run(v2, drills, date(2025, 6, 1))
+    assert (result.status, result.version, result.actual, result.target) == (Status.PENDING, 2, 1, 2)
+    assert [t.subject for t in result.tasks] == ["2025年度"]
+    after = run(v2, drills, date(2026, 1, 1))
+    assert (after.status, after.tasks[0].status) == (Status.OVERDUE, Status.OVERDUE)
+
+
+def test_it_orders_statuses_worst_first():
+    assert Status.worst([Status.COMPLIANT, Status.NO_DATA, Status.PENDING]) == Status.PENDING
+    assert Status.worst([Status.DUE_SOON, Status.NON_COMPLIANT]) == Status.NON_COMPLIANT
+    assert Status.worst([Status.NON_COMPLIANT, Status.OVERDUE]) == Status.OVERDUE
+    assert Status.worst([Status.NO_DATA, Status.COMPLIANT]) == Status.NO_DATA
+
+
+def test_it_grades_on_the_band_edges():
+    assert [rules.grade_for(s) for s in (90, 89.9, 60, 59.9)] == ["优秀", "合格", "合格", "不合格"]
