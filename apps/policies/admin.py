@@ -84,7 +84,8 @@ class CitationInline(AdministratorsOnly, admin.TabularInline):
 class VersionForm(forms.ModelForm):
     class Meta:
         model = RequirementVersion
-        exclude = ("created_by", "version")
+        fields = ("requirement", "effective_from", "title", "description", "kind", "params", "levels",
+                  "scope_province_code", "flags_any", "deadline", "binding", "weight", "retired", "change_reason")
 
     def clean(self):
         data = super().clean()

@@ -103,16 +103,30 @@ def document_detail(code: str) -> Document | None:
     return Document.objects.prefetch_related(Prefetch("clauses", queryset=clauses)).filter(code=code).first()
 
 
-def requirement_detail(code: str) -> Requirement | None:
-    """A requirement with all its versions (newest first) and their citations."""
+def requirements_with_versions() -> QuerySet[Requirement]:
+    """Requirements with all their versions (newest first) and citations: 4 queries in all."""
     versions = RequirementVersion.objects.select_related("created_by").prefetch_related(
         _citations_prefetch()
     ).order_by("-effective_from")
-    return Requirement.objects.prefetch_related(Prefetch("versions", queryset=versions)).filter(code=code).first()
+    return Requirement.objects.prefetch_related(Prefetch("versions", queryset=versions)).order_by("code")
+
+
+def requirement_detail(code: str) -> Requirement | None:
+    """A requirement with all its versions (newest first) and their citations."""
+    return requirements_with_versions().filter(code=code).first()
+
+
+def documents_with_clause_texts() -> QuerySet[Document]:
+    """Documents with their clauses (2 queries), for the API."""
+    return Document.objects.prefetch_related(Prefetch("clauses", queryset=Clause.objects.order_by("order")))
+
+
+def duties_queryset() -> QuerySet[Duty]:
+    return Duty.objects.select_related("clause__document").order_by("scope_province_code", "code")
 
 
 def duties_by_scope() -> list[Duty]:
-    return list(Duty.objects.select_related("clause__document").order_by("scope_province_code", "code"))
+    return list(duties_queryset())
 
 
 def summary(version: RequirementVersion) -> str:

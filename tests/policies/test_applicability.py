@@ -46,6 +46,13 @@ def test_it_gives_satellite_terminals_only_to_flagged_shanxi_villages(units, cat
     assert "CN-SATCOM" not in codes(risky)  # CN-SATCOM needs the high_risk flag
 
 
+def test_it_gives_satellite_terminals_to_a_multi_hazard_shanxi_village_but_not_outside_shanxi(units, catalog):
+    shanxi = make_unit("140121100290", "多灾村", "village", units["140121100000"], "multi_hazard")
+    tianjin = make_unit("120118100290", "多灾村", "village", units["120118100000"], "multi_hazard")
+    assert "SX-SATCOM" in codes(shanxi)
+    assert not {c for c in codes(tianjin) if "SAT" in c}
+
+
 def test_it_gives_a_beijing_township_its_training_cycle_and_no_team_floor(units, catalog):
     applicable = applicable_versions(units["110116100000"], AS_OF)
     got = {a.version.requirement.code for a in applicable}
