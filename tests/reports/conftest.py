@@ -13,6 +13,7 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
 from apps.compliance.results import RequirementResult, Source, Status, Task, UnitEvaluation
 from apps.jurisdictions.models import Unit
@@ -141,3 +142,38 @@ def pdf_fonts(reader: PdfReader) -> set[str]:
         for ref in fonts.values():
             names.add(str(ref.get_object().get("/BaseFont")))
     return names
+
+
+# Glyph ids that mean "no glyph": 0 is .notdef; Pango's unknown-glyph marker is written by
+# WeasyPrint as 0xFFFF (Noto Sans CJK has 65,535 glyphs, ids 0..65534, so it is never real).
+MISSING_GLYPHS = {0x0000, 0xFFFF}
+
+
+def pdf_glyphs(reader: PdfReader) -> dict[str, set[int]]:
+    """Glyph ids drawn per font: every string shown by Tj/TJ (also inside form XObjects), read as
+    2-byte codes (WeasyPrint writes Identity-H fonts whose CIDs are glyph ids)."""
+    used: dict[str, set[int]] = {}
+
+    def show(font: str, string) -> None:
+        raw = string.original_bytes if hasattr(string, "original_bytes") else bytes(string)
+        used.setdefault(font, set()).update(int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2))
+
+    def walk(content, resources) -> None:
+        fonts, font = (resources or {}).get("/Font", {}), None
+        for operands, op in ContentStream(content, reader).operations:
+            if op == b"Tf":
+                font = str(fonts[operands[0]].get_object()["/BaseFont"])
+            elif op in (b"Tj", b"'", b'"'):
+                show(font, operands[-1])
+            elif op == b"TJ":
+                for item in operands[0]:
+                    if isinstance(item, bytes | str):
+                        show(font, item)
+            elif op == b"Do":
+                xobject = resources["/XObject"][operands[0]].get_object()
+                if xobject.get("/Subtype") == "/Form":
+                    walk(xobject, xobject.get("/Resources", resources))
+
+    for page in reader.pages:
+        walk(page.get_contents(), page["/Resources"])
+    return used

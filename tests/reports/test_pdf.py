@@ -8,7 +8,7 @@ import pytest
 from apps.compliance.results import Status
 from apps.core.models import AuditEvent
 from apps.reports import fonts, services
-from tests.reports.conftest import AS_OF, REQUIREMENTS, pdf_fonts, pdf_text
+from tests.reports.conftest import AS_OF, MISSING_GLYPHS, REQUIREMENTS, pdf_fonts, pdf_glyphs, pdf_text
 
 TOWNSHIP, COUNTY = "140121100000", "140121000000"
 TITLES = [r[1] for r in REQUIREMENTS]
@@ -25,9 +25,22 @@ def _assert_clean_cjk(data: bytes):
     assert any("notosanscjk" in n for n in names), names
     # Subset fonts carry a six-letter prefix "ABCDEF+".
     assert all(re.match(r"^/[A-Z]{6}\+", n) for n in pdf_fonts(reader))
-    # No missing glyphs: nothing extracts as U+FFFD, no tofu boxes.
+    # No missing glyphs: no .notdef / unknown glyph drawn, nothing extracts as U+FFFD or a box.
+    glyphs = pdf_glyphs(reader)
+    assert glyphs and all(ids and not ids & MISSING_GLYPHS for ids in glyphs.values()), glyphs.keys()
     assert "\ufffd" not in text and "\u25a1" not in text and "\u25af" not in text
     return reader, text
+
+
+def test_it_detects_a_missing_glyph():
+    """The glyph check above can fail: no installed font draws a plane-16 private-use character."""
+    from weasyprint import HTML
+
+    from apps.reports.fonts import CJK_FAMILY
+
+    html = f'<p style="font-family: \'{CJK_FAMILY}\'">清源镇\U0010fffd</p>'
+    glyphs = pdf_glyphs(pdf_text(HTML(string=html).write_pdf())[0])
+    assert any(ids & MISSING_GLYPHS for ids in glyphs.values())
 
 
 def test_it_fails_loudly_without_a_cjk_font():
