@@ -119,3 +119,9 @@ def test_it_refuses_a_file_naming_another_township(client_for, people, today):
                            {"kind": "personnel", "file": _upload(csv_bytes("personnel", [PERSON_ROW]), "p.csv")})
     assert "清源镇不在您的填报范围内" in response.content.decode()
     assert Person.objects.count() == 0
+
+
+def test_it_states_the_limits_on_the_upload_page(client_for, people, settings):
+    settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_BYTES = 5000, 2 * 1024 * 1024
+    page = client_for(people["township"]).get(reverse("evidence:import")).content.decode()
+    assert "每个文件最多 5000 行、2 MB" in page
