@@ -38,9 +38,8 @@ def _unit_code_routes():
             elif isinstance(entry, URLPattern) and entry.name:
                 name = f"{namespace}:{entry.name}" if namespace else entry.name
                 converters = getattr(entry.pattern, "converters", {})
-                if set(converters) == {"code"} and name not in NOT_UNIT_CODES:
-                    routes.append(name)
-                elif "(?P<code>" in str(entry.pattern) and name not in NOT_UNIT_CODES:
+                takes_code = set(converters) == {"code"} or "(?P<code>" in str(entry.pattern)
+                if takes_code and name not in NOT_UNIT_CODES:
                     routes.append(name)
 
     walk(get_resolver().url_patterns, "")

@@ -1,0 +1,37 @@
+"""The demo: one command loads everything, twice changes nothing, and the data has something to show."""
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from apps.accounts.models import User
+from apps.compliance.selectors import evaluate_subtree
+from apps.evidence import models as ev
+from apps.jurisdictions.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = "2026-11-23"
+
+
+def _counts():
+    return {model.__name__: model.objects.count()
+            for model in (Unit, User, ev.Person, ev.Training, ev.TeamMember, ev.Drill, ev.Meeting,
+                          ev.Facility, ev.StandingDocument, ev.WarningRelay)}
+
+
+def test_load_demo_is_idempotent_and_shows_both_good_and_bad_units():
+    call_command("load_demo", as_of=AS_OF, stdout=StringIO())
+    first = _counts()
+    call_command("load_demo", as_of=AS_OF, stdout=StringIO())
+    assert _counts() == first
+    assert first["Drill"] > 0 and first["TeamMember"] > 0 and first["Training"] > 0
+
+    assert {u.username for u in User.objects.all()} >= {"county_demo", "township_demo", "auditor_demo", "admin_demo"}
+    county = Unit.objects.get(code="140121000000")
+    evaluations = evaluate_subtree(county, date(2026, 11, 23), use_snapshots=False)
+    village_scores = [e.score for code, e in evaluations.items() if Unit.objects.get(code=code).level == "village"]
+    assert max(village_scores) >= 90, "some demo villages are diligent"
+    assert min(village_scores) < 60, "some demo villages are behind, so the dashboard has red cells"
