@@ -166,3 +166,29 @@ def test_it_searches_only_within_the_jurisdiction(people, units, client_for):
 def test_it_reports_a_bad_date_and_falls_back_to_today(people, catalog, client_for):
     response = client_for(people["county"]).get(reverse("portal:dashboard", args=[QINGXU]) + "?as_of=2026-13-45", follow=True)
     assert response.status_code == 200 and "日期格式" in response.content.decode()
+
+
+def test_it_filters_the_dashboard_by_status(people, catalog, units, client_for):
+    from apps.evidence.models import Person
+
+    for code, name in (("140121101000", "王五"), ("140121101201", "赵六")):  # 徐沟镇 and its village
+        Person.objects.create(unit=units[code], name=name, category="emergency_staff", appointed_on=date(2026, 1, 5))
+    client = client_for(people["county"])
+    url = reverse("portal:dashboard", args=[QINGXU]) + Q
+    html = client.get(url + "&status=green").content.decode()
+    assert "徐沟镇</a>" in html and "清源镇</a>" not in html
+    html = client.get(url + "&status=red").content.decode()
+    assert "清源镇</a>" in html
+
+
+def test_it_shows_the_history_of_status_changes_on_the_unit_page(people, catalog, units, client_for):
+    from apps.evidence.models import Person
+
+    Person.objects.create(unit=units[QINGYUAN], name="王五", category="emergency_staff", appointed_on=date(2026, 3, 1))
+    client = client_for(people["county"])
+    for as_of in ("2026-02-01", "2026-06-30"):  # each visit stores that day's snapshot
+        assert client.get(reverse("portal:unit", args=[QINGYUAN]) + f"?as_of={as_of}").status_code == 200
+    html = client.get(reverse("portal:unit", args=[QINGYUAN]) + Q).content.decode()
+    history = html[html.index('id="h-hist"'):]
+    assert "2026年6月30日：明确应急管理专职人员 未达标 →" in history, history[:600]
+    assert "已达标" in history
