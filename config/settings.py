@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
     "units in your jurisdiction.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several apps have a field called "status": give the compliance statuses a stable name.
+    "ENUM_NAME_OVERRIDES": {"ComplianceStatusEnum": "apps.compliance.serializers.STATUS_CHOICES"},
 }
 
 # ------------------------------------------------------------------------------
