@@ -73,7 +73,9 @@ def journey_catalog(transactional_db):
         issuer="中共中央办公厅 国务院办公厅", issued_on=date(2024, 10, 8), text="每年至少组织开展1次综合演练。",
     )
     clause = Clause.objects.create(document=doc, number="(十三)", text="每年至少组织开展1次综合演练。")
-    start = {"effective_from": date(date.today().year, 1, 1)}
+    from django.utils import timezone
+
+    start = {"effective_from": date(timezone.localdate().year, 1, 1)}
     versions = {
         "drill": add_requirement(
             clause, "CN-DRILL-COMPREHENSIVE", "drill", "每年至少1次综合演练", "periodic_event",
