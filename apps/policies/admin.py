@@ -12,8 +12,10 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from apps.accounts.access import Action, can_global
+from apps.jurisdictions.codes import FLAG_LABELS, Level
 from apps.policies import kinds
 from apps.policies.models import Citation, Clause, Document, Duty, Requirement, RequirementVersion
+from apps.policies.rules import mark, split_marked
 from apps.policies.services import RULE_FIELDS, WORDING_FIELDS, requirement_revise
 
 
@@ -86,6 +88,20 @@ class VersionForm(forms.ModelForm):
         model = RequirementVersion
         fields = ("requirement", "effective_from", "title", "description", "kind", "params", "levels",
                   "scope_province_code", "flags_any", "deadline", "binding", "weight", "retired", "change_reason")
+
+    def clean_levels(self):
+        levels = mark(self.cleaned_data["levels"])
+        bad = [lv for lv in split_marked(levels) if lv not in Level.LABELS]
+        if bad or not levels:
+            raise ValidationError(f"适用层级应为 {'、'.join(Level.LABELS)} 中的一个或多个，以逗号分隔")
+        return levels
+
+    def clean_flags_any(self):
+        flags = mark(self.cleaned_data["flags_any"])
+        bad = [f for f in split_marked(flags) if f not in FLAG_LABELS]
+        if bad:
+            raise ValidationError(f"未知风险标识：{'、'.join(bad)}；可选：{'、'.join(FLAG_LABELS)}")
+        return flags
 
     def clean(self):
         data = super().clean()

@@ -185,3 +185,12 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clause}: {self.quote[:30]}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from apps.policies.rules import quote_in
+
+        # The same check as the loader's: a citation must quote its clause word for word.
+        if self.clause_id and self.quote and not quote_in(self.quote, self.clause.text):
+            raise ValidationError({"quote": f"引文不在 {self.clause} 原文中（须逐字引用，空白除外）"})

@@ -1,5 +1,7 @@
 """The catalog fixtures: idempotent load, verbatim quotes, the documents' numbers."""
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,76 @@ def test_it_adds_a_new_version_from_the_fixtures(catalog, tmp_path):
     assert counts["versions"]["created"] == 1
     assert list(RequirementVersion.objects.filter(requirement__code="TJ-TEAM-TOWNSHIP").order_by("version")
                 .values_list("version", "params__min_members")) == [(1, 50), (2, 60)]
+
+
+ZHEJIANG_TEXT = """## 中共浙江省委办公厅 浙江省人民政府办公厅关于进一步提升基层应急管理能力的实施意见
+
+(七)组建应急救援队伍。乡镇(街道)组建不少于40人的综合应急救援队伍。
+
+(十)加强预案编制和演练。村(社区)每年至少组织2次综合演练。
+"""
+
+
+def test_it_adds_a_new_province_by_data_alone(catalog, units, tmp_path):
+    """The docs/catalog.md example: a document, clauses and requirements in YAML, no code."""
+    from apps.policies.selectors import applicable_versions, comparison
+    from tests.factories import make_unit
+
+    base = _copy_fixtures(tmp_path)
+    (base / "documents" / "zj-2026-opinion.txt").write_text(ZHEJIANG_TEXT, encoding="utf-8")
+    docs = yaml.safe_load((base / "policies" / "documents.yaml").read_text(encoding="utf-8"))
+    docs["documents"].append({
+        "code": "ZJ-2026", "short_name": "浙江实施意见", "title": "关于进一步提升基层应急管理能力的实施意见",
+        "issuer": "中共浙江省委办公厅、浙江省人民政府办公厅", "issued_on": "2026-03-01",
+        "scope_province_code": "330000000000", "binding": True, "file": "zj-2026-opinion.txt",
+        "clauses": [{"number": "(七)", "text": "(七)组建应急救援队伍。乡镇(街道)组建不少于40人的综合应急救援队伍。"},
+                    {"number": "(十)", "text": "(十)加强预案编制和演练。村(社区)每年至少组织2次综合演练。"}],
+    })
+    (base / "policies" / "documents.yaml").write_text(yaml.safe_dump(docs, allow_unicode=True), encoding="utf-8")
+    reqs = yaml.safe_load((base / "policies" / "requirements.yaml").read_text(encoding="utf-8"))
+    zj = {"scope": "330000000000", "effective_from": "2026-03-01", "weight": 15}
+    reqs["requirements"] += [
+        {"code": "ZJ-TEAM-TOWNSHIP", "topic": "team", "versions": [{
+            **zj, "title": "乡镇组建不少于40人的综合应急救援队伍", "kind": "team_floor",
+            "params": {"min_members": 40, "team_types": ["comprehensive"]}, "levels": ["township"],
+            "citations": [{"doc": "ZJ-2026", "clause": "(七)", "quote": "乡镇(街道)组建不少于40人的综合应急救援队伍"}]}]},
+        {"code": "ZJ-DRILL-TWICE", "topic": "drill", "versions": [{
+            **zj, "title": "村(社区)每年至少组织2次综合演练", "kind": "periodic_event",
+            "params": {"evidence": "drill", "period": "year", "min_count": 2, "match": {"drill_type": ["comprehensive"]}},
+            "levels": ["village"],
+            "citations": [{"doc": "ZJ-2026", "clause": "(十)", "quote": "村(社区)每年至少组织2次综合演练"}]}]},
+    ]
+    (base / "policies" / "requirements.yaml").write_text(yaml.safe_dump(reqs, allow_unicode=True), encoding="utf-8")
+
+    counts = load_catalog(base_dir=base)
+
+    assert counts["documents"]["created"] == 1 and counts["requirements"]["created"] == 2
+    province = make_unit("330000000000", "浙江省", "province")
+    county = make_unit("330102000000", "上城区", "county", province)
+    township = make_unit("330102001000", "清波街道", "township", county)
+    got = {a.version.requirement.code for a in applicable_versions(township, date(2026, 6, 30))}
+    assert "ZJ-TEAM-TOWNSHIP" in got and "CN-DRILL-COMPREHENSIVE" in got
+    assert not [c for c in got if c[:3] in ("SX-", "TJ-", "BJ-")]
+    assert "ZJ-TEAM-TOWNSHIP" not in {a.version.requirement.code for a in applicable_versions(units["140121100000"],
+                                                                                             date(2026, 6, 30))}
+    columns, rows = comparison(date(2026, 6, 30))
+    assert "浙江省" in [c.name for c in columns]
+
+
+def test_it_weighs_binding_requirements_sensibly_for_every_township_and_village(catalog):
+    """Binding versions carry points, advisory ones none; per unit the points are scaled to 100,
+    and no single requirement dominates a township's or village's score."""
+    from apps.policies.rules import matches
+
+    assert not RequirementVersion.objects.filter(binding=True, weight__lte=0).exists()
+    assert not RequirementVersion.objects.filter(binding=False, weight__gt=0).exists()
+    versions = list(RequirementVersion.objects.select_related("requirement"))
+    provinces = set(Document.objects.exclude(scope_province_code="").values_list("scope_province_code", flat=True))
+    for province in provinces:
+        for level in ("township", "village"):
+            applied = [v for v in versions if v.binding and matches(
+                v, province_code=province, level=level, flags="", as_of=date(2028, 1, 1))]
+            total = sum(v.weight for v in applied)
+            assert applied and total > 0, (province, level)
+            heaviest = max(applied, key=lambda v: v.weight)
+            assert heaviest.weight / total <= Decimal("0.30"), (province, level, heaviest.requirement.code)
