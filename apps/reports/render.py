@@ -109,7 +109,7 @@ def render_xlsx(payload: dict, meta: Meta) -> bytes:
         ["封存", _seal_text(payload)],
         ["本级得分", summary["own_score"]],
         ["汇总得分", summary["subtree_score"]],
-        ["等级", summary["grade"]],
+        ["汇总等级", summary["grade"]],
         *[[f"{c['label']}（项）", c["n"]] for c in summary["counts"]],
         ["评分方法", content.method_text(payload["thresholds"])],
     ]:
@@ -142,7 +142,7 @@ def render_xlsx(payload: dict, meta: Meta) -> bytes:
         children += section["children"]
     sheet(
         wb.create_sheet("下级单位"),
-        ["代码", "单位", "本级得分", "汇总得分", "等级", *[c["label"] for c in payload["summary"]["counts"]]],
+        ["代码", "单位", "本级得分", "汇总得分", "汇总等级", *[c["label"] for c in payload["summary"]["counts"]]],
         [[c["code"], c["name"], c["own_score"], c["subtree_score"], c["grade"], *[x["n"] for x in c["counts"]]]
          for c in children],
     )
