@@ -78,8 +78,11 @@ def scorecard_generate(
 
 
 def _store_new(*, unit, as_of, user, payload, snapshot, seal) -> Scorecard:
-    code = _new_code()
-    while Scorecard.objects.filter(verification_code=code).exists():
+    # A row whose file was lost (media restored from an older backup) is re-rendered in place and
+    # keeps its verification code, so the code printed on filed copies still leads somewhere.
+    lost = Scorecard.objects.filter(unit=unit, as_of=as_of, snapshot_fingerprint=snapshot).first()
+    code = lost.verification_code if lost else _new_code()
+    while lost is None and Scorecard.objects.filter(verification_code=code).exists():
         code = _new_code()
     meta = render.Meta(
         verification_code=f"{code[:4]}-{code[4:]}",
@@ -93,6 +96,8 @@ def _store_new(*, unit, as_of, user, payload, snapshot, seal) -> Scorecard:
         seal=seal, created_by=user, size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(),
     )
     card.file.save(f"{secrets.token_urlsafe(18)}.pdf", ContentFile(pdf), save=False)
+    if lost is not None:
+        return _replace_lost_file(lost, card, user)
     try:
         with transaction.atomic():
             card.save()
@@ -105,6 +110,17 @@ def _store_new(*, unit, as_of, user, payload, snapshot, seal) -> Scorecard:
         card.file.delete(save=False)
         return Scorecard.objects.get(unit=unit, as_of=as_of, snapshot_fingerprint=snapshot)
     return card
+
+
+def _replace_lost_file(lost: Scorecard, card: Scorecard, user) -> Scorecard:
+    with transaction.atomic():
+        Scorecard.objects.filter(pk=lost.pk).update(file=card.file.name, size=card.size, sha256=card.sha256)
+        record_event(
+            actor=user, action="scorecard.rerender", unit_code=lost.unit.code, scorecard=lost.pk,
+            as_of=lost.as_of.isoformat(), lost_sha256=lost.sha256, sha256=card.sha256,
+        )
+    lost.refresh_from_db()
+    return lost
 
 
 def scorecard_xlsx(*, card: Scorecard, user) -> bytes:

@@ -107,3 +107,14 @@ def test_it_refuses_a_scorecard_outside_the_jurisdiction(units, people, fake_com
 
     with pytest.raises(PermissionDenied):
         services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["other_township"])
+
+
+def test_it_renders_again_under_the_same_code_when_the_stored_file_was_lost(units, people, fake_compliance):
+    card, _ = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["township"])
+    card.file.storage.delete(card.file.name)
+    again, created = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["township"])
+    assert created and again.pk == card.pk and again.verification_code == card.verification_code
+    data = _read(again)
+    assert hashlib.sha256(data).hexdigest() == again.sha256 and again.size == len(data)
+    assert card.display_code in pdf_text(data)[1]
+    assert AuditEvent.objects.filter(action="scorecard.rerender", detail__lost_sha256=card.sha256).exists()
