@@ -77,7 +77,7 @@ def test_it_renders_the_workspace_with_a_query_count_independent_of_township_siz
 
 def test_it_renders_the_other_pages_with_a_query_count_independent_of_size(units, catalog, client_for):
     """Unit pages of a village and a county, the supervision list, the search, the county picker
-    of a city and the calendar page: same count for a small and a large county."""
+    of a city, the calendar page and the .ics feed: same count for a small and a large county."""
     from apps.portal.services import calendar_token_create, supervision_create
 
     city = units["140100000000"]
@@ -91,7 +91,7 @@ def test_it_renders_the_other_pages_with_a_query_count_independent_of_size(units
         for unit in Unit.objects.filter(parent__parent=county)[:30]:
             supervision_create(actor=official, unit=unit, text="请尽快补齐记录。")
         staff = make_user(f"staff{county.code}", Role.TOWNSHIP_STAFF, town)
-        calendar_token_create(actor=staff)
+        token = calendar_token_create(actor=staff)
         auditor = make_user(f"auditor{county.code}", Role.AUDITOR, city)
         pages = [
             (official, reverse("portal:unit", args=[village.code]) + Q),
@@ -101,6 +101,7 @@ def test_it_renders_the_other_pages_with_a_query_count_independent_of_size(units
             (auditor, reverse("portal:dashboard", args=[city.code])),
             (auditor, reverse("portal:search") + "?q=村"),
             (staff, reverse("portal:calendar")),
+            (staff, reverse("portal:calendar_feed", args=[token.token])),
         ]
         row = []
         for user, url in pages:
