@@ -12,6 +12,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from apps.accounts.access import Action, can_global
+from apps.core.audit import record_event
 from apps.jurisdictions.codes import FLAG_LABELS, Level
 from apps.policies import kinds
 from apps.policies.models import Citation, Clause, Document, Duty, Requirement, RequirementVersion
@@ -41,6 +42,28 @@ class AdministratorsOnly:
         return False  # cited records are kept; retire a requirement with a new version instead
 
 
+class Audited:
+    """Every admin write of the catalog leaves an audit record in the same transaction (the admin
+    wraps each save in one), naming the administrator, the record and the changed fields."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.pk:
+            _audit(request, obj, "changed" if change else "added", form.changed_data)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for obj, fields in getattr(formset, "changed_objects", []):
+            _audit(request, obj, "changed", fields)
+        for obj in getattr(formset, "new_objects", []):
+            _audit(request, obj, "added", [])
+
+
+def _audit(request, obj, verb: str, fields) -> None:
+    record_event(actor=request.user, action=f"policies.{obj._meta.model_name}_{verb}", record=str(obj),
+                 pk=obj.pk, fields=sorted(fields))
+
+
 class ClauseInline(AdministratorsOnly, admin.TabularInline):
     model = Clause
     extra = 0
@@ -48,21 +71,21 @@ class ClauseInline(AdministratorsOnly, admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(AdministratorsOnly, admin.ModelAdmin):
+class DocumentAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
     list_display = ("code", "short_name", "issuer", "issued_on", "scope_province_code", "binding")
     search_fields = ("code", "short_name", "title")
     inlines = [ClauseInline]
 
 
 @admin.register(Duty)
-class DutyAdmin(AdministratorsOnly, admin.ModelAdmin):
+class DutyAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
     list_display = ("code", "title", "levels", "scope_province_code", "clause")
     search_fields = ("code", "title")
     autocomplete_fields = ("clause",)
 
 
 @admin.register(Clause)
-class ClauseAdmin(AdministratorsOnly, admin.ModelAdmin):
+class ClauseAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
     list_display = ("__str__", "title")
     search_fields = ("number", "title", "document__short_name")
 
@@ -119,7 +142,7 @@ class VersionForm(forms.ModelForm):
 
 
 @admin.register(RequirementVersion)
-class RequirementVersionAdmin(AdministratorsOnly, admin.ModelAdmin):
+class RequirementVersionAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
     form = VersionForm
     list_display = ("requirement", "version", "effective_from", "title", "kind", "binding", "weight", "retired")
     list_filter = ("kind", "binding", "retired", "scope_province_code")
@@ -132,7 +155,7 @@ class RequirementVersionAdmin(AdministratorsOnly, admin.ModelAdmin):
             obj.version = (obj.requirement.versions.order_by("-version").values_list("version", flat=True).first()
                            or 0) + 1
             obj.created_by = request.user
-            super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)  # Audited: records the new version
             return
         # A change never rewrites this version: it becomes the next version from the new date.
         editable = set(RULE_FIELDS) | set(WORDING_FIELDS)
@@ -148,6 +171,11 @@ class RequirementVersionAdmin(AdministratorsOnly, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         if not change:
             super().save_related(request, form, formsets, change)
+            return
+        # The edited version is left untouched (requirement_revise copied its citations to the
+        # new version); the admin's change message still expects saved formsets.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def response_change(self, request, obj):
         error = getattr(request, "_revise_error", None)
@@ -176,7 +204,7 @@ class VersionInline(AdministratorsOnly, admin.TabularInline):
 
 
 @admin.register(Requirement)
-class RequirementAdmin(AdministratorsOnly, admin.ModelAdmin):
+class RequirementAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
     list_display = ("code", "topic")
     list_filter = ("topic",)
     search_fields = ("code",)

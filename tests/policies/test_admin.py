@@ -54,3 +54,46 @@ def test_it_refuses_a_citation_that_does_not_quote_its_clause(catalog):
     with pytest.raises(ValidationError) as exc:
         Citation(clause=clause, quote="队伍人数原则上不少于40人").clean()
     assert "quote" in exc.value.message_dict
+
+
+def test_it_audits_an_administrators_edit_of_a_duty(people, catalog, client_for):
+    from apps.core.models import AuditEvent
+    from apps.policies.models import Duty
+
+    duty = Duty.objects.get(code="DUTY-CN-PATROL")
+    data = {"code": duty.code, "title": "巡查巡护（修订）", "levels": duty.levels, "scope_province_code": "",
+            "clause": duty.clause_id, "quote": duty.quote}
+    response = client_for(people["admin"]).post(f"/admin/policies/duty/{duty.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="policies.duty_changed")
+    assert event.actor == people["admin"] and event.detail["fields"] == ["title"]
+
+
+def test_it_turns_an_admin_edit_of_a_version_into_a_new_version(people, catalog, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.core.models import AuditEvent
+    from apps.policies.models import RequirementVersion
+
+    v1 = RequirementVersion.objects.get(requirement__code="TJ-TEAM-TOWNSHIP")
+    today = timezone.localdate()
+    citations = list(v1.citations.all())
+    data = {"requirement": v1.requirement_id, "effective_from": (today + timedelta(days=1)).isoformat(),
+            "title": v1.title, "description": v1.description, "kind": v1.kind,
+            "params": '{"min_members": 60, "team_types": ["comprehensive"]}', "levels": v1.levels,
+            "scope_province_code": v1.scope_province_code, "flags_any": "", "weight": str(v1.weight),
+            "change_reason": "测试：提高到60人",
+            "citations-TOTAL_FORMS": str(len(citations)), "citations-INITIAL_FORMS": str(len(citations)),
+            "citations-MIN_NUM_FORMS": "0", "citations-MAX_NUM_FORMS": "1000"}
+    for i, c in enumerate(citations):
+        data.update({f"citations-{i}-id": c.pk, f"citations-{i}-version": v1.pk})
+    response = client_for(people["admin"]).post(f"/admin/policies/requirementversion/{v1.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    versions = list(RequirementVersion.objects.filter(requirement__code="TJ-TEAM-TOWNSHIP").order_by("version"))
+    assert [(v.version, v.params["min_members"]) for v in versions] == [(1, 50), (2, 60)]
+    assert versions[0].effective_from == v1.effective_from and versions[1].created_by == people["admin"]
+    assert versions[1].citations.count() == len(citations)
+    assert AuditEvent.objects.filter(action="policies.requirement_revised").count() == 1

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -127,3 +128,19 @@ def test_it_drops_a_retired_requirement_from_its_date(units, catalog, people):
                        changes={"retired": True}, actor=people["admin"], reason="废止测试")
     assert "CN-POST-CARD" in codes(units["140121100000"], today)
     assert "CN-POST-CARD" not in codes(units["140121100000"], today + timedelta(days=10))
+
+
+def test_it_refuses_a_revision_that_would_change_the_past_and_writes_nothing(catalog, people):
+    from django.core.exceptions import ValidationError
+
+    from apps.core.models import AuditEvent
+
+    today = timezone.localdate()
+    requirement = Requirement.objects.get(code="TJ-TEAM-TOWNSHIP")
+    for effective_from, reason in [(today - timedelta(days=1), "回溯"), (today, "")]:
+        with pytest.raises(ValidationError):
+            requirement_revise(requirement=requirement, effective_from=effective_from,
+                               changes={"params": {"min_members": 60, "team_types": ["comprehensive"]}},
+                               actor=people["admin"], reason=reason)
+    assert requirement.versions.count() == 1
+    assert not AuditEvent.objects.filter(action="policies.requirement_revised").exists()
