@@ -81,3 +81,19 @@ def test_it_rejects_an_unknown_unit_or_a_bad_date(units, catalog, args, message)
     for command in ("evaluate", "overdue_report"):
         with pytest.raises(CommandError, match=message):
             call_command(command, *args, "--json", stdout=io.StringIO())
+
+
+def test_it_generates_a_synthetic_hierarchy_with_every_kind_of_evidence(db):
+    from apps.evidence import models as ev
+    from apps.jurisdictions.models import Unit
+
+    out = io.StringIO()
+    call_command("generate_synthetic", "--counties", "2", "--townships-per-county", "2", "--villages-per-township",
+                 "3", "--years", "2", "--seed", "7", "--as-of", "2025-06-30", stdout=out)
+    assert "990101000000" in out.getvalue() and "990102000000" in out.getvalue()
+    assert Unit.objects.filter(code__startswith="9901", level="township").count() == 4
+    assert Unit.objects.filter(code__startswith="9901", level="village").count() == 12
+    for model in (ev.Person, ev.Training, ev.Team, ev.TeamMember, ev.Drill, ev.Meeting, ev.Facility,
+                  ev.StandingDocument, ev.WarningRelay):
+        assert model.objects.exists(), model.__name__
+    assert not ev.Drill.objects.filter(held_on__gt=date(2025, 6, 30)).exists()
