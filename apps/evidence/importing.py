@@ -86,19 +86,42 @@ def read_table(data: bytes) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
     return header, [(number, [row[h] for h in header]) for number, row in rows]
 
 
+# An .xlsx is a zip: a few kilobytes can declare gigabytes of XML (a "zip bomb"). A full
+# template of IMPORT_MAX_ROWS rows is far below this; Python's zipfile never inflates a member
+# beyond its declared size, so checking the declared sizes bounds memory and time.
+MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
+# Rows read (blank ones included) before giving up: blank rows cost time too.
+_MAX_SCANNED_ROWS_EXTRA = 10_000
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportRejected([RowError(0, "", "无法读取 Excel 文件，请使用下载的模板另存为 .xlsx")]) from exc
+    if declared > MAX_XLSX_UNCOMPRESSED:
+        raise ImportRejected([RowError(0, "", "Excel 文件解压后过大（可能是异常或损坏的文件），请另存为 .xlsx 或 CSV 后分批导入")])
+
+
 def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    _check_zip(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ImportRejected([RowError(0, "", "无法读取 Excel 文件，请使用下载的模板另存为 .xlsx")]) from exc
     try:
         sheet = workbook.worksheets[0]
+        # The declared <dimension> is not trusted: A1:XFD1048576 would pad every row.
+        sheet.reset_dimensions()
         header: list[Any] = []
         rows: list[tuple[int, list[Any]]] = []
         limit = settings.IMPORT_MAX_ROWS
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > limit + _MAX_SCANNED_ROWS_EXTRA:
+                raise ImportRejected([RowError(0, "", f"表格行数（含空行）过多，超过 {limit} 行上限，请删除多余的空行后分批导入")])
             if number == 1:
                 header = list(values)
                 continue
@@ -196,13 +219,17 @@ def _resolve_units(spec: KindSpec, rows: list[_Row], actor, result: ImportResult
     units = {u.code: u for u in Unit.objects.filter(code__in={r.values["unit_code"] for r in rows})}
     label = spec.field("unit_code").label
     for row in rows:
-        unit = units.get(row.values["unit_code"])
-        if unit is None:
-            result.errors.append(RowError(row.number, label, f"单位代码 {row.values['unit_code']} 不存在"))
+        code = row.values["unit_code"]
+        unit = units.get(code)
+        # Outside the jurisdiction reads like "unknown": a file must not reveal other units' names.
+        if unit is None and actor is None:
+            result.errors.append(RowError(row.number, label, f"单位代码 {code} 不存在"))
+        elif unit is None or (actor is not None and not can(actor, Action.VIEW, unit)):
+            result.errors.append(RowError(row.number, label, f"单位代码 {code} 不存在或不在您的填报范围内"))
         elif unit.level not in RECORD_LEVELS:
             result.errors.append(RowError(row.number, label, f"{unit.name}不是乡镇(街道)或村(社区)，不能填报记录"))
         elif actor is not None and not can(actor, Action.SUBMIT, unit):
-            result.errors.append(RowError(row.number, label, f"{unit.name}不在您的填报范围内"))
+            result.errors.append(RowError(row.number, label, f"您没有为{unit.name}填报记录的权限"))
         else:
             row.unit = unit
 

@@ -123,7 +123,7 @@ def test_it_imports_a_posted_file_all_or_nothing(client_for, people, today):
     bad = client.post("/api/v1/evidence/import/", {"kind": "drills", "file": SimpleUploadedFile(
         "d.csv", csv_bytes("drills", [ROWS["drills"][0], [XUGOU, "2026-03-10", "综合演练", "科目", "", ""]]))})
     assert bad.status_code == 400
-    assert bad.json()["errors"] == [{"row": 3, "column": "单位代码", "message": "徐沟镇不在您的填报范围内"}]
+    assert bad.json()["errors"] == [{"row": 3, "column": "单位代码", "message": f"单位代码 {XUGOU} 不存在或不在您的填报范围内"}]
     assert Drill.objects.count() == 0 and Person.objects.count() == 1
     auditor = client_for(people["auditor"])
     assert auditor.post("/api/v1/evidence/import/", {"kind": "personnel"}).status_code == 403

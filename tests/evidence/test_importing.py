@@ -115,7 +115,7 @@ RULES = [
     ("personnel", ["999999999999", "张三", "", "", "乡镇(街道)干部", "2024-01-01"], "单位代码", "不存在"),
     ("personnel", ["1401211", "张三", "", "", "乡镇(街道)干部", "2024-01-01"], "单位代码", "12 位"),
     ("personnel", [XUGOU, "张三", "", "", "乡镇(街道)干部", "2024-01-01"], "单位代码", "不在您的填报范围内"),
-    ("personnel", ["140121000000", "张三", "", "", "乡镇(街道)干部", "2024-01-01"], "单位代码", "不是乡镇"),
+    ("personnel", ["140121000000", "张三", "", "", "乡镇(街道)干部", "2024-01-01"], "单位代码", "不在您的填报范围内"),
     ("roster", [QINGYUAN, "队", "民兵", "王五", "", "", "专职", "2025-01-01", ""], "队伍类型", "不是有效的队伍类型"),
     ("roster", [QINGYUAN, "队", "综合", "王五", "", "", "全职", "2025-01-01", ""], "专兼职", "不是有效的专兼职"),
     ("roster", [QINGYUAN, "队", "综合", "王五", "", "", "专职", "2025-01-01", "2024-01-01"], "离队日期", "不能早于入队日期"),
@@ -150,6 +150,12 @@ def test_it_reports_each_rule_with_row_and_column(kind, row, column, reason, peo
     assert [(e.row, e.column) for e in result.errors] == [(3, column)], result.errors
     assert reason in result.errors[0].message
     assert MODELS[kind].objects.count() == 0
+
+
+def test_it_refuses_records_for_a_county_when_the_importer_may_see_it(people, today):
+    result = _import("personnel", [["140121000000", "张三", "", "", "乡镇(街道)干部", "2024-01-01"]], None)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "单位代码", "清徐县不是乡镇(街道)或村(社区)，不能填报记录")]
 
 
 def test_it_refuses_the_same_person_twice_in_one_team_or_file(people, today):

@@ -117,7 +117,9 @@ def test_it_refuses_a_file_naming_another_township(client_for, people, today):
     client = client_for(people["other_township"])
     response = client.post(reverse("evidence:import"),
                            {"kind": "personnel", "file": _upload(csv_bytes("personnel", [PERSON_ROW]), "p.csv")})
-    assert "清源镇不在您的填报范围内" in response.content.decode()
+    page = response.content.decode()
+    assert "不存在或不在您的填报范围内" in page
+    assert "清源镇" not in page, "an outsider's file must not reveal the names of other units"
     assert Person.objects.count() == 0
 
 
