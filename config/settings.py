@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     # third party
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served locally (/api/docs/ works offline, no CDN)
     "guardian",
     "axes",
     "simple_history",
@@ -211,9 +212,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # REST API: /api/v1/, documented with OpenAPI (drf-spectacular)
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Integrations send an API token (docs/api.md); browsers use their session. No Basic auth:
+    # a password on every request, and no way to revoke one integration without the user.
+    # The token class comes first so bad credentials get 401 + WWW-Authenticate (see its docstring).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -225,9 +229,16 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "应急合规 Emergency Compliance Portal API",
     "DESCRIPTION": "Read the policy catalog, evidence records and compliance evaluations of the "
-    "units in your jurisdiction.",
+    "units in your jurisdiction, and push evidence records. Authenticate with an API token "
+    "(`Authorization: Bearer <token>`); you see exactly the units your token's owner is granted. "
+    "Guide: docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files instead of a CDN:
+    # https://drf-spectacular.readthedocs.io/en/latest/client_generation.html#swagger-ui-and-redoc
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several apps have a field called "status": give the compliance statuses a stable name.
     "ENUM_NAME_OVERRIDES": {"ComplianceStatusEnum": "apps.compliance.serializers.STATUS_CHOICES"},
 }
