@@ -26,14 +26,36 @@ def read_csv_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str
     """Header and (row number, row dict) pairs; row numbers count the header as row 1, as Excel
     shows them. Blank lines are skipped."""
     text = decode_bytes(data)
+    if "\x00" in text:
+        # A NUL is never in a text CSV (a UTF-16 or binary file renamed .csv); PostgreSQL would
+        # refuse it in a text column, so it must not get that far.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise FileFormatError(f"第 {line} 行含有空字符（NUL），不是有效的文本文件；请另存为 UTF-8 编码的 CSV 或 .xlsx")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration as exc:
         raise FileFormatError("文件为空") from exc
+    except csv.Error as exc:
+        raise FileFormatError(f"第 1 行无法解析：{_reason(exc)}") from exc
+    if len(header) > MAX_COLUMNS:
+        raise FileFormatError(f"表头有 {len(header)} 列，超过 {MAX_COLUMNS} 列上限，请使用下载的模板")
     rows = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+    try:
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+    except csv.Error as exc:
+        raise FileFormatError(f"第 {reader.line_num} 行无法解析：{_reason(exc)}") from exc
     return header, rows
+
+
+# No template has more than a few dozen columns; a header of thousands is not ours.
+MAX_COLUMNS = 200
+
+
+def _reason(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"单元格内容超过 {csv.field_size_limit()} 个字符"
+    return "格式错误（引号不匹配或含有非法字符），请另存为标准 CSV 文件"

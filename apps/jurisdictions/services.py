@@ -22,6 +22,7 @@ from apps.jurisdictions.models import Unit
 
 REQUIRED_COLUMNS = ["code", "name", "level", "parent_code"]
 OPTIONAL_COLUMNS = ["flags", "tracking_start"]
+_NAME_MAX = Unit._meta.get_field("name").max_length
 
 
 @dataclass
@@ -87,6 +88,8 @@ def _validate(header, rows) -> tuple[list[_Row], list[RowError]]:
         seen.setdefault(code, number)
         if not r["name"]:
             row_errors.append(RowError(number, "name", "名称不能为空"))
+        elif len(r["name"]) > _NAME_MAX:
+            row_errors.append(RowError(number, "name", f"名称不能超过 {_NAME_MAX} 个字"))
         if level not in SIGNIFICANT_DIGITS:
             row_errors.append(RowError(number, "level", f"层级“{level}”无效，应为 {'/'.join(Level.ORDER)}"))
         elif is_valid_code(code) and not is_padded_for_level(code, level):
