@@ -50,7 +50,7 @@ def overdue_csv(report: dict) -> bytes:
 
 def _safe(value):
     # Formula injection: a cell starting with = + - @ would run as a formula in Excel.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 

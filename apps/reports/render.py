@@ -33,7 +33,10 @@ def qr_data_uri(text: str) -> str:
 
 def _css_string(value: str) -> str:
     """Quote text for a CSS ``content:`` string (page header)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    # "<" and ">" as CSS escapes: a unit named "</style><img src=http://…>" must not end the
+    # <style> element (WeasyPrint would fetch the URL).
+    value = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
+    return '"' + value.replace("<", "\\3c ").replace(">", "\\3e ") + '"'
 
 
 def render_html(payload: dict, meta: Meta) -> str:
@@ -73,6 +76,14 @@ def render_pdf(payload: dict, meta: Meta) -> bytes:
 FILLS = {"red": "FFCDD2", "yellow": "FFF59D", "green": "C8E6C9", "grey": "EEEEEE"}
 
 
+def _safe(value):
+    # Formula injection: unit names and titles come from imports; openpyxl stores a string
+    # starting with "=" as a formula, and Excel runs = + - @ cells. Keep them as text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def render_xlsx(payload: dict, meta: Meta) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -85,7 +96,7 @@ def render_xlsx(payload: dict, meta: Meta) -> bytes:
         for cell in ws[ws.max_row]:
             cell.font = bold
         for row in rows:
-            ws.append(row[0] if status_col is not None else row)
+            ws.append([_safe(v) for v in (row[0] if status_col is not None else row)])
             if status_col is not None:
                 fill = FILLS.get(row[1])
                 if fill:
@@ -113,7 +124,7 @@ def render_xlsx(payload: dict, meta: Meta) -> bytes:
         *[[f"{c['label']}（项）", c["n"]] for c in summary["counts"]],
         ["评分方法", content.method_text(payload["thresholds"])],
     ]:
-        ws.append(row)
+        ws.append([_safe(v) for v in row])
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 80
 
