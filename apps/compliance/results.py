@@ -127,11 +127,21 @@ def _date(value):
     return date.fromisoformat(value)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _jsonable(value):
     # One pass over the dataclasses instead of dataclasses.asdict(), which deep-copies every leaf
     # first: asdict made up half of the nightly evaluation's time (see docs/performance.md).
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
+    cls = value.__class__
+    if cls in _SCALARS:
+        return value
+    names = _FIELD_NAMES.get(cls)
+    if names is None and is_dataclass(cls):
+        names = _FIELD_NAMES.setdefault(cls, tuple(f.name for f in fields(cls)))
+    if names is not None:
+        return {name: _jsonable(getattr(value, name)) for name in names}
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
