@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No call to the public validator.swagger.io from the docs page (offline networks, no leaks).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Several apps have a field called "status": give the compliance statuses a stable name.
     "ENUM_NAME_OVERRIDES": {"ComplianceStatusEnum": "apps.compliance.serializers.STATUS_CHOICES"},
 }

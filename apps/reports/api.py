@@ -64,6 +64,7 @@ class DetailSerializer(serializers.Serializer):
 @extend_schema(operation_id="scorecards_list", responses=ScorecardSerializer(many=True))
 @api_view(["GET"])
 def scorecard_list(request):
+    """The newest 100 scorecards of units the caller may export, newest first (not paginated)."""
     cards = selectors.scorecards_for(request.user, limit=100)
     return Response(ScorecardSerializer(cards, many=True).data)
 
@@ -71,6 +72,7 @@ def scorecard_list(request):
 @extend_schema(operation_id="scorecard_jobs_retrieve", responses={200: JobSerializer, 404: DetailSerializer})
 @api_view(["GET"])
 def job_detail(request, pk):
+    """Progress of a scorecard job (state, done/total, percent) and, when finished, its scorecard id."""
     jobs = filter_for_user(ScorecardJob.objects.select_related("unit"), request.user, Action.EXPORT)
     job = get_object_or_404(jobs, pk=pk)
     return Response(JobSerializer(job).data)
