@@ -1,0 +1,325 @@
+"""Benchmark of the nightly evaluation on PostgreSQL (docs/performance.md).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecp_bench [REDIS_URL=redis://127.0.0.1:6379/8] \
+        .venv/bin/python -m benchmarks.nightly --counties 10 --townships 20 --villages 20 --recreate
+
+1. builds a synthetic province of the requested size (``apps.compliance.synthetic``) in a dedicated
+   database (``--recreate`` drops and recreates it first) and loads the policy catalog;
+2. runs the nightly task eagerly in a fresh child process, as Celery would run it, with the
+   county tasks instrumented: time per stage, queries per county, peak memory (RSS);
+3. re-runs it with the snapshots fresh (what a second run the same night costs);
+4. if REDIS_URL is set, runs it again through a real Celery worker with ``--workers`` processes
+   and measures the wall time until the run is closed;
+5. prints units/s and an extrapolation to the national hierarchy (700,000 units).
+
+Timings are printed, never asserted: the set-based properties are pinned by tests/performance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+NATIONAL_UNITS = 700_000
+AS_OF = "2025-06-30"
+
+
+# ---------------------------------------------------------------------------
+# Set-up
+# ---------------------------------------------------------------------------
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("EMAIL_URL", "dummymail://")  # no console spam, nothing sent
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg2
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    if not name.startswith(("ecp_bench", "bench")):
+        sys.exit(f"--recreate only drops databases named ecp_bench*/bench*, not {name!r}")
+    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
+                            password=parts.password or None, dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def _prepare(args) -> dict:
+    """Migrate, load the catalog and generate the counties that are missing."""
+    from django.core.management import call_command
+
+    from apps.compliance.synthetic import generate
+    from apps.jurisdictions.models import Unit
+    from apps.policies.models import RequirementVersion
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not RequirementVersion.objects.exists():
+        call_command("load_policies", verbosity=0)
+    started = time.perf_counter()
+    for n in range(1, args.counties + 1):  # one county per transaction keeps memory flat
+        generate(counties=1, townships_per_county=args.townships, villages_per_township=args.villages,
+                 years=args.years, seed=n, as_of=date.fromisoformat(args.as_of), first_county=n)
+    generated = time.perf_counter() - started
+    counties = Unit.objects.filter(level="county").count()
+    units = Unit.objects.filter(level__in=["county", "township", "village"]).count()
+    return {"generate_s": round(generated, 1), "counties": counties, "units": units, "records": _records()}
+
+
+def _records() -> int:
+    from apps.evidence import models as ev
+
+    return sum(m.objects.count() for m in (ev.Person, ev.Training, ev.Team, ev.TeamMember, ev.Drill, ev.Meeting,
+                                            ev.Facility, ev.StandingDocument, ev.WarningRelay))
+
+
+def _clear(as_of: str) -> None:
+    """Forget the stored results of ``as_of``, so the next run computes everything."""
+    from apps.compliance.models import CountyReport, EvaluationRun, Snapshot
+
+    Snapshot.objects.filter(as_of=as_of).delete()
+    CountyReport.objects.filter(as_of=as_of).delete()
+    EvaluationRun.objects.filter(as_of=as_of).delete()
+
+
+# ---------------------------------------------------------------------------
+# Eager run, instrumented (runs in a child process: its peak RSS is the evaluation's alone)
+# ---------------------------------------------------------------------------
+class Stages:
+    def __init__(self):
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def wrap(self, module, name: str, stage: str):
+        original = getattr(module, name)
+
+        def timed(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return original(*a, **kw)
+            finally:
+                self.seconds[stage] += time.perf_counter() - t
+
+        setattr(module, name, timed)
+
+
+def eager(as_of: str, clear: bool) -> dict:
+    from django.db import connection
+
+    from apps.compliance import selectors, services, tasks
+    from apps.compliance.models import EvaluationRun
+    from config.celery import app
+
+    if clear:
+        _clear(as_of)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    stages = Stages()
+    stages.wrap(selectors, "county_fingerprints", "fingerprints")
+    stages.wrap(selectors, "load_evidence", "load evidence")
+    stages.wrap(selectors, "compute", "compute (load evidence + rules)")
+    stages.wrap(selectors, "subtree_units", "load units")
+    stages.wrap(services, "snapshots_store", "write snapshots")
+    stages.wrap(services, "county_report_build", "county task: evaluate + report")
+    stages.wrap(selectors, "overdue_rows", "overdue rows")
+    stages.wrap(services, "county_report_notify", "notify (emails, reminders)")
+    stages.wrap(services, "county_webhook_post", "webhook")
+
+    queries = {"n": 0}
+
+    def count(execute, sql, params, many, context):
+        queries["n"] += 1
+        return execute(sql, params, many, context)
+
+    per_county: list[int] = []
+    original_run = tasks.evaluate_county.run
+
+    def counted_run(*a, **kw):
+        before = queries["n"]
+        try:
+            return original_run(*a, **kw)
+        finally:
+            per_county.append(queries["n"] - before)
+
+    tasks.evaluate_county.run = counted_run
+    started = time.perf_counter()
+    with connection.execute_wrapper(count):
+        run_id = tasks.nightly_evaluation.apply(kwargs={"as_of": as_of, "trigger": "benchmark"}).get()
+    wall = time.perf_counter() - started
+    run = EvaluationRun.objects.get(pk=run_id)
+    s = dict(stages.seconds)
+    s["rules"] = s.pop("compute (load evidence + rules)", 0.0) - s.get("load evidence", 0.0)
+    return {
+        "wall_s": round(wall, 2), "state": run.state, "units": run.units_evaluated, "counties": run.counties_done,
+        "overdue_tasks": run.overdue_tasks, "queries_total": queries["n"],
+        "queries_per_county": sorted(set(per_county)),
+        "stages_s": {k: round(v, 2) for k, v in sorted(s.items(), key=lambda kv: -kv[1])},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def _child(as_of: str, clear: bool) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks.nightly", "--child-eager", "--as-of", as_of]
+    if not clear:
+        cmd.append("--keep")
+    out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------
+# Real worker
+# ---------------------------------------------------------------------------
+def _rss_high_water(pid: int) -> dict[int, float]:
+    """VmHWM (peak RSS, MB) of the worker's process tree."""
+    found: dict[int, float] = {}
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                found[p] = int(line.split()[1]) / 1024
+        todo.extend(int(c) for c in children)
+    return found
+
+
+def worker(as_of: str, processes: int, timeout: float) -> dict:
+    from apps.compliance import tasks
+    from apps.compliance.models import EvaluationRun
+    from config.celery import app
+
+    _clear(as_of)
+    env = {**os.environ, "CONN_MAX_AGE": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", f"--concurrency={processes}",
+         "-l", "warning", "--without-gossip", "--without-mingle", "-n", f"bench-{os.getpid()}@%h"],
+        cwd=ROOT, env=env,
+    )
+    peaks: dict[int, float] = {}
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=1.0):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("celery worker did not start")
+        app.control.purge()
+        started = time.perf_counter()
+        tasks.nightly_evaluation.delay(as_of, "benchmark")
+        deadline = time.monotonic() + timeout
+        run = None
+        while time.monotonic() < deadline:
+            run = EvaluationRun.objects.filter(as_of=as_of, trigger="benchmark").first()
+            if run and run.state != EvaluationRun.State.RUNNING:
+                break
+            for pid, mb in _rss_high_water(proc.pid).items():
+                peaks[pid] = max(mb, peaks.get(pid, 0))
+            time.sleep(0.2)
+        wall = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    if run is None or run.state == EvaluationRun.State.RUNNING:
+        raise RuntimeError(f"the run did not finish within {timeout}s")
+    children = sorted((mb for pid, mb in peaks.items() if pid != proc.pid), reverse=True)
+    return {"wall_s": round(wall, 2), "state": run.state, "units": run.units_evaluated,
+            "counties": run.counties_done, "processes": processes,
+            "peak_rss_mb_per_process": [round(mb, 1) for mb in children[:processes]]}
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+def _rate(result: dict) -> float:
+    return result["units"] / result["wall_s"] if result["wall_s"] else 0.0
+
+
+def extrapolate(units_per_s_per_process: float, workers=(2, 8, 32, 64)) -> list[str]:
+    lines = []
+    for n in workers:
+        minutes = NATIONAL_UNITS / (units_per_s_per_process * n) / 60
+        lines.append(f"  {n:>3} worker processes: {minutes:7.1f} min (if the database keeps up)")
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--counties", type=int, default=10)
+    parser.add_argument("--townships", type=int, default=20, help="townships per county")
+    parser.add_argument("--villages", type=int, default=20, help="villages per township")
+    parser.add_argument("--years", type=int, default=2, help="years of evidence")
+    parser.add_argument("--as-of", default=AS_OF)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes for the real-worker run")
+    parser.add_argument("--recreate", action="store_true", help="drop and recreate the (ecp_bench*) database")
+    parser.add_argument("--no-worker", action="store_true", help="skip the real-worker run even with REDIS_URL")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the worker run")
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--child-eager", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a dedicated PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/ecp_bench")
+    if args.child_eager:
+        os.environ.pop("REDIS_URL", None)  # the child runs the tasks in-process
+        _django()
+        print(json.dumps(eager(args.as_of, clear=not args.keep)))
+        return 0
+    if args.recreate:
+        _recreate_database(url)
+    _django()
+    results = {"date": date.today().isoformat(), "cpus": os.cpu_count(),
+               "shape": f"{args.counties}×{args.townships}×{args.villages}, {args.years} years"}
+    print(f"Preparing {results['shape']} …", flush=True)
+    results["data"] = _prepare(args)
+    print(json.dumps(results["data"]), flush=True)
+    results["eager"] = _child(args.as_of, clear=True)
+    results["eager_rerun"] = _child(args.as_of, clear=False)
+    if os.environ.get("REDIS_URL") and not args.no_worker:
+        results["worker"] = worker(args.as_of, args.workers, args.timeout)
+
+    e = results["eager"]
+    print()
+    print(f"Dataset: {results['data']['counties']} counties, {results['data']['units']} units, "
+          f"{results['data']['records']} evidence records (generated in {results['data']['generate_s']} s)")
+    print(f"Eager, 1 process: {e['units']} units in {e['wall_s']} s = {_rate(e):.0f} units/s, state {e['state']}")
+    print(f"  queries per county task: {e['queries_per_county']} (total {e['queries_total']})")
+    print(f"  peak RSS: {e['peak_rss_mb']} MB")
+    print("  time per stage (s; nested stages are inside 'county task'):")
+    for stage, seconds in e["stages_s"].items():
+        print(f"    {stage:<34} {seconds:8.2f}")
+    r = results["eager_rerun"]
+    print(f"Re-run with fresh snapshots: {r['wall_s']} s = {_rate(r):.0f} units/s, "
+          f"queries per county task {r['queries_per_county']}")
+    if "worker" in results:
+        w = results["worker"]
+        print(f"Celery worker, {w['processes']} processes: {w['units']} units in {w['wall_s']} s = {_rate(w):.0f} "
+              f"units/s, state {w['state']}, peak RSS per process {w['peak_rss_mb_per_process']} MB")
+    print(f"Extrapolation to {NATIONAL_UNITS:,} units at {_rate(e):.0f} units/s per process:")
+    print("\n".join(extrapolate(_rate(e))))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""The evidence of a county is read through indexes, not by scanning whole tables.
+
+At national scale (about 700,000 units) one county is a few thousandths of every evidence table, so
+the load must walk the unit-code index and then each table's unit index. The planner only does
+that when the range is selective, so the test builds a table where it is: one small county among
+many rows of other units, with fresh statistics.
+"""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from apps.compliance import selectors
+from apps.compliance.synthetic import generate
+from apps.evidence.models import Drill, Meeting
+from apps.jurisdictions.codes import subtree_range
+from apps.jurisdictions.models import Unit
+
+AS_OF = date(2025, 6, 30)
+BACKGROUND_UNITS = 2000
+ROWS_PER_UNIT = 20
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="EXPLAIN plans are PostgreSQL's; SQLite has no comparable planner"
+)
+
+
+def _background(county_code: str) -> None:
+    """Many villages of another county, each with drills and meetings, inserted set-based."""
+    parent = Unit.objects.get(code=county_code)
+    villages = []
+    for n in range(BACKGROUND_UNITS):
+        unit = Unit(code=f"{county_code[:6]}{500 + n // 100:03d}{200 + n % 100:03d}", name=f"背景村{n}",
+                    level="village", parent=parent, tracking_start=date(2024, 1, 1))
+        unit.fill_ancestor_codes()
+        villages.append(unit)
+    Unit.objects.bulk_create(villages)
+    with connection.cursor() as cursor:
+        for model, columns, values in (
+            (Drill, "held_on, drill_type, subject, evaluation", "d, 'comprehensive', '演练', ''"),
+            (Meeting, "held_on, meeting_type, chair, topic", "d, 'secretary_study', '', '研究'"),
+        ):
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} (unit_id, review_status, review_note, source, fingerprint, "  # noqa: S608
+                f"created_at, updated_at, delete_reason, {columns}) "
+                f"SELECT u.id, 'submitted', '', 'form', md5(u.id::text || '-' || g), now(), now(), '', {values} "
+                "FROM jurisdictions_unit u CROSS JOIN generate_series(1, %s) g, "
+                "LATERAL (SELECT DATE '2024-01-01' + g * 17 AS d) x WHERE u.county_code = %s AND u.level = 'village'",
+                [ROWS_PER_UNIT, county_code],
+            )
+        cursor.execute("ANALYZE jurisdictions_unit, evidence_drill, evidence_meeting")
+
+
+def _plans(county) -> dict[str, str]:
+    """EXPLAIN of each query the evidence load issues, by the evidence table it reads."""
+    captured = []
+
+    def grab(execute, sql, params, many, context):
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(grab):
+        selectors.load_evidence(subtree_range(county.code, county.level))
+    plans = {}
+    with connection.cursor() as cursor:
+        for sql, params in captured:
+            table = sql.split(" FROM ", 1)[1].split()[0].strip('"')
+            cursor.execute("EXPLAIN " + sql, params)
+            plans[table] = "\n".join(row[0] for row in cursor.fetchall())
+    return plans
+
+
+def test_it_reads_a_countys_drills_and_meetings_by_index_not_by_seq_scan(db):
+    target = generate(counties=1, townships_per_county=1, villages_per_township=3, years=2, seed=1, as_of=AS_OF,
+                      first_county=1).counties[0]
+    generate(counties=1, townships_per_county=1, villages_per_township=1, years=1, seed=2, as_of=AS_OF,
+             first_county=2)
+    _background("990102000000")
+    assert Drill.objects.count() > BACKGROUND_UNITS * ROWS_PER_UNIT
+
+    plans = _plans(target)
+
+    for table in ("evidence_drill", "evidence_meeting"):
+        plan = plans[table]
+        assert f"Seq Scan on {table}" not in plan, plan
+        assert "Index Cond: (unit_id = jurisdictions_unit.id)" in plan, plan  # per unit, by the unit index
+        assert "jurisdictions_unit_code_key" in plan, plan  # the subtree is an index range on the code
