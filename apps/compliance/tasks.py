@@ -35,10 +35,18 @@ def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
     run = services.evaluation_run_start(as_of=day, trigger=trigger)
     county_ids = list(Unit.objects.filter(level="county").order_by("code").values_list("pk", flat=True))
     header = [evaluate_county.s(run.pk, pk, day.isoformat()) for pk in county_ids]
-    if header:
-        chord(header)(finish_run.si(run.pk))
-    else:
-        finish_run.delay(run.pk)
+    try:
+        if header:
+            chord(header)(finish_run.si(run.pk))
+        else:
+            finish_run.delay(run.pk)
+    except Exception:
+        # The fan-out could not be sent (broker gone): close the run as failed rather than
+        # leave it "running" for ever, then fail the task visibly.
+        EvaluationRun.objects.filter(pk=run.pk, state=EvaluationRun.State.RUNNING).update(
+            state=EvaluationRun.State.FAILED, finished_at=timezone.now()
+        )
+        raise
     return run.pk
 
 
@@ -69,9 +77,18 @@ def finish_run(run_id: int) -> int:
 
 def queue_nightly(as_of: date | None = None, trigger: str = "manual") -> None:
     """Queue the nightly job once the current transaction commits."""
-    transaction.on_commit(
-        lambda: nightly_evaluation.delay(as_of.isoformat() if as_of else None, trigger)
-    )
+    transaction.on_commit(lambda: _send_nightly(as_of, trigger))
+
+
+def _send_nightly(as_of: date | None, trigger: str) -> bool:
+    """Nothing is written before the worker starts the run, so a broker outage loses nothing:
+    log it clearly (beat sends again the next night) instead of failing the caller."""
+    try:
+        nightly_evaluation.delay(as_of.isoformat() if as_of else None, trigger)
+    except Exception:  # noqa: BLE001 - any broker/transport error
+        logger.exception("could not queue the nightly evaluation (broker unavailable?)")
+        return False
+    return True
 
 
 def ensure_beat_schedule() -> bool:

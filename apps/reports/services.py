@@ -154,10 +154,24 @@ def scorecard_job_create(*, unit: Unit, as_of: date, user) -> ScorecardJob:
     with transaction.atomic():
         job = ScorecardJob.objects.create(unit=unit, as_of=as_of, created_by=user, total=3)
         record_event(actor=user, action="scorecard.job", unit_code=unit.code, job=job.pk, as_of=as_of.isoformat())
-        # robust: a broker hiccup must not turn the user's request into an error page; the job
-        # row stays queued and visible.
-        transaction.on_commit(lambda: run_scorecard_job.delay(job.pk), robust=True)
+        transaction.on_commit(lambda: _send_job(run_scorecard_job, job.pk))
+    job.refresh_from_db(fields=["state", "error"])
     return job
+
+
+BROKER_DOWN = "任务队列暂时不可用，未能开始生成，请稍后重新提交"
+
+
+def _send_job(task, job_id: int) -> None:
+    """Send the task; if the broker is down, the job is marked failed with a clear message
+    instead of an error page or a job that stays "queued" forever."""
+    try:
+        task.delay(job_id)
+    except Exception:  # noqa: BLE001 - any broker/transport error (kombu raises many kinds)
+        logger.exception("could not queue scorecard job %s", job_id)
+        ScorecardJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+            state=JobState.FAILED, error=BROKER_DOWN, updated_at=timezone.now()
+        )
 
 
 def scorecard_job_run(*, job_id: int) -> ScorecardJob | None:
