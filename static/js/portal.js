@@ -9,4 +9,9 @@
     var bar = document.getElementById("global-progress");
     if (bar) bar.classList.add("htmx-request");
   });
+  // Read-only fields meant to be copied (the calendar feed address) select themselves on click.
+  document.addEventListener("click", function (event) {
+    var field = event.target.closest && event.target.closest("[data-select-on-click]");
+    if (field) field.select();
+  });
 })();

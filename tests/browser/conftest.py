@@ -37,7 +37,8 @@ def _fast_passwords(settings):
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context on the live server. Every request the pages make is recorded: a
-    request to any other origin (a CDN font, a remote script) fails the test."""
+    request to any other origin (a CDN font, a remote script) fails the test, and so does anything
+    the Content-Security-Policy blocks."""
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900},
                                   accept_downloads=True)
     context.set_default_timeout(15_000)
@@ -45,9 +46,13 @@ def page(browser, live_server):
     context.on("request", lambda r: None if r.url.startswith((live_server.url, "data:", "blob:"))
                else elsewhere.append(r.url))
     page = context.new_page()
+    # The Content-Security-Policy forbids inline scripts: a page relying on one would break silently.
+    blocked = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
     context.close()
     assert not elsewhere, f"pages loaded resources from other origins: {elsewhere}"
+    assert not blocked, f"the Content-Security-Policy blocked something on a page: {blocked}"
 
 
 @pytest.fixture
