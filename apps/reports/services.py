@@ -9,12 +9,13 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -174,12 +175,22 @@ def _send_job(task, job_id: int) -> None:
         )
 
 
+def _claim(job_id: int) -> bool:
+    """Claim a queued job, or a running one whose worker died: a running job touches
+    ``updated_at`` with every page it draws, and no task outlives the hard time limit, so a job
+    silent for longer than that limit has no live worker. A re-delivered task for a job that is
+    still being worked on, or already done, claims nothing."""
+    now = timezone.now()
+    abandoned = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return ScorecardJob.objects.filter(
+        Q(state=JobState.QUEUED) | Q(state=JobState.RUNNING, updated_at__lt=abandoned), pk=job_id
+    ).update(state=JobState.RUNNING, done=0, updated_at=now) == 1
+
+
 def scorecard_job_run(*, job_id: int) -> ScorecardJob | None:
-    """Run a queued job. Claims the row first, so a re-delivered task does nothing twice."""
-    claimed = ScorecardJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-        state=JobState.RUNNING, updated_at=timezone.now()
-    )
-    if claimed != 1:
+    """Run a job. Claims the row first, so a re-delivered task does nothing twice, while a job
+    abandoned by a killed worker is taken over when its task is delivered again."""
+    if not _claim(job_id):
         return None
     job = ScorecardJob.objects.select_related("unit", "created_by").get(pk=job_id)
 

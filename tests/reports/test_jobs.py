@@ -130,6 +130,31 @@ def test_it_does_not_run_a_job_twice(units, people, catalog, monkeypatch):
     assert services.scorecard_job_run(job_id=job.pk) is None
 
 
+def test_a_redelivered_task_leaves_a_job_that_is_still_being_worked_on(units, people, catalog, monkeypatch):
+    from apps.reports import services
+
+    job = ScorecardJob.objects.create(unit=units[COUNTY], as_of=date(2026, 6, 30), created_by=people["auditor"],
+                                      state=JobState.RUNNING)
+    monkeypatch.setattr(render, "render_pdf", lambda *a: pytest.fail("rendered while another worker is on it"))
+    assert services.scorecard_job_run(job_id=job.pk) is None
+
+
+def test_a_redelivered_task_takes_over_a_job_whose_worker_died(units, people, catalog, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.reports import services
+
+    job = ScorecardJob.objects.create(unit=units[COUNTY], as_of=date(2026, 6, 30), created_by=people["auditor"],
+                                      state=JobState.RUNNING, done=1, total=3)
+    silent_since = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    ScorecardJob.objects.filter(pk=job.pk).update(updated_at=silent_since)  # the worker was killed
+    finished = services.scorecard_job_run(job_id=job.pk)
+    assert finished.state == JobState.DONE and finished.scorecard is not None
+    assert Scorecard.objects.count() == 1
+
+
 @pytest.mark.parametrize("name", ["township", "other_township", "tianjin_county"])
 def test_it_refuses_county_jobs_outside_the_jurisdiction(client_for, people, units, catalog, name):
     job = ScorecardJob.objects.create(unit=units[COUNTY], as_of=date(2026, 6, 30), created_by=people["auditor"])
