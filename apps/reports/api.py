@@ -23,7 +23,7 @@ class ScorecardSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
     size = serializers.IntegerField()
     verification_code = serializers.CharField(source="display_code")
-    seal = serializers.CharField(source="seal.number", default=None)
+    seal = serializers.CharField(source="seal.number", default=None, allow_null=True)
     created_at = serializers.DateTimeField()
     pdf = serializers.SerializerMethodField()
 
