@@ -3,7 +3,8 @@
 import re
 
 from django.http import JsonResponse
-from django.urls import include, path, re_path
+from django.urls import Resolver404, include, path, re_path, resolve
+from django.views.decorators.csrf import csrf_exempt
 
 urlpatterns = [
     path("", include("apps.jurisdictions.api_urls")),
@@ -14,14 +15,24 @@ urlpatterns = [
 ]
 
 
+@csrf_exempt  # changes nothing; a token client has no CSRF cookie and must get the JSON 404
 def not_found(request, unmatched=""):
-    """Any other path under /api/v1/ (e.g. an id that is not a number): a JSON 404 like the
-    endpoints' own, not the HTML page, so a client can always parse the error."""
-    return JsonResponse({"detail": "未找到。"}, status=404, json_dumps_params={"ensure_ascii": False})
+    """Any other path under /api/v1/ (an id that is not a number, a typo): a JSON 404 like the
+    endpoints' own, never Django's HTML page, so a client can always parse the error.
+
+    It also matches paths missing their trailing slash, which APPEND_SLASH would otherwise
+    redirect (a 301 that turns a POST into a GET without its body): the 404 names the right path."""
+    body = {"detail": "未找到。"}
+    if not request.path.endswith("/"):
+        try:
+            if resolve(request.path + "/").func is not not_found:
+                body["detail"] = f"未找到。路径应以 / 结尾：{request.path}/"
+        except Resolver404:
+            pass
+    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
 
 
-# Only paths ending in a slash: without one, APPEND_SLASH first redirects to the slashed path.
-urlpatterns += [re_path(r"^(?P<unmatched>.*/)$", not_found)]
+urlpatterns += [re_path(r"^(?P<unmatched>.*)$", not_found)]
 
 
 
