@@ -26,6 +26,7 @@ from apps.evidence.kinds import (
     FieldSpec,
 )
 from apps.evidence.models import ReviewStatus, Source
+from apps.evidence.validation import INT_MAX
 
 _DATE_HELP = "日期：YYYY-MM-DD（也接受 2026/3/10、2026年3月10日）"
 _DATETIME_HELP = "时间，精确到分钟：YYYY-MM-DDTHH:MM，未带时区按北京时间"
@@ -50,7 +51,7 @@ def _field(spec: FieldSpec, *, direction: str, partial: bool = False) -> seriali
     if spec.type == DATETIME:
         return serializers.DateTimeField(help_text=_DATETIME_HELP, **common)
     if spec.type == INT:
-        return serializers.IntegerField(min_value=spec.minimum, **common)
+        return serializers.IntegerField(min_value=spec.minimum, max_value=INT_MAX, **common)
     if spec.type == DECIMAL:
         return serializers.DecimalField(max_digits=5, decimal_places=1, min_value=spec.minimum,
                                         coerce_to_string=True, **common)

@@ -41,6 +41,8 @@ _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _TIME_RE = re.compile(r"^(\d{1,2})\s*[:时點点]\s*(\d{1,2})\s*分?(?:\s*[:]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
+INT_MAX = 2_147_483_647  # the largest value of Django's PositiveIntegerField on every database
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -185,6 +187,9 @@ def parse_value(spec: FieldSpec, value: Any, *, today: date) -> Any:
         return result
     if spec.type == INT:
         result = parse_int(value)
+        # The columns are PositiveIntegerField: PostgreSQL refuses more (a 500), SQLite stored it.
+        if result > INT_MAX:
+            raise Invalid("数值过大")
     elif spec.type == DECIMAL:
         result = parse_decimal(value)
         if result >= 10000:

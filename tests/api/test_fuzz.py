@@ -10,6 +10,7 @@ instead of stopping at a 404. Examples are bounded and derandomized: the same ca
 and the whole file runs well under a minute.
 """
 
+import os
 import re
 
 import pytest
@@ -29,7 +30,8 @@ from tests.api.helpers import schema, seed_evidence_in_both_townships, seed_scor
 QINGYUAN = "140121100000"
 EVIDENCE_CREATE = r"/api/v1/evidence/(?!import/)[a-z]+/"
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
-EXAMPLES_PER_OPERATION = 15
+# Bounded for CI; run deeper locally with e.g. API_FUZZ_EXAMPLES=200 pytest tests/api/test_fuzz.py
+EXAMPLES_PER_OPERATION = int(os.environ.get("API_FUZZ_EXAMPLES", "15"))
 
 LOADED = schemathesis.openapi.from_dict(schema())
 LOADED.app = get_wsgi_application()

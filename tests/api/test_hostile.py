@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from apps.evidence.models import Drill
+from apps.evidence.models import Drill, Facility
 
 DRILL = {"unit_code": "140121100000", "held_on": "2026-03-10", "drill_type": "综合演练", "subject": "防汛演练"}
 
@@ -65,3 +65,17 @@ def test_a_path_without_its_trailing_slash_gets_a_404_naming_the_right_path(meth
     response = getattr(api_client(people["township"]), method)("/api/v1/evidence/drills")
     assert response.status_code == 404
     assert response.json() == {"detail": "未找到。路径应以 / 结尾：/api/v1/evidence/drills/"}
+
+
+@pytest.mark.parametrize("quantity, status", [(2**31 - 1, 201), (2**31, 400), (10**30, 400)])
+def test_it_refuses_a_number_too_large_for_the_column_on_every_database(quantity, status, people, units,
+                                                                         api_client):
+    # Found by test_fuzz.py on PostgreSQL: "integer out of range" was a 500 (SQLite stored the value).
+    body = {"unit_code": "140121100000", "facility_type": "卫星电话", "name": "北斗卫星电话", "quantity": quantity,
+            "in_service_from": "2024-05-01"}
+    response = api_client(people["township"]).post("/api/v1/evidence/facilities/", body,
+                                                    content_type="application/json")
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert response.json() == {"quantity": ["数量：数值过大"]}
+        assert not Facility.objects.exists()
