@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError
 from django.urls import reverse
+from kombu import pools as kombu_pools
 
 from apps.compliance import tasks as compliance_tasks
 from apps.compliance.models import EvaluationRun
@@ -30,6 +31,9 @@ def _drop_connections():
             pool.force_close_all()
             setattr(app, attr, None)
     app.amqp._producer_pool = None
+    # kombu keeps process-wide connection and producer pools keyed by broker URL; a closed one
+    # left behind makes every later send fail with "Acquire on closed pool".
+    kombu_pools.reset()
 
 
 @pytest.fixture
