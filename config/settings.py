@@ -263,6 +263,8 @@ SPECTACULAR_SETTINGS = {
 COMPLIANCE_DUE_SOON_DAYS = env.int("COMPLIANCE_DUE_SOON_DAYS", default=30)
 COMPLIANCE_GRADE_EXCELLENT = env.int("COMPLIANCE_GRADE_EXCELLENT", default=90)
 COMPLIANCE_GRADE_PASS = env.int("COMPLIANCE_GRADE_PASS", default=60)
+# Snapshot retention: every night's snapshots for this many days, then one per month (0 keeps all).
+COMPLIANCE_SNAPSHOT_DAILY_DAYS = env.int("COMPLIANCE_SNAPSHOT_DAILY_DAYS", default=400)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -124,6 +124,28 @@ def evaluation_run_finish(*, run: EvaluationRun) -> EvaluationRun:
     return run
 
 
+def snapshots_prune(*, today: date) -> int:
+    """Retention: keep every snapshot of the last COMPLIANCE_SNAPSHOT_DAILY_DAYS days and, before
+    that, only the latest stored date of each month (trends and month-end audits keep working).
+    Set-based: one query to list the dates, one delete per dropped date. Returns rows deleted."""
+    days = settings.COMPLIANCE_SNAPSHOT_DAILY_DAYS
+    if not days:
+        return 0
+    cutoff = date.fromordinal(today.toordinal() - days)
+    dates = sorted(Snapshot.objects.filter(as_of__lt=cutoff).values_list("as_of", flat=True).distinct())
+    month_last = {}
+    for day in dates:
+        month_last[(day.year, day.month)] = day
+    kept = set(month_last.values())
+    deleted = 0
+    for day in dates:
+        if day not in kept:
+            deleted += Snapshot.objects.filter(as_of=day).delete()[0]
+    if deleted:
+        record_event(actor=None, action="compliance.snapshots_pruned", before=cutoff.isoformat(), rows=deleted)
+    return deleted
+
+
 # ---------------------------------------------------------------------------
 # Notifications
 # ---------------------------------------------------------------------------

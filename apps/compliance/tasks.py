@@ -72,6 +72,7 @@ def evaluate_county(self, run_id: int, county_id: int, as_of: str) -> dict:
 def finish_run(run_id: int) -> int:
     run = EvaluationRun.objects.get(pk=run_id)
     services.evaluation_run_finish(run=run)
+    services.snapshots_prune(today=run.as_of)
     return run.pk
 
 
