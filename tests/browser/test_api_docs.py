@@ -4,12 +4,10 @@ tests fails on any off-origin request or CSP violation)."""
 
 import pytest
 
-from tests.browser.conftest import browser, page  # noqa: F401  (fixtures shared with the browser tests)
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_docs_page_renders_offline_under_the_csp(page):  # noqa: F811
+def test_the_docs_page_renders_offline_under_the_csp(page):
     page.goto("/api/docs/")
     page.locator(".swagger-ui .info .title").wait_for()
     assert "应急合规" in page.locator(".swagger-ui .info .title").inner_text()
