@@ -33,3 +33,19 @@ DRILL_PARAMS = {"evidence": "drill", "period": "year", "min_count": 1, "match": 
 def drill(unit, held_on: date, drill_type: str = "comprehensive") -> Drill:
     return Drill.objects.create(unit=unit, held_on=held_on, drill_type=drill_type, subject="防汛综合演练",
                                 fingerprint=f"{unit.code}{held_on}{drill_type}")
+
+
+def make_every_kind_catalog():
+    """One requirement of every evidence kind the loader reads, so every query is exercised."""
+    make_version("drill.annual", "periodic_event", DRILL_PARAMS, weight=20)
+    make_version("meeting.quarterly", "periodic_event",
+                 {"evidence": "meeting", "period": "quarter", "min_count": 1}, topic="meeting")
+    make_version("team.floor", "team_floor", {"min_members": 30, "team_types": ["comprehensive"]},
+                 levels=",township,", topic="team")
+    make_version("training.cadre", "training_cycle", {"categories": ["township_cadre"], "cycle_months": 24},
+                 levels=",township,", topic="training")
+    make_version("relay.time", "response_time", {"max_minutes": 10, "window_months": 12}, topic="warning")
+    make_version("doc.plan", "standing_document", {"doc_types": ["emergency_plan"], "max_age_months": None},
+                 topic="duty")
+    make_version("facility.phone", "facility_count", {"min_count": 1, "facility_types": ["satellite_phone"]},
+                 flags_any=",high_natural_risk,", topic="facility")

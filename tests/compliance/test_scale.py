@@ -8,24 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from apps.compliance import selectors
 from apps.compliance.synthetic import generate
 from apps.jurisdictions.models import Unit
-from tests.compliance.helpers import DRILL_PARAMS, make_version
+from tests.compliance.helpers import make_every_kind_catalog
 
 AS_OF = date(2025, 6, 30)
-
-
-def _catalog():
-    make_version("drill.annual", "periodic_event", DRILL_PARAMS, weight=20)
-    make_version("meeting.quarterly", "periodic_event",
-                 {"evidence": "meeting", "period": "quarter", "min_count": 1}, topic="meeting")
-    make_version("team.floor", "team_floor", {"min_members": 30, "team_types": ["comprehensive"]},
-                 levels=",township,", topic="team")
-    make_version("training.cadre", "training_cycle", {"categories": ["township_cadre"], "cycle_months": 24},
-                 levels=",township,", topic="training")
-    make_version("relay.time", "response_time", {"max_minutes": 10, "window_months": 12}, topic="warning")
-    make_version("doc.plan", "standing_document", {"doc_types": ["emergency_plan"], "max_age_months": None},
-                 topic="duty")
-    make_version("facility.phone", "facility_count", {"min_count": 1, "facility_types": ["satellite_phone"]},
-                 flags_any=",high_natural_risk,", topic="facility")
 
 
 def _queries(fn) -> int:
@@ -35,7 +20,7 @@ def _queries(fn) -> int:
 
 
 def test_it_evaluates_20_townships_and_400_villages_in_the_same_queries_as_2_and_10(db):
-    _catalog()
+    make_every_kind_catalog()
     small = generate(counties=1, townships_per_county=2, villages_per_township=5, years=2, seed=1, as_of=AS_OF,
                      first_county=1).counties[0]
     big = generate(counties=1, townships_per_county=20, villages_per_township=20, years=2, seed=2, as_of=AS_OF,
