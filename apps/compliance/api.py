@@ -5,12 +5,7 @@ Every endpoint goes through the access policy: a unit outside the caller's juris
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,17 +17,7 @@ from apps.compliance.serializers import (
     UnitEvaluationSerializer,
     UnitSnapshotsSerializer,
 )
-
-AS_OF_PARAM = OpenApiParameter("as_of", OpenApiTypes.DATE, description="评估日期 YYYY-MM-DD，默认今天")
-
-
-def parse_as_of(value: str | None) -> date:
-    if not value:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError({"as_of": "日期格式应为 YYYY-MM-DD"}) from exc
+from apps.core.api import AS_OF_PARAM, parse_as_of
 
 
 class UnitEvaluationView(APIView):

@@ -12,10 +12,6 @@ The per-unit view asks the access policy for the unit: outside the caller's juri
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
@@ -23,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.access import Action, get_unit_or_404
+from apps.core.api import AS_OF_PARAM, parse_as_of
 from apps.policies import selectors
 from apps.policies.models import Document, Topic
 from apps.policies.serializers import (
@@ -34,17 +31,9 @@ from apps.policies.serializers import (
 )
 
 NOT_FOUND = OpenApiResponse(description="不存在")
-AS_OF_PARAM = OpenApiParameter("as_of", OpenApiTypes.DATE, description="评价日期 YYYY-MM-DD，默认今天")
 TOPIC_PARAM = OpenApiParameter("topic", str, enum=Topic.values, description="按主题筛选")
 
 
-def parse_as_of(value: str | None) -> date:
-    if not value:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError({"as_of": "日期格式应为 YYYY-MM-DD"}) from exc
 
 
 @extend_schema_view(get=extend_schema(operation_id="policies_documents_list"))
