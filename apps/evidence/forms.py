@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from apps.core.forms import DateInput
 from apps.evidence.kinds import CHOICE, DATE, DATETIME, DECIMAL, INT, KINDS, KindSpec
 from apps.evidence.models import Person
 from apps.evidence.services import today
@@ -17,7 +18,7 @@ def _form_field(spec) -> forms.Field:
     if spec.type == CHOICE:
         return forms.ChoiceField(choices=[("", "——请选择——"), *spec.choices], **common)
     if spec.type == DATE:
-        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.CharField(widget=DateInput(), **common)
     if spec.type == DATETIME:
         return forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
     if spec.type in (INT, DECIMAL):
@@ -99,8 +100,8 @@ class AttachmentForm(forms.Form):
 
 class FilterForm(forms.Form):
     unit = forms.CharField(label="单位代码", required=False, max_length=12)
-    date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
+    date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
     status = forms.ChoiceField(
         label="状态", required=False,
         choices=[("", "全部（未删除）"), ("submitted", "已提交"), ("verified", "已审核"), ("returned", "已退回"),

@@ -2,6 +2,7 @@ from datetime import date
 
 from django import forms
 
+from apps.core.forms import DateInput
 from apps.jurisdictions.codes import FLAG_CHOICES
 from apps.portal.selectors import STATUS_FILTERS
 from apps.portal.services import SUPERVISION_MAX_CHARS
@@ -16,7 +17,7 @@ class SupervisionForm(forms.Form):
 
 
 class DashboardFilterForm(forms.Form):
-    as_of = forms.DateField(label="截至日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label="截至日期", required=False, widget=DateInput())
     flag = forms.ChoiceField(label="风险标识", required=False, choices=[("", "全部")] + FLAG_CHOICES)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")] + list(STATUS_FILTERS.items()))
 
@@ -28,7 +29,7 @@ class DashboardFilterForm(forms.Form):
 
 
 class OverdueFilterForm(forms.Form):
-    as_of = forms.DateField(label="截至日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label="截至日期", required=False, widget=DateInput())
     status = forms.ChoiceField(
         label="状态", required=False,
         choices=[("", "全部"), ("overdue", "已逾期"), ("non_compliant", "未达标"), ("due_soon", "即将到期")],

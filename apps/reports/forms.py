@@ -1,6 +1,8 @@
 from django import forms
 from django.utils import timezone
 
+from apps.core.forms import DateInput
+
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
 
 
@@ -10,7 +12,7 @@ def _today():
 
 class ScorecardForm(forms.Form):
     unit = forms.CharField(label="单位", max_length=12)
-    as_of = forms.DateField(label="评估基准日", initial=_today, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label="评估基准日", initial=_today, widget=DateInput())
 
     def clean_unit(self):
         code = self.cleaned_data["unit"].strip()
