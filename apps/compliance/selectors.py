@@ -375,6 +375,34 @@ def score_history(unit: Unit, limit: int = 12) -> list[tuple[date, float | None]
     return list(reversed(list(rows)))
 
 
+@dataclass(frozen=True)
+class _StoredScore:
+    score: float | None
+    counts: dict
+
+
+def subtree_score_history(root: Unit, limit: int = 12, units: list[Unit] | None = None,
+                          until: date | None = None) -> list[tuple[date, float | None]]:
+    """The subtree score (as rollup() computes it) on each of the last ``limit`` dates up to
+    ``until`` that the root has a snapshot for: what a dashboard's headline number was on those
+    days. Three queries whatever the subtree's size (dates, units unless given, scores)."""
+    stored = Snapshot.objects.filter(unit=root)
+    if until is not None:
+        stored = stored.filter(as_of__lte=until)
+    dates = list(stored.order_by("-as_of").values_list("as_of", flat=True)[:limit])
+    if not dates:
+        return []
+    units = units if units is not None else subtree_units(root)
+    code_of = {u.pk: u.code for u in units}
+    by_date: dict[date, dict[str, _StoredScore]] = defaultdict(dict)
+    in_subtree = _in_range(subtree_range(root.code, root.level))
+    rows = Snapshot.objects.filter(as_of__in=dates, **in_subtree).values_list("unit_id", "as_of", "score")
+    for unit_id, as_of, score in rows.iterator(chunk_size=5000):
+        if unit_id in code_of:
+            by_date[as_of][code_of[unit_id]] = _StoredScore(score, {})
+    return [(day, rollup(by_date[day], units)[root.code].subtree_score) for day in reversed(dates)]
+
+
 def snapshots_for(unit: Unit, limit: int = 50):
     return Snapshot.objects.filter(unit=unit).order_by("-as_of").only(
         "as_of", "score", "grade", "counts", "computed_at"

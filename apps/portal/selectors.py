@@ -173,7 +173,7 @@ def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "
         topics=topics,
         rows=rows,
         overdue_by_requirement=sorted(per_req.values(), key=lambda c: (-c.count, c.requirement)),
-        trend=list(comp.score_history(root, limit=12)),
+        trend=comp.subtree_score_history(root, limit=12, units=units, until=as_of),
         total_rows=total,
     )
 

@@ -7,7 +7,7 @@
   var trend = JSON.parse(data.textContent);
   var chart = window.echarts.init(el, null, { renderer: "svg" });
   chart.setOption({
-    grid: { left: 36, right: 12, top: 12, bottom: 24 },
+    grid: { left: 36, right: 32, top: 12, bottom: 24 },
     tooltip: { trigger: "axis" },
     xAxis: { type: "category", data: trend.dates.map(function (d) { var p = d.split("-"); return +p[1] + "月" + +p[2] + "日"; }) },
     yAxis: { type: "value", min: 0, max: 100 },
