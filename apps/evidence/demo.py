@@ -26,7 +26,7 @@ from apps.policies.selectors import group_applicability
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-SUBJECTS = {"drill": "防汛防火应急演练", "meeting": "研究部署基层应急管理工作", "document": "工作台账"}
+SUBJECTS = {"drill": "防汛防火应急演练", "meeting": "研究部署基层应急管理工作"}
 
 
 @dataclass
@@ -105,7 +105,7 @@ class _UnitDemo:
                                                   chair=self.name(), topic=SUBJECTS["meeting"]))
         else:
             self.batch.documents.append(ev.StandingDocument(unit=self.unit, doc_type=value, dated=on,
-                                                            title=f"{self.unit.name}{SUBJECTS['document']}"))
+                                                            title=f"{self.unit.name}{ev.DocumentType(value).label}"))
 
     def audience(self, category: str, count: int) -> list:
         people = self.people.setdefault(category, [])
@@ -139,7 +139,7 @@ class _UnitDemo:
             return
         self.facilities.add(facility_type)
         self.batch.facilities.append(ev.Facility(
-            unit=self.unit, facility_type=facility_type, name=f"{self.unit.name}{facility_type}",
+            unit=self.unit, facility_type=facility_type, name=f"{self.unit.name}{ev.FacilityType(facility_type).label}",
             quantity=p.get("min_count", 1), in_service_from=self.day(self.start - timedelta(days=400), self.start)))
 
     def response_time(self, p: dict) -> None:
@@ -158,7 +158,8 @@ class _UnitDemo:
             self.doc_types.add(doc_type)
             age = p.get("max_age_months") or 24
             self.batch.documents.append(ev.StandingDocument(
-                unit=self.unit, doc_type=doc_type, title=f"{self.unit.name}{doc_type}", version="2026版",
+                unit=self.unit, doc_type=doc_type, title=f"{self.unit.name}{ev.DocumentType(doc_type).label}",
+                version=f"{self.as_of.year}版",
                 dated=self.day(add_months(self.as_of, -(age - 1)), self.as_of)))
 
 
