@@ -13,7 +13,7 @@ DEB_TEST := $(DEB_RUNTIME) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint system-deps system-deps-test venv migrate serve worker beat clean
+.PHONY: demo test lint system-deps system-deps-test venv migrate serve worker beat clean bench bench-web
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -61,6 +61,14 @@ worker: venv
 
 beat: venv
 	$(VENV)/bin/celery -A config beat -l info
+
+# Benchmarks (PostgreSQL: set DATABASE_URL to a postgres:// URL; see docs/performance.md).
+bench: venv
+	$(PY) -m benchmarks.nightly --recreate --counties 10 --townships 20 --villages 20 --workers 2
+
+bench-web: venv
+	$(call apt_install,wrk)
+	$(PY) -m benchmarks.web_load
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache test-artifacts
