@@ -195,6 +195,13 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
 
 # ------------------------------------------------------------------------------
+# Cache: API throttle counters. Per process by default; set CACHE_URL (e.g. redis://host:6379/1)
+# where several web processes serve the API, so a rate limit holds across all of them.
+# ------------------------------------------------------------------------------
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES["default"].setdefault("KEY_PREFIX", "ecp")
+
+# ------------------------------------------------------------------------------
 # Celery: REDIS_URL, or in-process eager execution
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # ------------------------------------------------------------------------------
