@@ -32,8 +32,13 @@ def _database_url() -> str:
 
 
 @contextlib.contextmanager
-def celery_worker(timeout: float = 60, extra_env: dict | None = None):
-    """Run ``celery -A config worker --pool=solo`` until the block exits."""
+def celery_worker(timeout: float = 60, extra_env: dict | None = None, pool: str = "solo",
+                  include: str | None = None):
+    """Run ``celery -A config worker`` (one process: ``--pool=solo``) until the block exits.
+
+    ``pool="prefork"`` runs the task in a child process of the worker; ``include`` names a module
+    of extra tasks the worker imports (tests/faults/worker_tasks.py).
+    """
     from config.celery import app
 
     env = {
@@ -45,8 +50,9 @@ def celery_worker(timeout: float = 60, extra_env: dict | None = None):
         **(extra_env or {}),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-         "-l", "warning", "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
+        [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", "--concurrency=1",
+         "-l", "warning", "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h",
+         *([f"--include={include}"] if include else [])],
         cwd=ROOT,
         env=env,
     )
