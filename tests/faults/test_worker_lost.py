@@ -24,6 +24,7 @@ def test_a_task_whose_process_is_killed_runs_again_and_completes(tmp_path):
         deadline = time.monotonic() + 30
         while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
             time.sleep(0.1)
+        assert marker.exists(), "the worker never started the task"
         killed = int(marker.read_text())
         os.kill(killed, signal.SIGKILL)
 
