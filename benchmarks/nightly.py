@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecp_bench [REDIS_URL=redis://127.0.0.1:6379/8] \
         .venv/bin/python -m benchmarks.nightly --counties 10 --townships 20 --villages 20 --recreate
 
-1. builds a synthetic province of the requested size (``apps.compliance.synthetic``) in a dedicated
+1. builds a synthetic province of the requested size (``apps.devtools.synthetic``) in a dedicated
    database (``--recreate`` drops and recreates it first) and loads the policy catalog;
 2. runs the nightly task eagerly in a fresh child process, as Celery would run it, with the
    county tasks instrumented: time per stage, queries per county, peak memory (RSS);
@@ -66,7 +66,7 @@ def _prepare(args) -> dict:
     """Migrate, load the catalog and generate the counties that are missing."""
     from django.core.management import call_command
 
-    from apps.compliance.synthetic import generate
+    from apps.devtools.synthetic import generate
     from apps.jurisdictions.models import Unit
     from apps.policies.models import RequirementVersion
 

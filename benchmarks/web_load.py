@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-COUNTY = "990101000000"  # first county of apps.compliance.synthetic (合成省/合成市)
+COUNTY = "990101000000"  # first county of apps.devtools.synthetic (合成省/合成市)
 USERNAME, PASSWORD = "load_county", "Load-Bench-2026!"
 SECRET = "web-load-benchmark-secret-0f3a9c1d7e5b2a4c6e8d0b1f3a5c7e9d"
 

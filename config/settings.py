@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.compliance",
     "apps.reports",
     "apps.portal",
+    "apps.devtools",  # demo and synthetic data (load_demo, generate_synthetic): the top layer
 ]
 
 MIDDLEWARE = [

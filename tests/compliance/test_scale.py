@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.compliance import selectors
-from apps.compliance.synthetic import generate
+from apps.devtools.synthetic import generate
 from apps.jurisdictions.models import Unit
 from tests.compliance.helpers import make_every_kind_catalog
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from apps.compliance import selectors
-from apps.compliance.synthetic import generate
+from apps.devtools.synthetic import generate
 from apps.evidence.models import Drill, Meeting
 from apps.jurisdictions.codes import subtree_range
 from apps.jurisdictions.models import Unit

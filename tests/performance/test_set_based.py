@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.compliance import selectors, services, tasks
 from apps.compliance.models import Snapshot
-from apps.compliance.synthetic import generate
+from apps.devtools.synthetic import generate
 from apps.jurisdictions.codes import subtree_range
 
 AS_OF = date(2025, 6, 30)

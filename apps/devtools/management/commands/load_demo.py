@@ -5,15 +5,16 @@ here, never by migrations, so a production database never has them.
 """
 
 from datetime import date
-from importlib import import_module
 
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.accounts import access
 from apps.accounts.models import Role, User
+from apps.compliance.tasks import ensure_beat_schedule
+from apps.devtools.demo import populate_demo_evidence
 from apps.evidence.models import Person
 from apps.jurisdictions.models import Unit
 from apps.jurisdictions.services import import_jurisdictions
@@ -27,15 +28,6 @@ DEMO_ACCOUNTS = [
     ("admin_demo", Role.ADMIN, None, "系统管理员（演示）"),
 ]
 DEMO_COUNTIES = ["140121000000", "120118000000", "110116000000"]
-
-
-def _optional(path: str):
-    """Later parts of the portal plug into the demo when present."""
-    module_name, _, attr = path.rpartition(".")
-    try:
-        return getattr(import_module(module_name), attr)
-    except (ImportError, AttributeError):
-        return None
 
 
 class Command(BaseCommand):
@@ -57,18 +49,13 @@ class Command(BaseCommand):
             demo_units |= Unit.objects.subtree(Unit.objects.get(code=code))
         demo_units.filter(is_demo=False).update(is_demo=True)
 
-        if "load_policies" in get_commands():
-            call_command("load_policies", stdout=self.stdout)
+        call_command("load_policies", stdout=self.stdout)
 
-
-        populate = _optional("apps.evidence.demo.populate_demo_evidence")
         # Evidence is generated once: a second run must not add another year of records.
-        if populate is not None and not Person.objects.filter(unit__is_demo=True).exists():
+        if not Person.objects.filter(unit__is_demo=True).exists():
             villages_and_townships = Unit.objects.filter(is_demo=True, level__in=["township", "village"])
-            populate(villages_and_townships, as_of=as_of, seed=1)
-        ensure_beat = _optional("apps.compliance.tasks.ensure_beat_schedule")
-        if ensure_beat is not None:
-            ensure_beat()
+            populate_demo_evidence(villages_and_townships, as_of=as_of, seed=1)
+        ensure_beat_schedule()
 
         self._accounts()
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号密码：{DEMO_PASSWORD}"))

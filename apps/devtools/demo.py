@@ -6,7 +6,7 @@ their trainings, facilities, standing documents, warning relays. Most units are 
 nearly everything; some are neglectful, so the dashboard has red and yellow cells to show. Nothing
 here names a province or a requirement: a province added to the catalog gets demo evidence too.
 
-Used by ``manage.py load_demo``; never in production. Seeded, so a seed gives the same data.
+Used by ``manage.py load_demo`` (apps/devtools); never in production. Seeded, so a seed gives the same data.
 """
 
 from __future__ import annotations

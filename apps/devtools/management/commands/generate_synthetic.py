@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand
 
-from apps.compliance.synthetic import generate
+from apps.devtools.synthetic import generate
 
 
 class Command(BaseCommand):
