@@ -14,6 +14,11 @@ class ScorecardForm(forms.Form):
     unit = forms.CharField(label="单位", max_length=12)
     as_of = forms.DateField(label="评估基准日", initial=_today, widget=DateInput())
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Scorecards and seals are refused for future dates (services._refuse_future).
+        self.fields["as_of"].widget.attrs["max"] = _today().isoformat()
+
     def clean_unit(self):
         code = self.cleaned_data["unit"].strip()
         if not (len(code) == 12 and code.isdigit()):

@@ -45,6 +45,18 @@ def verify_url(code: str) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse("reports:verify", args=[code])
 
 
+FUTURE_REFUSED = "基准日 {as_of} 晚于今天（{today}）：未来日期的评估只是预测，不能生成评分卡或封存。"
+
+
+def _refuse_future(as_of: date) -> None:
+    """A scorecard carries a verification code and a seal freezes evidence: both are official
+    statements of what *was*, so a date after today (Asia/Shanghai) is refused. Dashboards may
+    still show a projection for a future date, marked 「预测」."""
+    today = timezone.localdate()
+    if as_of > today:
+        raise ValidationError(FUTURE_REFUSED.format(as_of=as_of.isoformat(), today=today.isoformat()))
+
+
 def _check(user, action: Action, unit: Unit) -> None:
     # ``user=None`` is the management command, run by an operator on the server.
     if user is not None and not can(user, action, unit):
@@ -59,6 +71,7 @@ def scorecard_generate(
     _check(user, Action.EXPORT, unit)
     if unit.level not in SCORECARD_LEVELS:
         raise ValidationError("只能为县、乡镇(街道)或村(社区)生成评分卡。")
+    _refuse_future(as_of)
     report = progress or (lambda done, total: None)
     report(0, 3)
     payload, seal = selectors.scorecard_payload(unit, as_of)
@@ -152,6 +165,7 @@ def scorecard_job_create(*, unit: Unit, as_of: date, user) -> ScorecardJob:
     from apps.reports.tasks import run_scorecard_job
 
     _check(user, Action.EXPORT, unit)
+    _refuse_future(as_of)
     with transaction.atomic():
         job = ScorecardJob.objects.create(unit=unit, as_of=as_of, created_by=user, total=3)
         record_event(actor=user, action="scorecard.job", unit_code=unit.code, job=job.pk, as_of=as_of.isoformat())
@@ -215,6 +229,7 @@ def seal_create(*, unit: Unit, as_of: date, user, note: str = "") -> Seal:
     _check(user, Action.SEAL, unit)
     if unit.level not in SCORECARD_LEVELS:
         raise ValidationError("只能封存县、乡镇(街道)或村(社区)的评估。")
+    _refuse_future(as_of)
     if Seal.objects.filter(unit=unit, as_of=as_of).exists():
         raise ValidationError("该单位在此基准日的评估已封存。")
     raw = selectors.collect_raw(unit, as_of)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Action, can, filter_for_user, get_unit_or_404, units_for
@@ -47,6 +48,9 @@ def index(request):
             "scorecards": selectors.scorecards_for(user),
             "jobs": selectors.jobs_for(user),
             "seals": selectors.seals_for(user),
+            # 导出评分表 on a unit page links here with ?unit=CODE: that unit is preselected.
+            "preselect": request.GET.get("unit", ""),
+            "today": timezone.localdate(),
         },
     )
 

@@ -99,3 +99,11 @@ def portal_nav(context) -> list[tuple[str, str]]:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, key) if hasattr(mapping, "get") else ""
+
+
+@register.inclusion_tag("portal/_forecast.html")
+def forecast_banner(as_of):
+    """A 「预测」 banner when the page evaluates a date after today: nothing has happened yet, so
+    every status that depends on time passing is a projection from today's records."""
+    today = timezone.localdate()
+    return {"future": bool(as_of) and as_of > today, "as_of": as_of, "today": today}
