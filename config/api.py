@@ -7,7 +7,7 @@ from django.urls import Resolver404, include, path, re_path, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 urlpatterns = [
-    path("", include("apps.jurisdictions.api_urls")),
+    path("", include("apps.portal.api_urls")),
     path("", include("apps.policies.api_urls")),
     path("", include("apps.evidence.api_urls")),
     path("", include("apps.compliance.api_urls")),

@@ -11,7 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Split view: the Swagger UI set-up script is a file, not inline, so the strict CSP allows it.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("jurisdictions/", include("apps.jurisdictions.urls")),
+    path("jurisdictions/", include("apps.portal.jurisdiction_urls")),
     path("policies/", include("apps.policies.urls")),
     path("evidence/", include("apps.evidence.urls")),
     path("compliance/", include("apps.compliance.urls")),

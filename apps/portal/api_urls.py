@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from apps.jurisdictions.api import UnitViewSet
+from apps.portal.api import UnitViewSet
 
 router = SimpleRouter()
 router.register("units", UnitViewSet, basename="unit")

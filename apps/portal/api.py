@@ -1,3 +1,6 @@
+"""The hierarchy's units in the REST API. Here, not in apps/jurisdictions, because the list is
+scoped by apps/accounts/access.py, which sits above the hierarchy."""
+
 from rest_framework import serializers, viewsets
 from rest_framework.generics import get_object_or_404
 

@@ -1,11 +1,25 @@
+"""The hierarchy import page (administrators). Here, not in apps/jurisdictions, because it asks
+apps/accounts/access.py, which sits above the hierarchy."""
+
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from apps.accounts.access import Action, can_global
-from apps.jurisdictions.forms import ImportForm
 from apps.jurisdictions.services import import_jurisdictions
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV 文件", help_text="表头：code,name,level,parent_code,flags,tracking_start")
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError("文件过大")
+        return f
 
 
 @login_required
