@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from apps.compliance.results import Status
+from apps.core.spreadsheets import DATE, INTEGER, TEXT, append_row, csv_safe, date_or_none
 
 COLUMNS = [
     ("unit", "单位代码"),
@@ -44,28 +45,34 @@ def overdue_csv(report: dict) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow([title for _, title in COLUMNS])
     for row in report["tasks"]:
-        writer.writerow([_safe(v) for v in _values(row)])
+        writer.writerow([csv_safe(v) for v in _values(row)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _safe(value):
-    # Formula injection: a cell starting with = + - @ would run as a formula in Excel.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+# Typed cells: codes are text (a 12-digit code as a number shows as 1.40121E+11), the due date a
+# date cell so filters and sorting by date work, days a number.
+_FORMATS = {"unit": TEXT, "requirement": TEXT, "due": DATE, "days_overdue": INTEGER}
+
+
+def _typed(row: dict) -> list:
+    values = _values(row)
+    due = COLUMNS.index(("due", "截止日期"))
+    values[due] = date_or_none(values[due]) or values[due]
+    return values
 
 
 def overdue_xlsx(report: dict) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "逾期任务"
-    ws.append([f"{report.get('unit_name', report['unit'])} 逾期任务报告（评估日期 {report['as_of']}）"])
+    append_row(ws, [f"{report.get('unit_name', report['unit'])} 逾期任务报告（评估日期 {report['as_of']}）"])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([title for _, title in COLUMNS])
+    append_row(ws, [title for _, title in COLUMNS])
     for cell in ws[2]:
         cell.font = Font(bold=True)
+    formats = [_FORMATS.get(key) for key, _ in COLUMNS]
     for row in report["tasks"]:
-        ws.append([_safe(v) for v in _values(row)])
+        append_row(ws, _typed(row), formats)
         colour = Status.COLOURS.get(row.get("status", ""), "grey")
         ws.cell(row=ws.max_row, column=5).fill = PatternFill("solid", fgColor=_FILLS[colour])
     for letter, width in zip("ABCDEFGHIJ", (14, 16, 22, 30, 10, 12, 10, 14, 50, 30), strict=True):

@@ -5,9 +5,20 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.template.loader import render_to_string
 
+from apps.core.spreadsheets import (
+    DATE,
+    DATETIME,
+    INTEGER,
+    POINTS,
+    TEXT,
+    append_row,
+    date_or_none,
+    number_or_none,
+)
 from apps.reports import content
 from apps.reports.fonts import CJK_FAMILY, require_cjk_font
 
@@ -76,12 +87,25 @@ def render_pdf(payload: dict, meta: Meta) -> bytes:
 FILLS = {"red": "FFCDD2", "yellow": "FFF59D", "green": "C8E6C9", "grey": "EEEEEE"}
 
 
-def _safe(value):
-    # Formula injection: unit names and titles come from imports; openpyxl stores a string
-    # starting with "=" as a formula, and Excel runs = + - @ cells. Keep them as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+# Column formats of the Excel twin: points with one decimal, counts whole, dates as date cells,
+# codes as text. The payload holds display strings ("82.4", "—", "不计分"); the twin turns them
+# back into numbers so SUM, AVERAGE and sorting work in Excel.
+_REQ_FORMATS = [None, None, None, DATE, None, None, POINTS, POINTS, None, None]
+_OVERDUE_FORMATS = [None, None, None, DATE, INTEGER, None, None]
+
+
+def _points(text):
+    """A score or point value: numeric, or the display text when it is not a number ("不计分")."""
+    number = number_or_none(text)
+    if number is not None:
+        return float(number)
+    return None if text in ("—", "", None) else text
+
+
+def _amount(text):
+    """实际 / 目标: counts or rates, numeric when they are numbers."""
+    number = number_or_none(text)
+    return number if number is not None else (None if text in ("—", "", None) else text)
 
 
 def render_xlsx(payload: dict, meta: Meta) -> bytes:
@@ -91,40 +115,41 @@ def render_xlsx(payload: dict, meta: Meta) -> bytes:
     wb = Workbook()
     bold = Font(bold=True)
 
-    def sheet(ws, header, rows, status_col=None):
-        ws.append(header)
+    def sheet(ws, header, rows, formats, status_col=None):
+        append_row(ws, header)
         for cell in ws[ws.max_row]:
             cell.font = bold
         for row in rows:
-            ws.append([_safe(v) for v in (row[0] if status_col is not None else row)])
+            r = append_row(ws, row[0] if status_col is not None else row, formats)
             if status_col is not None:
                 fill = FILLS.get(row[1])
                 if fill:
-                    ws.cell(ws.max_row, status_col).fill = PatternFill("solid", fgColor=fill)
+                    ws.cell(r, status_col).fill = PatternFill("solid", fgColor=fill)
         for col in ws.columns:
             width = max(len(str(c.value or "")) for c in col)
-            ws.column_dimensions[col[0].column_letter].width = min(60, max(8, width * 2))
+            ws.column_dimensions[col[0].column_letter].width = min(60, max(10, width * 2))
 
     unit = payload["unit"]
     ws = wb.active
     ws.title = "概况"
     summary = payload["summary"]
-    for row in [
-        ["标题", _title(payload)],
-        ["单位", f"{unit['name']}（{unit['code']}）"],
-        ["上级", " / ".join(unit["chain"])],
-        ["基准日", payload["as_of"]],
-        ["生成时间", meta.generated_at],
-        ["核验码", meta.verification_code],
-        ["核验地址", meta.verify_url],
-        ["封存", _seal_text(payload)],
-        ["本级得分", summary["own_score"]],
-        ["汇总得分", summary["subtree_score"]],
-        ["汇总等级", summary["grade"]],
-        *[[f"{c['label']}（项）", c["n"]] for c in summary["counts"]],
-        ["评分方法", content.method_text(payload["thresholds"])],
+    for row, fmt in [
+        (["标题", _title(payload)], None),
+        (["单位", f"{unit['name']}（{unit['code']}）"], None),
+        (["单位代码", unit["code"]], TEXT),
+        (["上级", " / ".join(unit["chain"])], None),
+        (["基准日", date_or_none(payload["as_of"])], DATE),
+        (["生成时间", _datetime_or_text(meta.generated_at)], DATETIME),
+        (["核验码", meta.verification_code], None),
+        (["核验地址", meta.verify_url], None),
+        (["封存", _seal_text(payload)], None),
+        (["本级得分", _points(summary["own_score"])], POINTS),
+        (["汇总得分", _points(summary["subtree_score"])], POINTS),
+        (["汇总等级", summary["grade"]], None),
+        *[([f"{c['label']}（项）", c["n"]], INTEGER) for c in summary["counts"]],
+        (["评分方法", content.method_text(payload["thresholds"])], None),
     ]:
-        ws.append([_safe(v) for v in row])
+        append_row(ws, row, [None, fmt])
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 80
 
@@ -132,34 +157,45 @@ def render_xlsx(payload: dict, meta: Meta) -> bytes:
 
     def req_rows(unit_name, rows):
         return [
-            ([unit_name, r["title"], r["label"], r["due"], r["actual"], r["target"], r["weight"], r["deducted"],
-              r["source"], r["missing"]], r["colour"])
+            ([unit_name, r["title"], r["label"], date_or_none(r["due"]), _amount(r["actual"]),
+              _amount(r["target"]), _points(r["weight"]), _points(r["deducted"]), r["source"], r["missing"]],
+             r["colour"])
             for r in rows
         ]
 
     rows = req_rows(unit["name"], payload["requirements"])
     for section in payload["sections"]:
         rows += req_rows(section["unit"]["name"], section["requirements"])
-    sheet(wb.create_sheet("要求明细"), req_header, rows, status_col=3)
+    sheet(wb.create_sheet("要求明细"), req_header, rows, _REQ_FORMATS, status_col=3)
     sheet(
         wb.create_sheet("逾期任务"),
         ["单位", "要求", "状态", "期限", "逾期天数", "出处", "缺少"],
-        [([r["unit_name"], r["title"], r["label"], r["due"], r["days_overdue"], r["source"], r["missing"]],
-          r["colour"]) for r in payload["overdue"]],
+        [([r["unit_name"], r["title"], r["label"], date_or_none(r["due"]), r["days_overdue"], r["source"],
+           r["missing"]], r["colour"]) for r in payload["overdue"]],
+        _OVERDUE_FORMATS,
         status_col=3,
     )
     children = list(payload["children"])
     for section in payload["sections"]:
         children += section["children"]
+    counts = [c["label"] for c in payload["summary"]["counts"]]
     sheet(
         wb.create_sheet("下级单位"),
-        ["代码", "单位", "本级得分", "汇总得分", "汇总等级", *[c["label"] for c in payload["summary"]["counts"]]],
-        [[c["code"], c["name"], c["own_score"], c["subtree_score"], c["grade"], *[x["n"] for x in c["counts"]]]
-         for c in children],
+        ["代码", "单位", "本级得分", "汇总得分", "汇总等级", *counts],
+        [[c["code"], c["name"], _points(c["own_score"]), _points(c["subtree_score"]), c["grade"],
+          *[x["n"] for x in c["counts"]]] for c in children],
+        [TEXT, None, POINTS, POINTS, None, *[INTEGER] * len(counts)],
     )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _datetime_or_text(text: str):
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return text
 
 
 def _seal_text(payload: dict) -> str:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import datetime
 
 from openpyxl import load_workbook
 
@@ -32,8 +33,18 @@ def test_it_writes_an_xlsx_with_a_title_header_and_no_formulas():
     assert sheet.title == "逾期任务"
     assert sheet["A1"].value == "清徐县 逾期任务报告（评估日期 2025-03-01）"
     assert [c.value for c in sheet[2]] == [title for _, title in exports.COLUMNS]
-    assert sheet["B3"].value.startswith("'=") and sheet["B3"].data_type == "s"
+    assert sheet["B3"].value == "=HYPERLINK(\"http://x\")" and sheet["B3"].data_type == "s"
     assert sheet["G3"].value == 60
+
+
+def test_it_types_the_xlsx_cells_codes_as_text_dates_as_dates_days_as_numbers():
+    sheet = load_workbook(io.BytesIO(exports.overdue_xlsx(REPORT))).active
+    code, due, days = sheet["A3"], sheet["F3"], sheet["G3"]
+    assert code.data_type == "s" and code.value == "140121100201" and code.number_format == "@"
+    assert sheet["C3"].data_type == "s" and sheet["C3"].number_format == "@"
+    assert due.is_date and due.value == datetime(2024, 12, 31) and due.number_format == "yyyy-mm-dd"
+    assert days.data_type == "n" and days.number_format == "0"
+    assert sheet["I3"].value == "-2024年度综合演练未开展" and sheet["I3"].data_type == "s"
 
 
 def test_it_names_the_file_after_the_unit_and_date():

@@ -43,7 +43,9 @@ def test_it_escapes_formula_cells_in_the_overdue_xlsx(value):
     sheet = load_workbook(io.BytesIO(exports.overdue_xlsx(_report(value)))).active
     cells = [c for row in sheet.iter_rows(min_row=3) for c in row]
     assert all(c.data_type != "f" for c in cells)
-    assert sheet["B3"].value == "'" + value
+    # In an .xlsx a string cell is never evaluated: the text is kept as it was (no apostrophe
+    # added to the data), as a string cell with the quote-prefix style.
+    assert sheet["B3"].value == value and sheet["B3"].data_type == "s" and sheet["B3"].quotePrefix
 
 
 def test_it_escapes_formula_cells_in_the_scorecard_xlsx(units, people, fake_compliance):
@@ -54,8 +56,9 @@ def test_it_escapes_formula_cells_in_the_scorecard_xlsx(units, people, fake_comp
     book = load_workbook(io.BytesIO(report_services.scorecard_xlsx(card=card, user=people["county"])))
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    assert not [c.value for c in cells if isinstance(c.value, str) and c.value[:1] in "=+@"]
-    assert book["要求明细"]["A2"].value == "'=cmd|' /C calc'!A0"
+    formula_like = [c for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@"]
+    assert formula_like and all(c.data_type == "s" and c.quotePrefix for c in formula_like)
+    assert book["要求明细"]["A2"].value == "=cmd|' /C calc'!A0"
 
 
 @pytest.fixture
