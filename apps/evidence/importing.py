@@ -29,6 +29,7 @@ from apps.evidence.records import apply_values
 from apps.evidence.services import RECORD_LEVELS, record_fingerprint_team
 from apps.evidence.services import today as local_today
 from apps.evidence.validation import fingerprint, normalize_label, person_key, validate_values
+from apps.evidence.workbooks import FORMULA_WITHOUT_RESULT, formulas_without_result
 from apps.jurisdictions.models import Unit
 
 
@@ -130,9 +131,26 @@ def _read_xlsx(data: bytes):
             rows.append((number, list(values)))
             if len(rows) > limit:
                 break
+        _reject_formulas_without_result(data, sheet, header)
         return header, rows
     finally:
         workbook.close()
+
+
+def _reject_formulas_without_result(data: bytes, sheet, header: list[Any]) -> None:
+    """Formula cells with no stored result read as empty: name them instead (row and column)."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        refs = formulas_without_result(archive, sheet._worksheet_path)
+    errors = []
+    for ref in refs:
+        letter, row = coordinate_from_string(ref)
+        col = column_index_from_string(letter) - 1
+        label = str(header[col]).strip() if col < len(header) and header[col] is not None and row > 1 else ""
+        errors.append(RowError(row, label or f"{letter} 列", FORMULA_WITHOUT_RESULT))
+    if errors:
+        raise ImportRejected(errors)
 
 
 def _map_header(spec: KindSpec, header: list[Any]) -> tuple[dict[str, int], list[RowError]]:

@@ -4,6 +4,7 @@ for enumerations and date-formatted date columns, so what Excel produces is what
 from __future__ import annotations
 
 import io
+import zipfile
 
 from django.conf import settings
 from openpyxl import Workbook
@@ -60,3 +61,31 @@ def template_workbook(kind: str) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# -- reading ------------------------------------------------------------------------------------
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+FORMULA_WITHOUT_RESULT = "单元格为公式且没有计算结果，请在 Excel 中打开并保存后再导入"
+
+
+def formulas_without_result(archive: zipfile.ZipFile, sheet_path: str) -> list[str]:
+    """Cell references (e.g. "C5") of formula cells that carry no stored result.
+
+    A workbook written by a program and never opened in Excel has formulas but no cached values;
+    read for values (openpyxl ``data_only``) such a cell is simply empty, and the import would
+    say 「会议日期不能为空」 about a cell the user sees filled in. The sheet XML tells them apart:
+    a ``<c>`` with an ``<f>`` and no (or an empty) ``<v>``. Streamed, so memory stays flat."""
+    from defusedxml.ElementTree import iterparse
+
+    refs = []
+    with archive.open(sheet_path.lstrip("/")) as part:
+        for _event, element in iterparse(part, events=("end",)):
+            if element.tag == _SHEET_NS + "c":
+                formula = element.find(_SHEET_NS + "f")
+                value = element.find(_SHEET_NS + "v")
+                if formula is not None and (value is None or not (value.text or "")):
+                    refs.append(element.get("r", ""))
+                element.clear()
+            elif element.tag == _SHEET_NS + "row":
+                element.clear()
+    return refs

@@ -1,6 +1,9 @@
 """Imports: every kind through the command, validation errors with row and column, atomic
 rejection, idempotent re-import, encodings and Excel date cells."""
 
+import io
+import re
+import zipfile
 from datetime import date, datetime
 
 import pytest
@@ -255,3 +258,32 @@ def test_it_imports_as_the_system_without_a_user(units, today, tmp_path):
     path.write_bytes(csv_bytes("personnel", [[XUGOU, "周九", "", "", "信息报告员", "2024-01-01"]]))
     call_command("import_records", "personnel", str(path))
     assert Person.objects.get().created_by is None
+
+
+def test_it_names_a_formula_cell_without_a_stored_result_by_row_and_column(people, today):
+    # Written by a program, never opened in Excel: the formulas have no cached values, which a
+    # values-only read sees as empty cells ("会议日期不能为空" before).
+    rows = [ROWS["drills"][0], [QINGYUAN, "=DATE(2026,3,10)", "综合演练", "x", "=30+5", None]]
+    result = import_records(kind="drills", data=xlsx_bytes("drills", rows), actor=people["township"])
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (3, "演练日期", "单元格为公式且没有计算结果，请在 Excel 中打开并保存后再导入"),
+        (3, "参演人数", "单元格为公式且没有计算结果，请在 Excel 中打开并保存后再导入"),
+    ]
+    assert not Drill.objects.exists()
+
+
+def test_it_reads_the_stored_result_of_a_formula_cell(people, today):
+    data = xlsx_bytes("drills", [[QINGYUAN, datetime(2026, 3, 10), "综合演练", "x", 35, None]])
+    # Put a formula with its cached result where Excel would: <c><f>30+5</f><v>35</v></c>.
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        parts = {name: src.read(name) for name in src.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(r'(<c r="E2"[^>]*?)(?: t="n")?>(<v>35</v>)', r"\1><f>30+5</f>\2", sheet)
+    assert "<f>30+5</f>" in sheet
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name, body in parts.items():
+            dst.writestr(name, body)
+    assert import_records(kind="drills", data=out.getvalue(), actor=people["township"]).ok
+    assert Drill.objects.get().participants == 35
