@@ -15,8 +15,17 @@ class DueEvent:
     description: str = ""
 
 
+# Control characters other than HTAB are not allowed in iCalendar text (RFC 5545 3.3.11,
+# TSAFE-CHAR); strict clients reject the whole feed for one of them.
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+
+
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    """TEXT value escaping. Every line break form stored in imported text (CRLF, LF, and a lone
+    CR, which Excel on a Mac still writes) becomes the escaped ``\\n``; a lone CR left raw
+    ends the content line early and the feed is rejected."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold(line: str) -> list[str]:

@@ -54,3 +54,47 @@ def test_it_creates_a_token_from_the_settings_page(people, client_for):
     token = CalendarToken.objects.get(user=people["township"])
     assert token.token in response.content.decode()
     assert "已生成新的日历订阅地址" in response.content.decode()
+
+
+# Imported text as it is stored: every line-break form, iCalendar's special characters, and
+# Chinese lines long enough to be folded mid-sentence.
+HOSTILE_TEXTS = [
+    "CR\rTEST-1",
+    "LF\nTEST-2",
+    "CRLF\r\nTEST-3",
+    "逗号,分号;反斜杠\\冒号:结束",
+    "清源镇东关村防汛抗旱应急预案修订及综合应急演练评估报告，" * 6,
+    "混合\r\n\r\n\n\r行尾\x0b\x00控制字符",
+]
+
+
+def _strict_parse(text: str):
+    from ical.calendar_stream import IcsCalendarStream
+
+    return IcsCalendarStream.calendar_from_ics(text)
+
+
+def test_a_strict_icalendar_parser_reads_every_line_break_form_and_special_character():
+    events = [ics.DueEvent(uid=f"{i}@x", due=date(2026, 12, 1 + i), summary=t, description=t)
+              for i, t in enumerate(HOSTILE_TEXTS)]
+    text = ics.calendar(events, name="应急合规 到期事项,测试;", stamp=datetime(2026, 1, 1, 8, 0))
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert "\r" not in text.replace("\r\n", "")  # no raw CR except as the line terminator
+    parsed = _strict_parse(text)
+    assert len(parsed.events) == len(HOSTILE_TEXTS)
+    for i, (event, original) in enumerate(zip(parsed.events, HOSTILE_TEXTS, strict=True)):
+        expected = original.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "").replace("\x00", "")
+        assert event.summary == expected and event.description == expected
+        assert event.dtstart == date(2026, 12, 1 + i) and event.dtend == date(2026, 12, 2 + i)
+
+
+def test_the_served_feed_parses_strictly_with_a_carriage_return_in_a_stored_name(client, people, catalog, units):
+    township = units["140121100000"]
+    township.name = "清源镇\rCR,测试;"
+    township.save()
+    token = calendar_token_create(actor=people["township"])
+    response = client.get(reverse("portal:calendar_feed", args=[token.token]))
+    assert response.status_code == 200
+    parsed = _strict_parse(response.content.decode())
+    assert parsed.events
+    assert any(e.summary.startswith("清源镇\nCR,测试;：") for e in parsed.events)
