@@ -85,7 +85,9 @@ class ImportForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(label="审核结果", choices=[("verify", "审核通过"), ("return", "退回")])
+    # No decision is preselected: a returned record must not be one click away from 退回 again.
+    decision = forms.ChoiceField(label="审核结果", choices=[("", "请选择"), ("verify", "审核通过"), ("return", "退回")],
+                                 error_messages={"required": "请选择审核结果"})
     note = forms.CharField(label="审核意见（退回时必填）", required=False, max_length=500,
                            widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Value
 from django.http import Http404
 
 from apps.accounts.access import Action, can, filter_for_user
@@ -93,10 +94,25 @@ def record_history(kind: KindSpec, record, *, reveal: bool) -> list[HistoryEntry
             if before != after:
                 changes.append((label, _shown(spec, before, reveal), _shown(spec, after, reveal)))
         user = version.history_user
-        entries.append(HistoryEntry(version.history_date, user.display_name if user else "系统",
-                                    _TYPE.get(version.history_type, version.history_type), changes,
-                                    version.history_change_reason or ""))
+        label, reason = _entry_label(version, older)
+        entries.append(HistoryEntry(version.history_date, user.display_name if user else "系统", label, changes,
+                                    version.history_change_reason or reason))
     return entries
+
+
+def _entry_label(version, older) -> tuple[str, str]:
+    """What a version did, as the reader names it: a review is 审核通过 or 退回 (with its reason),
+    an edit of a returned record is a resubmission; other versions are 新建 / 修改 / 删除."""
+    plain = _TYPE.get(version.history_type, version.history_type)
+    if version.history_type != "~" or older is None or older.review_status == version.review_status:
+        return plain, ""
+    if version.review_status == "returned":
+        return "退回", version.review_note
+    if version.review_status == "verified":
+        return "审核通过", version.review_note
+    if older.review_status == "returned":
+        return "修改后重新提交", ""
+    return plain, ""
 
 
 def _shown(spec, value, reveal: bool):
@@ -124,3 +140,85 @@ def attachment_for(user, pk: int) -> Attachment:
     if attachment is None or not can(user, Action.VIEW, attachment.unit):
         raise Http404("附件不存在或不在您的权限范围内")
     return attachment
+
+
+# -- the county's 待审核 queue -------------------------------------------------------------------
+
+
+@dataclass
+class QueueItem:
+    kind: KindSpec
+    record: Any
+    waiting_since: datetime
+
+
+def _queue_union(user):
+    """Every submitted, live record the user may review, across all kinds, as one SQL UNION of
+    (waiting since, pk, kind key) rows. ``updated_at`` is when the record was last submitted (a
+    correction resubmits it), so "oldest first" means "waiting longest first"."""
+    from apps.evidence.kinds import KINDS
+    from apps.evidence.models import ReviewStatus
+
+    parts = [
+        filter_for_user(spec.model.objects.filter(deleted_at__isnull=True, review_status=ReviewStatus.SUBMITTED),
+                        user, Action.VERIFY)
+        .annotate(kind_key=Value(key, output_field=CharField()))
+        .values_list("updated_at", "pk", "kind_key")
+        .order_by()
+        for key, spec in KINDS.items()
+    ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+def review_queue_count(user) -> int:
+    """How many records wait for this user's review (one query; 0 for who may not review)."""
+    if not can_verify_somewhere(user):
+        return 0
+    return _queue_union(user).count()
+
+
+def can_verify_somewhere(user) -> bool:
+    from apps.accounts.access import ROLE_ACTIONS
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or Action.VERIFY in ROLE_ACTIONS.get(user.role, frozenset())
+
+
+class ReviewQueue:
+    """The queue as a sequence Django's Paginator can slice: one UNION query per page, then one
+    query per kind present on the page for the records themselves."""
+
+    def __init__(self, user):
+        self.user = user
+        self.rows = _queue_union(user).order_by("updated_at", "pk")
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        from apps.evidence.kinds import KINDS
+
+        rows = list(self.rows[index]) if isinstance(index, slice) else [self.rows[index]]
+        by_kind: dict[str, list[int]] = {}
+        for _, pk, key in rows:
+            by_kind.setdefault(key, []).append(pk)
+        fetched = {}
+        for key, pks in by_kind.items():
+            spec = KINDS[key]
+            for record in spec.model.objects.select_related(*_related(spec)).filter(pk__in=pks):
+                fetched[key, record.pk] = record
+        items = [QueueItem(KINDS[key], fetched[key, pk], at) for at, pk, key in rows if (key, pk) in fetched]
+        return items if isinstance(index, slice) else items[0]
+
+
+def next_in_queue(user, *, after: tuple[str, int] | None = None) -> QueueItem | None:
+    """The oldest waiting record, skipping ``after`` (the record just decided, in case the
+    decision failed and it is still waiting)."""
+    for item in ReviewQueue(user)[:2]:
+        if after is None or (item.kind.key, item.record.pk) != after:
+            return item
+    return None

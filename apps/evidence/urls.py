@@ -1,11 +1,14 @@
 from django.urls import path
 
-from apps.evidence import views
+from apps.evidence import queue_views, views
 
 app_name = "evidence"
 urlpatterns = [
     path("unit/<str:code>/", views.hub, name="hub"),
     path("import/", views.import_view, name="import"),
+    path("review/", queue_views.queue, name="queue"),
+    path("review/next/", queue_views.queue_next, name="queue_next"),
+    path("review/<str:kind>/<int:pk>/", queue_views.queue_item, name="queue_item"),
     path("templates/<str:kind>.xlsx", views.template_download, name="template"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("<str:kind>/", views.record_list, name="list"),

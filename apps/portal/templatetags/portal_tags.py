@@ -76,6 +76,9 @@ def portal_nav(context) -> list[tuple[str, str]]:
     if counties:
         items.append((_("县级总览"), reverse("portal:dashboard", args=[counties[0].code])))
         items.append((_("逾期任务"), reverse("portal:overdue", args=[counties[0].code])))
+    queue = _review_queue_item(user)
+    if queue:
+        items.append(queue)
     if townships:
         items.append((_("乡镇工作台"), reverse("portal:workspace", args=[townships[0].code])))
         if user.role == Role.TOWNSHIP_STAFF:
@@ -94,6 +97,17 @@ def portal_nav(context) -> list[tuple[str, str]]:
         items.append((_("报表导出"), reports))
     items.append((_("日历订阅"), reverse("portal:calendar")))
     return items
+
+
+def _review_queue_item(user):
+    """「待审核（N）」 for those who review records: the count is one UNION query."""
+    from apps.evidence import selectors as evidence
+    from apps.portal.links import safe_reverse
+
+    url = safe_reverse("evidence:queue")
+    if not url or not evidence.can_verify_somewhere(user):
+        return None
+    return (f"{_('待审核')}（{evidence.review_queue_count(user)}）", url)
 
 
 @register.filter

@@ -74,7 +74,17 @@ def dashboard(request, code):
         "data": data, "form": form, "as_of": as_of, "trend": trend, "flag_labels": FLAG_LABELS,
         "reports_url": safe_reverse("reports:index"),
         "can_supervise": can(request.user, Action.SUPERVISE, root),
+        **_review_kpi(request.user),
     })
+
+
+def _review_kpi(user) -> dict:
+    from apps.evidence import selectors as evidence
+
+    url = safe_reverse("evidence:queue")
+    if not url or not evidence.can_verify_somewhere(user):
+        return {}
+    return {"queue_url": url, "queue_count": evidence.review_queue_count(user)}
 
 
 @login_required
