@@ -7,9 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # Debian packages: WeasyPrint's Pango, a CJK font (without one PDFs print boxes), poppler for PDF
-# checks, Chromium for the browser tests, gettext for the translation catalog.
+# checks, qpdf for the PDF structure check, Chromium for the browser tests, gettext for the
+# translation catalog.
 DEB_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
-DEB_TEST := $(DEB_RUNTIME) chromium poppler-utils
+DEB_TEST := $(DEB_RUNTIME) chromium poppler-utils qpdf
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

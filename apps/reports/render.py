@@ -74,13 +74,18 @@ def _title(payload: dict) -> str:
     return f"{kind}基层应急管理履职合规评分卡"
 
 
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_pdf(payload: dict, meta: Meta) -> bytes:
     from weasyprint import HTML
 
     require_cjk_font()
     html = render_html(payload, meta)
     # Subsetting (WeasyPrint's default) keeps only the glyphs used: a township card stays small.
-    return HTML(string=html).write_pdf()
+    # PDF/UA-1: tagged (structure tree, reading order, alt text) with XMP metadata, for screen
+    # readers and archives; the document language comes from <html lang="zh-CN"> (/Lang).
+    return HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT)
 
 
 # -- Excel twin ---------------------------------------------------------------------------------
