@@ -24,7 +24,8 @@ def units(db):
 
 @pytest.fixture
 def people(units):
-    """Users keyed by role name: county, township, other_township, auditor, tianjin_county, admin."""
+    """Users keyed by role name: county, township, other_township, auditor, tianjin_county, admin (system
+    administrator), security_admin, audit_admin."""
     return make_people(units)
 
 

@@ -81,5 +81,7 @@ def make_people(units: dict[str, Unit]) -> dict[str, User]:
         "other_township": make_user("other_township", Role.TOWNSHIP_STAFF, units["140121101000"]),
         "auditor": make_user("auditor", Role.AUDITOR, units["140000000000"]),
         "tianjin_county": make_user("tianjin_county", Role.COUNTY_OFFICIAL, units["120118000000"]),
-        "admin": make_user("admin", Role.ADMIN, None, is_staff=True, is_superuser=True),
+        "admin": make_user("admin", Role.SYSTEM_ADMIN, None),
+        "security_admin": make_user("security_admin", Role.SECURITY_ADMIN, None),
+        "audit_admin": make_user("audit_admin", Role.AUDIT_ADMIN, None),
     }

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import BigIntegerField, CharField, Q
 from django.db.models.functions import Cast
@@ -43,16 +44,69 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.COUNTY_OFFICIAL: frozenset({Action.VIEW, Action.VERIFY, Action.SUPERVISE, Action.EXPORT}),
     Role.TOWNSHIP_STAFF: frozenset({Action.VIEW, Action.SUBMIT, Action.EXPORT}),
     Role.AUDITOR: frozenset({Action.VIEW, Action.EXPORT, Action.SEAL}),
-    Role.ADMIN: frozenset(Action),
+    Role.SYSTEM_ADMIN: frozenset(Action),
+    # The security and audit administrators act on accounts and the audit log, never on units.
+    Role.SECURITY_ADMIN: frozenset(),
+    Role.AUDIT_ADMIN: frozenset(),
 }
 
-# guardian permission codenames on Unit, one per role (declared in the migration of accounts).
+# guardian permission codenames on Unit, one per role that holds grants (declared in the
+# migration of accounts). The security and audit administrators hold none.
 GRANT_CODENAME = {
     Role.COUNTY_OFFICIAL: "jurisdictions.govern_unit",
     Role.TOWNSHIP_STAFF: "jurisdictions.report_unit",
     Role.AUDITOR: "jurisdictions.audit_unit",
-    Role.ADMIN: "jurisdictions.administer_unit",
+    Role.SYSTEM_ADMIN: "jurisdictions.administer_unit",
 }
+
+# 三员分立: what each administrator may do in /admin/, as (app_label, model or "*", actions or
+# "*"). Django's model permissions are derived from this table alone (apps.accounts.backends);
+# the superuser flag and per-user/group permissions are not used.
+#   system administrator: users (not their roles or grants), units, the catalog, schedules;
+#   security administrator: roles, grants, API tokens, lockouts, MFA devices;
+#   audit administrator: reads (and exports) the audit log, changes nothing.
+ROLE_MODEL_PERMISSIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    Role.SYSTEM_ADMIN: (
+        ("accounts", "user", "view add change"),
+        ("jurisdictions", "*", "*"),
+        ("policies", "*", "*"),
+        ("compliance", "*", "*"),
+        ("django_celery_beat", "*", "*"),
+    ),
+    Role.SECURITY_ADMIN: (
+        ("accounts", "user", "view change"),
+        ("accounts", "apitoken", "*"),
+        ("jurisdictions", "unit", "view"),
+        ("axes", "*", "view delete"),
+        ("otp_totp", "*", "view delete"),
+        ("otp_static", "*", "view delete"),
+    ),
+    Role.AUDIT_ADMIN: (
+        ("core", "auditevent", "view"),
+    ),
+}
+
+
+def model_permissions(user) -> frozenset[str]:
+    """The ``app_label.codename`` model permissions of the user's role (cached on the user)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_role_model_permissions", None)
+    if cached is not None:
+        return cached
+    q = Q(pk__in=[])
+    for app_label, model, actions in ROLE_MODEL_PERMISSIONS.get(user.role, ()):
+        part = Q(content_type__app_label=app_label)
+        if model != "*":
+            part &= Q(content_type__model=model)
+        if actions != "*":
+            part &= Q(codename__in=[f"{a}_{model}" for a in actions.split()]) if model != "*" else Q(
+                codename__regex=rf"^({'|'.join(actions.split())})_")
+        q |= part
+    rows = Permission.objects.filter(q).values_list("content_type__app_label", "codename")
+    result = frozenset(f"{app}.{codename}" for app, codename in rows)
+    user._role_model_permissions = result
+    return result
 
 
 @dataclass(frozen=True)
@@ -86,13 +140,11 @@ def grants(user) -> tuple[Grant, ...]:
 def _allows(user, action: Action) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.is_superuser:
-        return True
     return action in ROLE_ACTIONS.get(user.role, frozenset())
 
 
 def _is_global(user) -> bool:
-    return user.is_superuser or (user.role == Role.ADMIN and not grants(user))
+    return user.role == Role.SYSTEM_ADMIN and not grants(user)
 
 
 def unit_q(user, action: Action = Action.VIEW, field: str = "") -> Q:
@@ -169,12 +221,16 @@ def users_with_grant_over(unit: Unit, role: str):
 @transaction.atomic
 def grant(user, unit: Unit) -> None:
     """Grant the user's role over ``unit`` (and so its whole subtree)."""
+    if user.role not in GRANT_CODENAME:
+        raise ValueError(f"{user.get_role_display()}不分配辖区")
     assign_perm(GRANT_CODENAME[user.role], user, unit)
     user.__dict__.pop("_jurisdiction_grants", None)
 
 
 @transaction.atomic
 def revoke(user, unit: Unit) -> None:
+    if user.role not in GRANT_CODENAME:
+        return
     remove_perm(GRANT_CODENAME[user.role], user, unit)
     user.__dict__.pop("_jurisdiction_grants", None)
 

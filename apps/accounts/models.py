@@ -6,18 +6,73 @@ class Role(models.TextChoices):
     COUNTY_OFFICIAL = "county_official", "县级管理员"
     TOWNSHIP_STAFF = "township_staff", "乡镇填报员"
     AUDITOR = "auditor", "审计员"
-    ADMIN = "admin", "系统管理员"
+    # 三员分立 (GB/T 22239-2019 level 3, 8.1.4.2 访问控制 / 8.1.10 集中管控): three administrators
+    # with separate powers. One role column means no account can hold two of them.
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+# The older name of SYSTEM_ADMIN, kept for code written before 三员分立 (Django's choices refuse
+# an enum alias, so it is attached after the class).
+Role.ADMIN = Role.SYSTEM_ADMIN
+
+
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 
 class User(AbstractUser):
-    """A portal user. What they may do where is granted per jurisdiction unit (see access.py)."""
+    """A portal user. What they may do where is granted per jurisdiction unit (see access.py).
+
+    The superuser flag means nothing here (has_perm below ignores it, access.py never reads it):
+    what an administrator may change in /admin/ follows from the role alone (access.py
+    ``ROLE_MODEL_PERMISSIONS``), and ``is_staff`` (may open /admin/) is derived from the role on
+    every save.
+    """
 
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.TOWNSHIP_STAFF)
     full_name = models.CharField("姓名", max_length=50, blank=True)
+    mobile = models.CharField("手机号", max_length=20, blank=True)
+    must_change_password = models.BooleanField(
+        "下次登录须修改密码", default=False,
+        help_text="由他人创建或重置密码的账号，首次登录时必须修改密码")
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, editable=False)
+    # The session of the account's latest login: one active session per account.
+    current_session_key = models.CharField(max_length=40, blank=True, editable=False)
 
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=[r.value for r in Role]), name="user_role_known"),
+        ]
+
+    def save(self, *args, **kwargs):
+        self.is_staff = self.role in ADMIN_ROLES
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "role" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_staff"}
+        super().save(*args, **kwargs)
+
+    # PermissionsMixin asks every auth backend and grants a superuser everything; here the role
+    # alone decides (access.ROLE_MODEL_PERMISSIONS). Object permissions are access.py's business.
+    def has_perm(self, perm, obj=None):
+        from apps.accounts import access
+
+        return obj is None and perm in access.model_permissions(self)
+
+    def has_perms(self, perm_list, obj=None):
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label):
+        from apps.accounts import access
+
+        return any(p.startswith(f"{app_label}.") for p in access.model_permissions(self))
+
+    def get_all_permissions(self, obj=None):
+        from apps.accounts import access
+
+        return set() if obj is not None else set(access.model_permissions(self))
 
     @property
     def display_name(self) -> str:
@@ -25,7 +80,26 @@ class User(AbstractUser):
 
     @property
     def is_portal_admin(self) -> bool:
-        return self.is_superuser or self.role == Role.ADMIN
+        """The system administrator (units, users, the catalog), not the other two."""
+        return self.role == Role.SYSTEM_ADMIN
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role in ADMIN_ROLES
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's earlier passwords, so a new one can't repeat the last few."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"
 
 
 class ApiToken(models.Model):

@@ -30,6 +30,9 @@ def test_load_demo_is_idempotent_and_shows_both_good_and_bad_units():
     assert first["Drill"] > 0 and first["TeamMember"] > 0 and first["Training"] > 0
 
     assert {u.username for u in User.objects.all()} >= {"county_demo", "township_demo", "auditor_demo", "admin_demo"}
+    admins = {u.username: u.role for u in User.objects.filter(is_staff=True)}
+    assert admins == {"admin_demo": "system_admin", "security_demo": "security_admin", "auditadmin_demo": "audit_admin"}
+    assert not User.objects.filter(is_superuser=True).exists()  # 三员分立: no superuser, even in the demo
     county = Unit.objects.get(code="140121000000")
     evaluations = evaluate_subtree(county, date(2026, 11, 23), use_snapshots=False)
     village_scores = [e.score for code, e in evaluations.items() if Unit.objects.get(code=code).level == "village"]

@@ -34,6 +34,8 @@ def home(request):
         return redirect("portal:workspace", code=grants[0].code)
     if user.role == Role.AUDITOR or user.is_portal_admin:
         return redirect("portal:search")
+    if user.role in (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
+        return redirect("admin:index")  # they administer accounts or read the audit log, not units
     return render(request, "portal/no_jurisdiction.html", status=200)
 
 

@@ -25,7 +25,9 @@ DEMO_ACCOUNTS = [
     ("county_demo", Role.COUNTY_OFFICIAL, "140121000000", "清徐县应急管理局（演示）"),
     ("township_demo", Role.TOWNSHIP_STAFF, "140121100000", "清源镇填报员（演示）"),
     ("auditor_demo", Role.AUDITOR, "140000000000", "山西省审计员（演示）"),
-    ("admin_demo", Role.ADMIN, None, "系统管理员（演示）"),
+    ("admin_demo", Role.SYSTEM_ADMIN, None, "系统管理员（演示）"),
+    ("security_demo", Role.SECURITY_ADMIN, None, "安全管理员（演示）"),
+    ("auditadmin_demo", Role.AUDIT_ADMIN, None, "审计管理员（演示）"),
 ]
 DEMO_COUNTIES = ["140121000000", "120118000000", "110116000000"]
 
@@ -65,8 +67,7 @@ class Command(BaseCommand):
         for username, role, code, full_name in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"role": role, "full_name": full_name, "is_staff": role == Role.ADMIN,
-                          "is_superuser": role == Role.ADMIN},
+                defaults={"role": role, "full_name": full_name},
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
