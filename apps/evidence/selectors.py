@@ -182,7 +182,7 @@ def can_verify_somewhere(user) -> bool:
 
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_superuser or Action.VERIFY in ROLE_ACTIONS.get(user.role, frozenset())
+    return Action.VERIFY in ROLE_ACTIONS.get(user.role, frozenset())
 
 
 class ReviewQueue:
