@@ -10,6 +10,7 @@ from apps.portal.services import SUPERVISION_MAX_CHARS
 
 class SupervisionForm(forms.Form):
     requirement_code = forms.CharField(label="相关要求", max_length=60, required=False)
+    due_on = forms.DateField(label="办理时限", required=False, widget=DateInput())
     text = forms.CharField(
         label="督办内容", max_length=SUPERVISION_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "例如：请于本月底前完成年度综合演练并上传记录。"}),

@@ -315,8 +315,41 @@ def supervisions_for(*, user, root: Unit):
 
     rng = subtree_range(root.code, root.level)
     return filter_for_user(
-        Supervision.objects.select_related("unit", "created_by", "acknowledged_by"), user, Action.VIEW
+        Supervision.objects.select_related("unit", "created_by", "acknowledged_by", "replied_by", "closed_by"),
+        user, Action.VIEW,
     ).filter(unit__code__gte=rng.low, unit__code__lte=rng.high)
+
+
+def overdue_supervisions(*, user, root: Unit, today: date):
+    """Open 督办 past their 办理时限 in the root's subtree, longest overdue first."""
+    return supervisions_for(user=user, root=root).filter(closed_at__isnull=True, due_on__lt=today).order_by(
+        "due_on", "pk")
+
+
+def supervision_for(*, user, pk: int, action: Action = Action.VIEW) -> Supervision:
+    """One 督办 if the user may do ``action`` on its unit; 404 otherwise."""
+    from django.http import Http404
+
+    from apps.accounts.access import can
+
+    supervision = Supervision.objects.select_related(
+        "unit", "created_by", "acknowledged_by", "replied_by", "closed_by").filter(pk=pk).first()
+    if supervision is None or not can(user, action, supervision.unit):
+        raise Http404("督办不存在")
+    return supervision
+
+
+def reply_candidates(*, supervision: Supervision, limit: int = 30) -> list[tuple[str, int, str]]:
+    """Records the unit may name in its 反馈: live records of the 督办's kind in its subtree,
+    newest first, as (kind, pk, label)."""
+    from apps.evidence.kinds import KINDS
+
+    spec = KINDS.get(supervision.evidence_kind)
+    if spec is None:
+        return []
+    prefix = supervision.unit.code_prefix
+    qs = spec.model.objects.alive().select_related("unit").filter(unit__code__startswith=prefix).order_by("-pk")
+    return [(spec.key, r.pk, f"{r.unit.name} · {r}") for r in qs[:limit]]
 
 
 # -- unit page ------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ audit record in the same transaction."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,9 +17,27 @@ from apps.portal.models import CalendarToken, Supervision
 SUPERVISION_MAX_CHARS = 1000
 
 
+SUPERVISION_DEFAULT_DAYS = 14
+REPLY_MAX_RECORDS = 20
+
+
+def _requirement(code: str) -> tuple[str, str]:
+    """(title, evidence kind) of a requirement by code, from its newest version."""
+    from apps.policies.models import RequirementVersion
+    from apps.portal.links import evidence_kind_for
+
+    version = (RequirementVersion.objects.select_related("requirement").filter(requirement__code=code)
+               .order_by("-effective_from").first())
+    if version is None:
+        raise ValidationError(f"未知的要求编码：{code}")
+    return version.title, evidence_kind_for(version.kind, version.requirement.topic)
+
+
 @transaction.atomic
-def supervision_create(*, actor, unit: Unit, text: str, requirement_code: str = "") -> Supervision:
-    """Record a 督办 reminder from ``actor`` to ``unit`` (Action.SUPERVISE)."""
+def supervision_create(*, actor, unit: Unit, text: str, requirement_code: str = "",
+                       due_on: date | None = None) -> Supervision:
+    """Send a 督办 from ``actor`` to ``unit`` (Action.SUPERVISE) with a 办理时限 (default: two
+    weeks from today; never in the past)."""
     if not can(actor, Action.SUPERVISE, unit):
         raise PermissionDenied("无权对该单位督办")
     text = (text or "").strip()
@@ -25,9 +45,15 @@ def supervision_create(*, actor, unit: Unit, text: str, requirement_code: str = 
         raise ValidationError("请填写督办内容")
     if len(text) > SUPERVISION_MAX_CHARS:
         raise ValidationError(f"督办内容不能超过 {SUPERVISION_MAX_CHARS} 字")
+    today = timezone.localdate()
+    due_on = due_on or today + timedelta(days=SUPERVISION_DEFAULT_DAYS)
+    if due_on < today:
+        raise ValidationError("办理时限不能早于今天")
     requirement_code = (requirement_code or "").strip()[:60]
+    title, kind = _requirement(requirement_code) if requirement_code else ("", "")
     supervision = Supervision.objects.create(
-        unit=unit, requirement_code=requirement_code, text=text, created_by=actor
+        unit=unit, requirement_code=requirement_code, requirement_title=title, evidence_kind=kind, text=text,
+        due_on=due_on, created_by=actor,
     )
     # The text may quote people; the audit detail keeps only references.
     record_event(
@@ -36,6 +62,7 @@ def supervision_create(*, actor, unit: Unit, text: str, requirement_code: str = 
         unit_code=unit.code,
         supervision=supervision.pk,
         requirement=requirement_code,
+        due_on=due_on.isoformat(),
     )
     return supervision
 
@@ -55,6 +82,61 @@ def supervision_acknowledge(*, actor, supervision: Supervision) -> Supervision:
             unit_code=supervision.unit.code,
             supervision=supervision.pk,
         )
+    supervision.refresh_from_db()
+    return supervision
+
+
+@transaction.atomic
+def supervision_reply(*, actor, supervision: Supervision, text: str, records: list[tuple[str, int]] = ()
+                      ) -> Supervision:
+    """The unit's 反馈: what it did, optionally naming its records (each must be a live record of
+    the 督办's unit or below, which the actor may submit for). Replying also acknowledges; a
+    closed 督办 takes no more replies. A second reply replaces the first."""
+    from apps.evidence.kinds import KINDS
+
+    if not can(actor, Action.SUBMIT, supervision.unit):
+        raise PermissionDenied("无权反馈该督办")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("请填写反馈内容")
+    if len(text) > SUPERVISION_MAX_CHARS:
+        raise ValidationError(f"反馈内容不能超过 {SUPERVISION_MAX_CHARS} 字")
+    if len(records) > REPLY_MAX_RECORDS:
+        raise ValidationError(f"最多关联 {REPLY_MAX_RECORDS} 条记录")
+    linked = []
+    for kind, pk in records:
+        spec = KINDS.get(kind)
+        record = spec.model.objects.alive().select_related("unit").filter(pk=pk).first() if spec else None
+        if record is None or not can(actor, Action.SUBMIT, record.unit) or not record.unit.code.startswith(
+                supervision.unit.code_prefix):
+            raise ValidationError("关联的记录不存在或不属于该单位")
+        linked.append({"kind": kind, "pk": record.pk, "label": f"{spec.label}：{record}"})
+    now = timezone.now()
+    changed = Supervision.objects.filter(pk=supervision.pk, closed_at__isnull=True).update(
+        reply_text=text, reply_records=linked, replied_at=now, replied_by=actor,
+    )
+    if not changed:
+        raise ValidationError("该督办已办结，不能再反馈")
+    Supervision.objects.filter(pk=supervision.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by=actor)
+    record_event(actor=actor, action="portal.supervision_reply", unit_code=supervision.unit.code,
+                 supervision=supervision.pk, records=[f"{r['kind']}:{r['pk']}" for r in linked])
+    supervision.refresh_from_db()
+    return supervision
+
+
+@transaction.atomic
+def supervision_close(*, actor, supervision: Supervision, note: str = "") -> Supervision:
+    """办结 by the county (Action.SUPERVISE): once, whoever clicks first."""
+    if not can(actor, Action.SUPERVISE, supervision.unit):
+        raise PermissionDenied("无权办结该督办")
+    note = (note or "").strip()[:500]
+    changed = Supervision.objects.filter(pk=supervision.pk, closed_at__isnull=True).update(
+        closed_at=timezone.now(), closed_by=actor, close_note=note)
+    if not changed:
+        raise ValidationError("该督办已办结")
+    record_event(actor=actor, action="portal.supervision_close", unit_code=supervision.unit.code,
+                 supervision=supervision.pk)
     supervision.refresh_from_db()
     return supervision
 

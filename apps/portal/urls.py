@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.portal.views import calendar, pages
+from apps.portal.views import calendar, pages, supervision
 
 app_name = "portal"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("units/<str:code>/supervise/", pages.supervise, name="supervise"),
     path("units/<str:code>/supervisions/", pages.supervisions, name="supervisions"),
     path("supervisions/<int:pk>/ack/", pages.supervision_ack, name="supervision_ack"),
+    path("supervisions/<int:pk>/", supervision.supervision_detail, name="supervision"),
+    path("supervisions/<int:pk>/reply/", supervision.supervision_reply, name="supervision_reply"),
+    path("supervisions/<int:pk>/close/", supervision.supervision_close, name="supervision_close"),
     path("calendar/", calendar.calendar_settings, name="calendar"),
     path("calendar/new/", calendar.calendar_token_create, name="calendar_token_create"),
     path("calendar/<int:pk>/revoke/", calendar.calendar_token_revoke, name="calendar_token_revoke"),

@@ -121,3 +121,29 @@ def forecast_banner(as_of):
     every status that depends on time passing is a projection from today's records."""
     today = timezone.localdate()
     return {"future": bool(as_of) and as_of > today, "as_of": as_of, "today": today}
+
+
+@register.simple_tag
+def supervision_due(supervision) -> str:
+    """「办理时限：2026年12月15日（已逾期 3 天）」 for a 督办 list entry."""
+    from django.utils.html import format_html
+
+    if supervision.due_on is None:
+        return ""
+    today = timezone.localdate()
+    due = cn_date(supervision.due_on)
+    if supervision.closed_at:
+        return format_html(" · 办理时限：{}", due)
+    if supervision.is_overdue(today):
+        return format_html(' · 办理时限：{}<span class="status status-red">已逾期 {} 天</span>', due,
+                           (today - supervision.due_on).days)
+    left = (supervision.due_on - today).days
+    return format_html(" · 办理时限：{}（{}）", due, "今天到期" if left == 0 else f"{left} 天后到期")
+
+
+@register.filter
+def days_since(value) -> int:
+    """Whole days from ``value`` (a date) to today, never negative."""
+    if not value:
+        return 0
+    return max(0, (timezone.localdate() - value).days)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
@@ -77,6 +80,8 @@ def dashboard(request, code):
         "reports_url": safe_reverse("reports:index"),
         "can_supervise": can(request.user, Action.SUPERVISE, root),
         **_review_kpi(request.user),
+        "overdue_supervisions": list(selectors.overdue_supervisions(
+            user=request.user, root=root, today=timezone.localdate())[:20]),
     })
 
 
@@ -190,7 +195,10 @@ def unit_detail(request, code):
         "history": selectors.status_changes(unit=unit),
         "supervisions": selectors.supervisions_for(user=request.user, root=unit)[:10],
         "can_supervise": can_supervise, "can_submit": can(request.user, Action.SUBMIT, unit),
-        "supervision_form": SupervisionForm(initial={"requirement_code": bad[0].requirement if bad else ""})
+        # The overdue list's 督办 button names its requirement (?requirement=); else the first failing one.
+        "supervision_form": SupervisionForm(initial={
+            "requirement_code": request.GET.get("requirement") or (bad[0].requirement if bad else ""),
+            "due_on": timezone.localdate() + timedelta(days=services.SUPERVISION_DEFAULT_DAYS)})
         if can_supervise else None,
         "requirement_choices": sorted({(r.requirement, r.title) for r in evaluation.results}),
         "hub_url": evidence_hub_url(unit.code) if can(request.user, Action.SUBMIT, unit) else "",
@@ -212,7 +220,8 @@ def supervise(request, code):
         return redirect(next_url)
     try:
         services.supervision_create(actor=request.user, unit=unit, text=form.cleaned_data["text"],
-                                    requirement_code=form.cleaned_data["requirement_code"])
+                                    requirement_code=form.cleaned_data["requirement_code"],
+                                    due_on=form.cleaned_data["due_on"])
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, f"督办未发送：{exc}")
         return redirect(next_url)
