@@ -51,11 +51,13 @@ INSTALLED_APPS = [
     "apps.compliance",
     "apps.reports",
     "apps.portal",
+    "apps.audit",  # security audit trail: viewer, verify/prune commands, sign-in receivers
     "apps.devtools",  # demo and synthetic data (load_demo, generate_synthetic): the top layer
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.AuditContextMiddleware",  # source address of audit entries
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -276,6 +278,16 @@ COMPLIANCE_SNAPSHOT_DAILY_DAYS = env.int("COMPLIANCE_SNAPSHOT_DAILY_DAYS", defau
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# ------------------------------------------------------------------------------
+# Security audit log (docs/security.md, "Security audit"): hash-chained, append-only
+# ------------------------------------------------------------------------------
+# "sm3" (GB/T 32905, the default) or "sha256"; each entry records the algorithm it used.
+AUDIT_HASH_ALGORITHM = env("AUDIT_HASH_ALGORITHM", default="sm3")
+# Entries younger than this are never pruned; 网络安全法 Art. 21 requires at least 180 days.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Behind a TLS proxy, the request header carrying the client address (e.g. HTTP_X_REAL_IP).
+AUDIT_CLIENT_IP_HEADER = env("AUDIT_CLIENT_IP_HEADER", default="")
 
 # ------------------------------------------------------------------------------
 # Logging: personal data is never logged (see apps.core.logging)

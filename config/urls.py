@@ -16,5 +16,6 @@ urlpatterns = [
     path("evidence/", include("apps.evidence.urls")),
     path("compliance/", include("apps.compliance.urls")),
     path("reports/", include("apps.reports.urls")),
+    path("audit/", include("apps.audit.urls")),
     path("", include("apps.portal.urls")),
 ]

@@ -238,3 +238,8 @@ def revoke(user, unit: Unit) -> None:
 def can_global(user, action: Action) -> bool:
     """Actions not tied to one unit (importing the hierarchy, editing the catalog)."""
     return _allows(user, action) and _is_global(user)
+
+
+def can_read_audit_log(user) -> bool:
+    """三员分立: the audit administrator, and only they, read and export the security audit log."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == "audit_admin")

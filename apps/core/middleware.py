@@ -20,3 +20,20 @@ class ContentSecurityPolicyMiddleware:
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+class AuditContextMiddleware:
+    """Bind the request for ``apps.core.audit``: its source address goes into every audit entry
+    (等保 安全审计) recorded while it is served, wherever the auditing service runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from apps.core import audit
+
+        token = audit.bind_request(request)
+        try:
+            return self.get_response(request)
+        finally:
+            audit.unbind_request(token)

@@ -17,7 +17,7 @@ LAYERS = [
     {"evidence"},
     {"policies"},
     {"compliance"},
-    {"reports", "portal"},
+    {"reports", "portal", "audit"},
     {"devtools"},
 ]
 LAYER_OF = {app: n for n, layer in enumerate(LAYERS) for app in layer}
