@@ -88,7 +88,7 @@ def test_it_exports_the_filtered_entries_as_csv_and_audits_the_export(auditadmin
     assert rows[1][9].startswith("{") and "'=HYPERLINK" not in rows[1][9]  # detail JSON is not a formula
     export = AuditEvent.objects.get(action="audit.export")
     assert export.actor == auditadmin and export.source_ip == "10.0.0.8"
-    assert export.detail == {"action": "evidence.create", "rows": 2}
+    assert export.detail == {"filters": {"action": "evidence.create"}, "rows": 2}
 
 
 def test_it_escapes_formula_like_cells_in_the_export(auditadmin, people, client_for):
