@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.evidence.kinds import (
@@ -67,6 +68,12 @@ def _field(spec: FieldSpec, *, direction: str, partial: bool = False) -> seriali
                                  help_text=help_text, **common)
 
 
+@extend_schema_field({"type": "object", "properties": {}, "additionalProperties": False,
+                      "description": "代码值对应的中文名称；该类记录没有代码值字段，恒为空对象 {}。"})
+class _EmptyLabels(serializers.JSONField):
+    pass
+
+
 def _build(name: str, fields: dict[str, serializers.Field], doc: str) -> type[serializers.Serializer]:
     return type(name, (serializers.Serializer,), {**fields, "__doc__": doc})
 
@@ -75,11 +82,11 @@ def _build(name: str, fields: dict[str, serializers.Field], doc: str) -> type[se
 def record_serializer(kind: str) -> type[serializers.Serializer]:
     """A stored record as the API returns it."""
     spec = KINDS[kind]
-    labels = _build(
-        f"{_camel(kind)}Labels",
-        {f.name: serializers.CharField(help_text=f"{f.label}的中文名称") for f in spec.fields if f.choices},
-        f"{spec.label}：代码值对应的中文名称。",
-    )
+    choice_fields = {f.name: serializers.CharField(help_text=f"{f.label}的中文名称") for f in spec.fields if f.choices}
+    # A serializer without fields would drop `labels` from the schema although every record
+    # carries it; kinds without enumerations (warnings, trainings) declare an always-empty object.
+    labels = _build(f"{_camel(kind)}Labels", choice_fields, f"{spec.label}：代码值对应的中文名称。") \
+        if choice_fields else _EmptyLabels
     fields = {
         "id": serializers.IntegerField(),
         "kind": serializers.CharField(help_text=f"记录类型，固定为 {kind}"),

@@ -142,7 +142,7 @@ def test_it_returns_exactly_the_documented_fields(kind, people, units, today):
     body = serialize(KINDS[kind], MODELS[kind].objects.first(), people["county"])
     documented = record_serializer(kind)()
     assert set(body) == set(documented.fields)
-    assert set(body["labels"]) == set(documented.fields["labels"].fields)
+    assert set(body["labels"]) == set(getattr(documented.fields["labels"], "fields", {}))  # {} without enumerations
 
 
 def test_it_describes_every_operation_with_a_unique_id():
