@@ -49,6 +49,7 @@ class Source:
     document: str  # document short name, e.g. "中办国办意见"
     clause: str  # clause number, e.g. "(十三)"
     quote: str
+    scope: str = ""  # the document's province code; "" = central (nationwide)
 
 
 @dataclass
@@ -86,6 +87,10 @@ class RequirementResult:
     sources: list[Source]
     tasks: list[Task]
     missing: str = ""
+    # The share of the obligation missed (0..1); ``deducted`` = ``weight`` × ``shortfall``.
+    shortfall: float = 0.0
+    # no_data that deducts in full: an audience that must exist (cadres, a team) has none recorded.
+    deducts_no_data: bool = False
 
 
 @dataclass
@@ -98,6 +103,9 @@ class UnitEvaluation:
     grade: str
     results: list[RequirementResult]
     counts: dict[str, int] = field(default_factory=dict)
+    # Requirements that apply but are replaced by a provincial restatement (never scored):
+    # [{"requirement", "title", "by", "by_title"}], shown as 「由…替代」.
+    superseded: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """JSON-ready (dates as ISO strings); the shape stored in snapshots."""
@@ -118,7 +126,8 @@ class UnitEvaluation:
             results.append(RequirementResult(**r))
         return cls(unit=data["unit"], unit_name=data["unit_name"], level=data["level"],
                    as_of=_date(data["as_of"]), score=data.get("score"), grade=data.get("grade", ""),
-                   results=results, counts=dict(data.get("counts") or {}))
+                   results=results, counts=dict(data.get("counts") or {}),
+                   superseded=list(data.get("superseded") or []))
 
 
 def _date(value):

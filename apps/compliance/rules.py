@@ -3,7 +3,8 @@
 Input: a requirement version (``Spec``), a unit (``UnitFacts``), the unit's evidence
 (``Evidence``) and an explicit ``as_of`` date. Output: ``RequirementResult`` / ``UnitEvaluation``
 (apps/compliance/results.py). The semantics are documented for users in docs/semantics.md;
-keep the two in step.
+keep the two in step. A kind's parameters are the typed objects of apps/policies/kinds.py and
+applicability is apps/policies/rules.py ``applies``: one definition each, shared with the catalog.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from apps.compliance.results import RequirementResult, Source, Status, Task, UnitEvaluation
+from apps.policies import kinds
+from apps.policies import rules as catalog_rules
 
 DEFAULT_DUE_SOON_DAYS = 30
-STATUS_WINDOW_MONTHS = 12  # missed periods that ended earlier drop out of the status
+# A missed period counts towards the status while it ended on or after the date 12 months before
+# the as-of date (inclusive: on 31 December last year's miss still counts, so the score does not
+# jump up the day before this year's period falls due).
+STATUS_WINDOW_MONTHS = 12
 
 
 # ---------------------------------------------------------------------------
@@ -30,7 +36,7 @@ class Spec:
     version: int
     title: str
     kind: str
-    params: dict
+    params: object  # a dict on input; the kind's typed parameter object (kinds.PARAMS) after init
     effective_from: date
     topic: str = ""
     levels: tuple[str, ...] = ("township", "village")
@@ -40,6 +46,12 @@ class Spec:
     binding: bool = True
     weight: float = 0.0
     sources: tuple[Source, ...] = ()
+    # A correcting version keeps the date the obligation itself took effect (None: effective_from).
+    obligation_from: date | None = None
+    supersedes: tuple[str, ...] = ()  # requirement codes this one replaces where both apply
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", kinds.parse_params(self.kind, self.params))
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class MemberFact:
     id_number: str
     joined_on: date
     left_on: date | None = None
+    team_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,8 @@ class EventFact:
     type: str  # drill_type / meeting_type / doc_type
     on: date
     valid_until: date | None = None
+    tag: str = ""  # a publicity record's campaign
+    evaluated: bool = False  # a drill with its evaluation (评估结论) recorded
 
 
 @dataclass(frozen=True)
@@ -168,14 +183,13 @@ def period_label(start: date, period: str) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Applicability (the matching rule of the policies contract)
+# Applicability: the catalog's one rule (apps/policies/rules.py)
 # ---------------------------------------------------------------------------
 def applies(spec: Spec, unit: UnitFacts, as_of: date) -> bool:
-    return (
-        unit.level in spec.levels
-        and (not spec.scope_province_code or spec.scope_province_code == unit.province_code)
-        and (not spec.flags_any or bool(set(spec.flags_any) & set(unit.flags)))
-        and spec.effective_from <= as_of
+    return catalog_rules.applies(
+        levels=spec.levels, scope_province_code=spec.scope_province_code, flags_any=spec.flags_any,
+        effective_from=spec.effective_from, code=unit.code, level=unit.level, province_code=unit.province_code,
+        flags=unit.flags, as_of=as_of,
     )
 
 
@@ -188,6 +202,9 @@ class _Verdict:
     actual: float | None
     target: float | None
     empty_status: str | None = None  # status when no task exists (no_data)
+    shortfall: float = 0.0  # the share of the obligation missed (0..1): the share of points deducted
+    deducts_no_data: bool = False  # an empty audience that must exist: no_data deducts in full
+    no_data_hint: str = ""  # what to record
 
 
 def _open_status(due: date, as_of: date, cfg: Settings) -> str:
@@ -199,44 +216,92 @@ def _open_status(due: date, as_of: date, cfg: Settings) -> str:
     return Status.PENDING
 
 
+def _person_status(due: date, as_of: date, cfg: Settings) -> str:
+    """A person's training: overdue past due, due_soon inside the horizon, else compliant."""
+    status = _open_status(due, as_of, cfg)
+    return Status.COMPLIANT if status == Status.PENDING else status
+
+
 def start_date(spec: Spec, unit: UnitFacts) -> date:
-    """Obligations run from the later of the version's effective date and the unit's tracking start."""
-    if unit.tracking_start and unit.tracking_start > spec.effective_from:
+    """Obligations run from the later of the date the obligation took effect (the version's
+    effective date, or the obligation date a correcting version keeps) and the unit's tracking start."""
+    start = spec.obligation_from or spec.effective_from
+    if unit.tracking_start and unit.tracking_start > start:
         return unit.tracking_start
-    return spec.effective_from
+    return start
+
+
+def owed(period_start: date, period_end: date, in_force_from: date, in_force_until: date | None = None) -> bool:
+    """A period is owed only when the obligation is in force for at least half of its days (a
+    quarterly study in force from 10 December owes nothing for that quarter). ``in_force_until``
+    is the last day in force (a person's last day in post)."""
+    first = max(period_start, in_force_from)
+    last = min(period_end, in_force_until) if in_force_until else period_end
+    days = (period_end - period_start).days + 1
+    return 2 * ((last - first).days + 1) >= days
+
+
+def _window_start(as_of: date) -> date:
+    return add_months(as_of, -STATUS_WINDOW_MONTHS)
+
+
+def _missed_share(tasks: list[Task], as_of: date) -> float:
+    """The share of owed periods in the window (those that have ended) that were missed."""
+    ended = [t for t in tasks if t.in_window and t.period_end and t.period_end < as_of]
+    missed = [t for t in ended if t.status in Status.BAD]
+    return len(missed) / len(ended) if ended else 0.0
 
 
 def _periodic_event(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg: Settings) -> _Verdict:
-    p = spec.params
-    period = p.get("period", "year")
-    min_count = int(p.get("min_count", 1))
-    source = {"drill": ev.drills, "meeting": ev.meetings, "document": ev.documents}[p.get("evidence", "drill")]
-    accepted: set[str] | None = None
-    for values in (p.get("match") or {}).values():
-        accepted = set(values) if accepted is None else accepted & set(values)
-    events = [e for e in source if e.on <= as_of and (accepted is None or e.type in accepted)]
-    window_start = add_months(as_of, -STATUS_WINDOW_MONTHS)
+    p: kinds.PeriodicEvent = spec.params
+    source = {"drill": ev.drills, "meeting": ev.meetings, "document": ev.documents}[p.evidence]
+    accepted = p.accepted()
+    events = [
+        e for e in source
+        if e.on <= as_of and (accepted is None or e.type in accepted) and (e.evaluated or not p.require_evaluation)
+        and (not p.campaigns or e.tag in p.campaigns)
+    ]
+    target = len(p.campaigns) if p.campaigns else p.min_count
+    window_start = _window_start(as_of)
+    obligation = start_date(spec, unit)
     tasks = []
     current_count = 0
-    for start, end in periods(start_date(spec, unit), as_of, period):
+    for start, end in periods(obligation, as_of, p.period):
+        if not owed(start, end, obligation):
+            continue
         inside = sorted((e for e in events if start <= e.on <= end), key=lambda e: e.on)
-        label = period_label(start, period)
+        label = period_label(start, p.period)
+        # With named campaigns (CN-PUBLICITY-EVENTS) each campaign needs its own record:
+        # three records of one campaign are one.
+        count = len({e.tag for e in inside}) if p.campaigns else len(inside)
         if end >= as_of:
-            current_count = len(inside)
-        if len(inside) >= min_count:
+            current_count = count
+        if count >= target:
             status, missing = Status.COMPLIANT, ""
         else:
             status = _open_status(end, as_of, cfg)
-            missing = f"{label}{spec.title}：应不少于{min_count}次，实有{len(inside)}次，截止 {end.isoformat()}"
+            if p.campaigns:
+                lacking = [c for c in p.campaigns if c not in {e.tag for e in inside}]
+                missing = f"{label}{spec.title}：尚缺{'、'.join(CAMPAIGN_LABELS.get(c, c) for c in lacking)}，截止 {end.isoformat()}"
+            else:
+                missing = f"{label}{spec.title}：应不少于{target}次，实有{count}次，截止 {end.isoformat()}"
+                if p.require_evaluation:
+                    missing += "（须记录演练评估结论）"
         tasks.append(
             Task(
                 requirement=spec.requirement, unit=unit.code, status=status, due=end, period_start=start,
                 period_end=end, subject=label, missing=missing,
-                evidence=[f"{p.get('evidence', 'drill')}:{e.id}" for e in inside],
-                in_window=end > window_start,
+                evidence=[f"{p.evidence}:{e.id}" for e in inside],
+                in_window=end >= window_start,
             )
         )
-    return _Verdict(tasks, current_count, min_count)
+    return _Verdict(tasks, current_count, target, shortfall=_missed_share(tasks, as_of))
+
+
+# Labels of the named publicity campaigns (apps/evidence/models.py Campaign), kept here so the
+# rules stay free of models.
+CAMPAIGN_LABELS = {"disaster_reduction_day": "全国防灾减灾日", "safety_month": "安全生产月",
+                   "fire_month": "消防宣传月", "other": "其他宣传活动"}
 
 
 def _person_in_post(person: PersonFact, on: date) -> bool:
@@ -244,69 +309,115 @@ def _person_in_post(person: PersonFact, on: date) -> bool:
 
 
 def _training_cycle(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg: Settings) -> _Verdict:
-    p = spec.params
-    categories = set(p.get("categories") or [])
-    audience = [x for x in ev.people if x.category in categories and _person_in_post(x, as_of)]
+    p: kinds.TrainingCycle = spec.params
+    categories = set(p.categories)
     start = start_date(spec, unit)
-    if p.get("first_training_only"):
-        # Only people appointed while the requirement is in force are "new appointees".
-        audience = [x for x in audience if x.appointed_on >= start]
     trained: dict[int, list[date]] = {}
     for t in ev.trainings:
         if t.held_on <= as_of:
             trained.setdefault(t.person_id, []).append(t.held_on)
+    people = sorted((x for x in ev.people if x.category in categories and x.appointed_on <= as_of),
+                    key=lambda x: (x.name, x.id))
+    if not p.period:
+        people = [x for x in people if _person_in_post(x, as_of)]
+    if p.first_training_only:
+        # Only people appointed while the requirement is in force are "new appointees".
+        people = [x for x in people if x.appointed_on >= start]
     tasks: list[Task] = []
-    current = 0
-    for person in sorted(audience, key=lambda x: (x.name, x.id)):
+    audience = 0
+    behind = 0
+    for person in people:
         dates = sorted(d for d in trained.get(person.id, []) if d >= person.appointed_on)
-        if p.get("period"):
+        if p.period:
             own = _per_period_person_tasks(spec, unit, person, dates, as_of, cfg)
+            # A person who has left keeps the periods they were in post for (while in the window):
+            # recording a departure never clears a miss.
+            if not _person_in_post(person, as_of) and not any(t.in_window for t in own):
+                tasks.extend(own)
+                continue
+        elif p.first_training_only:
+            own = _first_training_tasks(spec, unit, person, dates, as_of, cfg)
         else:
-            own = [_cycle_person_task(spec, unit, person, dates, as_of, cfg)]
-        current += not any(t.status == Status.OVERDUE and t.in_window for t in own)
+            own = _cycle_person_tasks(spec, unit, person, dates, as_of, cfg, start)
+        audience += 1
+        behind += any(t.status == Status.OVERDUE and t.in_window for t in own)
         tasks.extend(own)
     if not audience:
-        return _Verdict([], None, None, Status.NO_DATA)
-    return _Verdict(tasks, current, len(audience))
+        who = "、".join(PERSON_LABELS.get(c, c) for c in p.categories)
+        return _Verdict(tasks, None, None, Status.NO_DATA, deducts_no_data=True,
+                        no_data_hint=f"无数据（扣分）：请录入在岗的{who}及其培训记录")
+    return _Verdict(tasks, audience - behind, audience, shortfall=behind / audience)
 
 
-def _cycle_person_task(spec, unit, person, dates, as_of, cfg) -> Task:
-    p = spec.params
-    new_months = p.get("new_appointee_months")
-    if p.get("first_training_only"):
-        due = add_months(person.appointed_on, int(new_months or p.get("cycle_months") or 12))
-        done = [d for d in dates if d <= due]
-        status = Status.COMPLIANT if done else _open_status(due, as_of, cfg)
-        missing = "" if done else f"{person.name}：新任职后应于 {due.isoformat()} 前参加培训"
-        return Task(spec.requirement, unit.code, status, due, subject=_subject(person), missing=missing,
-                    evidence=[f"training:{d.isoformat()}" for d in done[:1]])
-    cycle = int(p.get("cycle_months") or 12)
+PERSON_LABELS = {"township_cadre": "乡镇(街道)干部", "village_committee": "村(社区)两委成员",
+                 "village_staff": "村(社区)专职工作人员", "emergency_staff": "应急管理工作人员(专职或兼职)",
+                 "info_reporter": "信息报告员"}
+
+
+def _late_task(spec, unit, person, due: date, done: date) -> Task:
+    """A training done after its due date: it clears the person from then on, and the late
+    completion stays in the task history (outside the status)."""
+    return Task(spec.requirement, unit.code, Status.OVERDUE, due, period_end=done, subject=_subject(person),
+                missing=f"{person.name}：应于 {due.isoformat()} 前培训，{done.isoformat()} 完成（逾期{(done - due).days}天）",
+                evidence=[f"training:{done.isoformat()}"], in_window=False)
+
+
+def _cycle_person_tasks(spec, unit, person, dates, as_of, cfg, start: date) -> list[Task]:
+    """Rolling cycle: nobody is overdue before a full cycle has passed since the obligation took
+    effect. due = max(last training + cycle, obligation start + cycle); never trained since the
+    appointment: max(appointment, obligation start) + the new-appointee limit (for people appointed
+    on or after the obligation start, where the document sets one) or else the cycle."""
+    p: kinds.TrainingCycle = spec.params
+    cycle = p.cycle_months or 12
+    months = p.new_appointee_months if (p.new_appointee_months and person.appointed_on >= start) else cycle
+    due = add_months(max(person.appointed_on, start), months)
+    history = []
+    for d in dates:
+        if d > due:
+            history.append(_late_task(spec, unit, person, due, d))
+        due = max(add_months(d, cycle), add_months(start, cycle))
     if dates:
-        due = add_months(dates[-1], cycle)
         missing = f"{person.name}：上次培训 {dates[-1].isoformat()}，应于 {due.isoformat()} 前再次培训"
     else:
-        due = add_months(person.appointed_on, int(new_months or cycle))
         missing = f"{person.name}：任职以来未参加培训，应于 {due.isoformat()} 前培训"
-    status = _open_status(due, as_of, cfg)
-    if status == Status.PENDING:
-        status, missing = Status.COMPLIANT, ""
-    return Task(spec.requirement, unit.code, status, due, subject=_subject(person), missing=missing,
-                evidence=[f"training:{dates[-1].isoformat()}"] if dates else [])
+    status = _person_status(due, as_of, cfg)
+    current = Task(spec.requirement, unit.code, status, due, subject=_subject(person),
+                   missing="" if status == Status.COMPLIANT else missing,
+                   evidence=[f"training:{dates[-1].isoformat()}"] if dates else [])
+    return [*history, current]
+
+
+def _first_training_tasks(spec, unit, person, dates, as_of, cfg) -> list[Task]:
+    """The retired first-training form (TJ-TRAIN-NEW-CADRE v1), kept so past dates evaluate alike."""
+    p: kinds.TrainingCycle = spec.params
+    due = add_months(person.appointed_on, p.new_appointee_months or p.cycle_months or 12)
+    if dates:
+        done = Task(spec.requirement, unit.code, Status.COMPLIANT, due, subject=_subject(person),
+                    evidence=[f"training:{dates[0].isoformat()}"])
+        return [_late_task(spec, unit, person, due, dates[0]), done] if dates[0] > due else [done]
+    status = _person_status(due, as_of, cfg)
+    missing = "" if status == Status.COMPLIANT else f"{person.name}：新任职后应于 {due.isoformat()} 前参加培训"
+    return [Task(spec.requirement, unit.code, status, due, subject=_subject(person), missing=missing)]
 
 
 def _per_period_person_tasks(spec, unit, person, dates, as_of, cfg) -> list[Task]:
-    period = spec.params["period"]
-    window_start = add_months(as_of, -STATUS_WINDOW_MONTHS)
+    """One task per calendar period the person owes: in post for at least half of the period's
+    days while the obligation is in force (appointed on 30 March: nothing owed for Q1)."""
+    period = spec.params.period
+    window_start = _window_start(as_of)
     first = max(start_date(spec, unit), person.appointed_on)
+    last_day = person.left_on - timedelta(days=1) if person.left_on else None
     tasks = []
-    for start, end in periods(first, as_of, period):
+    for start, end in periods(first, min(as_of, last_day) if last_day else as_of, period):
+        if not owed(start, end, first, last_day):
+            continue
         done = [d for d in dates if start <= d <= end]
         label = period_label(start, period)
-        status = Status.COMPLIANT if done else _open_status(end, as_of, cfg)
+        status = Status.COMPLIANT if done else _person_status(end, as_of, cfg)
         tasks.append(
             Task(spec.requirement, unit.code, status, end, start, end, subject=_subject(person),
-                 missing="" if done else f"{person.name}：{label}未参加培训，截止 {end.isoformat()}",
-                 evidence=[f"training:{d.isoformat()}" for d in done], in_window=end > window_start)
+                 missing="" if status == Status.COMPLIANT else f"{person.name}：{label}未参加培训，截止 {end.isoformat()}",
+                 evidence=[f"training:{d.isoformat()}" for d in done], in_window=end >= window_start)
         )
     return tasks
 
@@ -317,7 +428,9 @@ def _subject(person: PersonFact) -> str:
 
 def _floor(spec: Spec, unit: UnitFacts, actual: float, target: float, what: str, as_of: date,
            cfg: Settings) -> _Verdict:
-    """A minimum to hold on the as-of date; before a deadline a shortfall is only pending."""
+    """A minimum to hold on the as-of date; before a deadline a shortfall is only pending. The
+    shortfall deducts in proportion: weight × (1 − actual/target)."""
+    shortfall = max(0.0, 1 - actual / target) if target else 0.0
     if actual >= target:
         status, due, missing = Status.COMPLIANT, spec.deadline, ""
     else:
@@ -330,7 +443,7 @@ def _floor(spec: Spec, unit: UnitFacts, actual: float, target: float, what: str,
             # No deadline: unmet from the day the obligation applied.
             due, status = start_date(spec, unit), Status.NON_COMPLIANT
     task = Task(spec.requirement, unit.code, status, due, subject=what, missing=missing)
-    return _Verdict([task], actual, target)
+    return _Verdict([task], actual, target, shortfall=shortfall)
 
 
 def _num(x: float) -> str:
@@ -338,20 +451,28 @@ def _num(x: float) -> str:
 
 
 def _team_floor(spec, unit, ev, as_of, cfg) -> _Verdict:
-    p = spec.params
-    types = set(p.get("team_types") or [])
-    active = {
-        (m.id_number or f"name:{m.name}")
-        for m in ev.members
+    """「组建不少于30人的…队伍」 is met by one team: the largest qualifying team's distinct active
+    members (by ID number), never the sum of several teams."""
+    p: kinds.TeamFloor = spec.params
+    types = set(p.team_types)
+    teams: dict[int, set[str]] = {}
+    for m in ev.members:
         # A member counts while joined_on <= d < left_on: leaving on the as-of date means gone.
-        if (not types or m.team_type in types) and m.joined_on <= as_of and (m.left_on is None or m.left_on > as_of)
-    }
-    return _floor(spec, unit, len(active), int(p.get("min_members", 1)), "救援队伍在册人数", as_of, cfg)
+        if (not types or m.team_type in types) and m.joined_on <= as_of and (m.left_on is None or m.left_on > as_of):
+            teams.setdefault(m.team_id, set()).add(m.id_number or f"name:{m.name}")
+    if not teams:
+        # No team recorded: no_data, deducting in full once the floor is due (no deadline, or past it).
+        due_now = spec.deadline is None or spec.deadline < as_of
+        return _Verdict([], 0, p.min_members, Status.NO_DATA, shortfall=1.0, deducts_no_data=due_now,
+                        no_data_hint="无数据（扣分）：请录入救援队伍及其队员" if due_now
+                        else "无数据：请录入救援队伍及其队员")
+    return _floor(spec, unit, max(len(v) for v in teams.values()), p.min_members, "最大一支救援队伍在册人数",
+                  as_of, cfg)
 
 
 def _facility_count(spec, unit, ev, as_of, cfg) -> _Verdict:
-    p = spec.params
-    types = set(p.get("facility_types") or [])
+    p: kinds.FacilityCount = spec.params
+    types = set(p.facility_types)
     total = sum(
         f.quantity
         for f in ev.facilities
@@ -359,21 +480,20 @@ def _facility_count(spec, unit, ev, as_of, cfg) -> _Verdict:
         and f.in_service_from <= as_of
         and (f.in_service_to is None or f.in_service_to > as_of)
     )
-    return _floor(spec, unit, total, int(p.get("min_count", 1)), "在用设施装备数量", as_of, cfg)
+    return _floor(spec, unit, total, p.min_count, "在用设施装备数量", as_of, cfg)
 
 
 def _staffing(spec, unit, ev, as_of, cfg) -> _Verdict:
-    p = spec.params
-    categories = set(p.get("categories") or [])
+    p: kinds.Staffing = spec.params
+    categories = set(p.categories)
     n = sum(1 for x in ev.people if x.category in categories and _person_in_post(x, as_of))
-    return _floor(spec, unit, n, int(p.get("min_count", 1)), "在岗人员数", as_of, cfg)
+    return _floor(spec, unit, n, p.min_count, "在岗人员数", as_of, cfg)
 
 
 def _standing_document(spec, unit, ev, as_of, cfg) -> _Verdict:
-    p = spec.params
-    types = set(p.get("doc_types") or [])
-    max_age = p.get("max_age_months")
-    oldest = add_months(as_of, -int(max_age)) if max_age else None
+    p: kinds.StandingDocument = spec.params
+    types = set(p.doc_types)
+    oldest = add_months(as_of, -p.max_age_months) if p.max_age_months else None
     current = [
         d
         for d in ev.documents
@@ -388,9 +508,11 @@ def _standing_document(spec, unit, ev, as_of, cfg) -> _Verdict:
 
 
 def _response_time(spec, unit, ev, as_of, cfg) -> _Verdict:
-    p = spec.params
-    limit = float(p.get("max_minutes", 10))
-    since = add_months(as_of, -int(p.get("window_months", 12)))
+    """No relay in the window is a legitimate absence (no warning was issued): no_data, no
+    deduction. Otherwise the share of relays over the limit is deducted."""
+    p: kinds.ResponseTime = spec.params
+    limit = float(p.max_minutes)
+    since = add_months(as_of, -p.window_months)
     relays = [r for r in ev.relays if since < r.received_on <= as_of]
     if not relays:
         return _Verdict([], None, limit, Status.NO_DATA)
@@ -402,10 +524,11 @@ def _response_time(spec, unit, ev, as_of, cfg) -> _Verdict:
                      missing=f"预警{r.warning_id}传递用时{r.minutes:.0f}分钟，超过{_num(limit)}分钟",
                      evidence=[f"relay:{r.id}"])
             )
+    late = len(tasks)
     if not tasks:
         tasks.append(Task(spec.requirement, unit.code, Status.COMPLIANT, None, subject="预警叫应",
                           evidence=[f"relay:{r.id}" for r in relays]))
-    return _Verdict(tasks, round(max(r.minutes for r in relays), 1), limit)
+    return _Verdict(tasks, round(max(r.minutes for r in relays), 1), limit, shortfall=late / len(relays))
 
 
 KIND_RULES = {
@@ -422,6 +545,22 @@ KIND_RULES = {
 # ---------------------------------------------------------------------------
 # Requirement and unit
 # ---------------------------------------------------------------------------
+def own_sources(spec: Spec, unit: UnitFacts) -> list[Source]:
+    """The citations a unit is shown: central documents and its own province's only, each clause
+    once (two quotes of one clause are joined)."""
+    by_clause: dict[tuple[str, str], Source] = {}
+    for s in spec.sources:
+        if s.scope and s.scope != unit.province_code:
+            continue
+        key = (s.document, s.clause)
+        if key in by_clause:
+            seen = by_clause[key]
+            by_clause[key] = Source(seen.document, seen.clause, f"{seen.quote}……{s.quote}", seen.scope)
+        else:
+            by_clause[key] = Source(s.document, s.clause, s.quote, s.scope)
+    return list(by_clause.values())
+
+
 def evaluate_requirement(spec: Spec, unit: UnitFacts, evidence: Evidence, as_of: date,
                          cfg: Settings = Settings()) -> RequirementResult:
     rule = KIND_RULES.get(spec.kind)
@@ -434,10 +573,20 @@ def evaluate_requirement(spec: Spec, unit: UnitFacts, evidence: Evidence, as_of:
     open_tasks = sorted((t for t in counted if t.status != Status.COMPLIANT and t.due), key=lambda t: t.due)
     due = open_tasks[0].due if open_tasks else None
     missing = "；".join(t.missing for t in counted if t.status in Status.BAD and t.missing)
+    if status == Status.NO_DATA and verdict.no_data_hint:
+        missing = verdict.no_data_hint
+    deducts_no_data = status == Status.NO_DATA and verdict.deducts_no_data
+    if status in Status.BAD:
+        shortfall = verdict.shortfall
+    elif deducts_no_data:
+        shortfall = 1.0
+    else:
+        shortfall = 0.0
     return RequirementResult(
         requirement=spec.requirement, version=spec.version, title=spec.title, kind=spec.kind, topic=spec.topic,
         status=status, due=due, actual=verdict.actual, target=verdict.target, advisory=not spec.binding,
-        weight=0.0, deducted=0.0, sources=list(spec.sources), tasks=verdict.tasks, missing=missing,
+        weight=0.0, deducted=0.0, sources=own_sources(spec, unit), tasks=verdict.tasks, missing=missing,
+        shortfall=round(shortfall, 4), deducts_no_data=deducts_no_data,
     )
 
 
@@ -452,8 +601,9 @@ def grade_for(score: float | None, cfg: Settings = Settings()) -> str:
 
 
 def score_results(results: list[RequirementResult], raw_weights: list[float]) -> float | None:
-    """考核评分表 practice: binding weights scaled to 100; a requirement in bad standing deducts its
-    points (equal points when the catalog gives none). Advisory results are never scored."""
+    """考核评分表 practice: binding weights scaled to 100 (equal points when the catalog gives none);
+    a requirement deducts its points in proportion to the shortfall (每缺一项扣分): ``shortfall``
+    is set by the rule of its kind. Advisory results are never scored."""
     pairs = [(r, max(float(w or 0), 0.0)) for r, w in zip(results, raw_weights, strict=True) if not r.advisory]
     if not pairs:
         return None
@@ -464,20 +614,29 @@ def score_results(results: list[RequirementResult], raw_weights: list[float]) ->
     deductions = 0.0
     for result, points in zip(binding, scaled, strict=True):
         result.weight = round(points, 2)
-        result.deducted = round(points, 2) if result.status in Status.BAD else 0.0
-        deductions += points if result.status in Status.BAD else 0.0
+        result.deducted = round(points * result.shortfall, 2)
+        deductions += points * result.shortfall
     return round(max(0.0, 100 - deductions), 1)
 
 
 def evaluate_unit(unit: UnitFacts, specs: Iterable[Spec], evidence: Evidence, as_of: date,
                   cfg: Settings = Settings()) -> UnitEvaluation:
     """Every applicable requirement of one unit, scored. ``specs`` may hold versions that do not
-    apply to this unit; they are filtered here with the catalog's matching rule."""
+    apply to this unit; they are filtered here with the catalog's matching rule. A requirement
+    superseded by another that applies to the unit (a provincial restatement of a central one) is
+    not evaluated: it is listed in ``superseded`` as 「由…替代」, so one fact is never deducted twice."""
     applicable = [s for s in sorted(specs, key=lambda s: s.requirement) if applies(s, unit, as_of)]
+    replaced_by = {code: s for s in applicable for code in s.supersedes}
+    superseded = [
+        {"requirement": s.requirement, "title": s.title, "by": replaced_by[s.requirement].requirement,
+         "by_title": replaced_by[s.requirement].title}
+        for s in applicable if s.requirement in replaced_by
+    ]
+    applicable = [s for s in applicable if s.requirement not in replaced_by]
     results = [evaluate_requirement(spec, unit, evidence, as_of, cfg) for spec in applicable]
     score = score_results(results, [spec.weight for spec in applicable])
     counts: dict[str, int] = {}
     for result in results:
         counts[result.status] = counts.get(result.status, 0) + 1
     return UnitEvaluation(unit=unit.code, unit_name=unit.name, level=unit.level, as_of=as_of, score=score,
-                          grade=grade_for(score, cfg), results=results, counts=counts)
+                          grade=grade_for(score, cfg), results=results, counts=counts, superseded=superseded)

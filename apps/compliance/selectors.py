@@ -65,8 +65,12 @@ def spec_from_version(version: RequirementVersion) -> rules.Spec:
         binding=version.binding,
         weight=float(version.weight or 0),
         sources=tuple(
-            Source(document=c.clause.document.short_name, clause=c.clause.number, quote=c.quote) for c in citations
+            Source(document=c.clause.document.short_name, clause=c.clause.number, quote=c.quote,
+                   scope=c.clause.document.scope_province_code)
+            for c in citations
         ),
+        obligation_from=version.obligation_from,
+        supersedes=tuple(version.supersedes_list),
     )
 
 
@@ -115,23 +119,28 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
     for row in (
         ev.TeamMember.objects.counted()
         .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **_in_range(rng, "team__unit__"))
-        .values("id", "team__unit_id", "team__team_type", "name", "id_number", "joined_on", "left_on")
+        .values("id", "team_id", "team__unit_id", "team__team_type", "name", "id_number", "joined_on", "left_on")
     ):
         by_unit[row["team__unit_id"]].members.append(
             rules.MemberFact(id=row["id"], team_type=row["team__team_type"], name=row["name"],
-                             id_number=row["id_number"], joined_on=row["joined_on"], left_on=row["left_on"])
+                             id_number=row["id_number"], joined_on=row["joined_on"], left_on=row["left_on"],
+                             team_id=row["team_id"])
         )
-    for row in ev.Drill.objects.counted().filter(**_in_range(rng)).values("id", "unit_id", "drill_type", "held_on"):
-        by_unit[row["unit_id"]].drills.append(rules.EventFact(row["id"], row["drill_type"], row["held_on"]))
+    for row in ev.Drill.objects.counted().filter(**_in_range(rng)).values(
+        "id", "unit_id", "drill_type", "held_on", "evaluation"
+    ):
+        by_unit[row["unit_id"]].drills.append(
+            rules.EventFact(row["id"], row["drill_type"], row["held_on"], evaluated=bool(row["evaluation"].strip()))
+        )
     for row in ev.Meeting.objects.counted().filter(**_in_range(rng)).values(
         "id", "unit_id", "meeting_type", "held_on"
     ):
         by_unit[row["unit_id"]].meetings.append(rules.EventFact(row["id"], row["meeting_type"], row["held_on"]))
     for row in ev.StandingDocument.objects.counted().filter(**_in_range(rng)).values(
-        "id", "unit_id", "doc_type", "dated", "valid_until"
+        "id", "unit_id", "doc_type", "dated", "valid_until", "campaign"
     ):
         by_unit[row["unit_id"]].documents.append(
-            rules.EventFact(row["id"], row["doc_type"], row["dated"], row["valid_until"])
+            rules.EventFact(row["id"], row["doc_type"], row["dated"], row["valid_until"], tag=row["campaign"])
         )
     for row in ev.Facility.objects.counted().filter(**_in_range(rng)).values(
         "id", "unit_id", "facility_type", "quantity", "in_service_from", "in_service_to"

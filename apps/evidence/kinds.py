@@ -164,8 +164,9 @@ KINDS: dict[str, KindSpec] = {
                 FieldSpec("version", "版本", required=False, max_length=30),
                 FieldSpec("dated", "日期", DATE),
                 FieldSpec("valid_until", "有效期至", DATE, required=False, future_ok=True),
+                FieldSpec("campaign", "宣传活动", CHOICE, required=False, choices=tuple(m.Campaign.choices)),
             ),
-            ("doc_type", "title", "version", "dated", "valid_until"), "dated",
+            ("doc_type", "title", "version", "dated", "valid_until", "campaign"), "dated",
         ),
     ]
 }

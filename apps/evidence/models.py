@@ -70,7 +70,7 @@ class PersonCategory(models.TextChoices):
     TOWNSHIP_CADRE = "township_cadre", "乡镇(街道)干部"
     VILLAGE_COMMITTEE = "village_committee", "村(社区)两委成员"
     VILLAGE_STAFF = "village_staff", "村(社区)专职工作人员"
-    EMERGENCY_STAFF = "emergency_staff", "应急管理专职人员"
+    EMERGENCY_STAFF = "emergency_staff", "应急管理工作人员(专职或兼职)"
     INFO_REPORTER = "info_reporter", "信息报告员"
 
 
@@ -269,13 +269,29 @@ class DocumentType(models.TextChoices):
     TRAINING_PLAN = "training_plan", "培训计划"
     BUDGET = "budget", "应急经费预算"
     RESCUE_LEDGER = "rescue_ledger", "应急救援力量台账"
+    RISK_LEDGER = "risk_ledger", "风险管控台账"
+    SUPPLY_LIST = "supply_list", "应急物资储备清单"
+    RESPONSE_ONE_PAGER = "response_one_pager", "应急处置“一页纸”"
+    EVACUATION_MAP = "evacuation_map", "疏散转移“一张图”"
+    DUTY_TABLE = "duty_table", "责任分工“一张表”"
     VULNERABLE_REGISTRY = "vulnerable_registry", "困难群体台账"
     PUBLICITY = "publicity", "宣传活动记录"
     OTHER = "other", "其他"
 
 
+class Campaign(models.TextChoices):
+    """The named annual publicity campaigns (central opinion (八)); a publicity record names one."""
+
+    DISASTER_REDUCTION_DAY = "disaster_reduction_day", "全国防灾减灾日"
+    SAFETY_MONTH = "safety_month", "安全生产月"
+    FIRE_MONTH = "fire_month", "消防宣传月"
+    OTHER = "other", "其他宣传活动"
+
+
 class StandingDocument(Record):
     doc_type = models.CharField("文件类型", max_length=30, choices=DocumentType.choices)
+    # Only for doc_type "publicity": which campaign the activity belongs to.
+    campaign = models.CharField("宣传活动", max_length=30, choices=Campaign.choices, blank=True, default="")
     title = models.CharField("标题", max_length=200)
     version = models.CharField("版本", max_length=30, blank=True)
     dated = models.DateField("日期")

@@ -232,6 +232,12 @@ def _cross_field_errors(kind: KindSpec, c: dict[str, Any]) -> list[tuple[str, st
         first, second, message = pairs[kind.key]
         if c.get(first) is not None and c.get(second) is not None and c[second] < c[first]:
             errors.append((second, message))
+    if kind.key == "documents" and "campaign" in c:
+        # CN-PUBLICITY-EVENTS counts one record per named campaign (central opinion (八)).
+        if c.get("doc_type") == "publicity" and not c["campaign"]:
+            errors.append(("campaign", "宣传活动记录须选择所属宣传活动"))
+        elif c.get("doc_type") and c.get("doc_type") != "publicity" and c["campaign"]:
+            errors.append(("campaign", "仅宣传活动记录可选择宣传活动"))
     if kind.key == "trainings" and "id_number" in c and "name" in c and not c["id_number"] and not c["name"]:
         errors.append(("name", "身份证号和姓名不能同时为空"))
     return errors

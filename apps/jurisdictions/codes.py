@@ -43,8 +43,26 @@ FLAG_CHOICES = [
     ("high_rise_fire", "高层建筑火灾风险突出"),
     ("forest_fire", "森林火灾高风险"),
     ("flash_flood", "山洪和地质灾害危险区"),
+    # Derived for villages from the code (see effective_flags); set by hand only to override.
+    ("community", "社区(居民委员会)"),
 ]
 FLAG_LABELS = dict(FLAG_CHOICES)
+COMMUNITY = "community"
+
+
+def is_community(code: str, level: str) -> bool:
+    """A village-level code whose last three digits are 001–199 is a residents' committee (社区);
+    200–399 is a villagers' committee (村). (统计用区划代码编制规则: 居委会 001–199, 村委会 200–399.)"""
+    return level == Level.VILLAGE and len(code) == 12 and code.isdigit() and 1 <= int(code[9:]) <= 199
+
+
+def effective_flags(code: str, level: str, flags) -> frozenset[str]:
+    """The flags requirements are matched against: the unit's own, plus ``community`` for a
+    社区 by its code. A recorded ``community`` flag overrides the code (a 村 run as a 社区)."""
+    if isinstance(flags, str):
+        flags = [f for f in flags.split(",") if f]
+    result = frozenset(flags)
+    return result | {COMMUNITY} if is_community(code, level) else result
 
 
 def is_valid_code(code: str) -> bool:

@@ -129,6 +129,12 @@ class RequirementVersion(models.Model):
     binding = models.BooleanField("约束性", default=True)
     weight = models.DecimalField("分值", max_digits=5, decimal_places=2, default=0)
     retired = models.BooleanField("自该版本起废止", default=False)
+    # The date the obligation itself took effect, when this version only corrects an earlier
+    # reading of the same sentence (blank = effective_from): periods and cycles run from it.
+    obligation_from = models.DateField("义务起算日", null=True, blank=True)
+    # Codes of requirements this one restates for the units it applies to (",CN-DUTY-ROSTER,"):
+    # they are listed as 「由…替代」 and never scored there, so one fact is not deducted twice.
+    supersedes = models.CharField("替代的要求", max_length=300, blank=True, default="")
     change_reason = models.CharField("变更原因", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -157,6 +163,10 @@ class RequirementVersion(models.Model):
     @property
     def level_labels(self) -> str:
         return "、".join(Level.LABELS[lv] for lv in self.level_list)
+
+    @property
+    def supersedes_list(self) -> list[str]:
+        return [c for c in self.supersedes.split(",") if c]
 
     @property
     def flag_labels(self) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from apps.jurisdictions.codes import FLAG_LABELS, Level
+from apps.jurisdictions.codes import FLAG_LABELS, Level, effective_flags
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -39,15 +39,30 @@ def mark(values) -> str:
     return f",{','.join(values)}," if values else ""
 
 
-def matches(version, *, province_code: str, level: str, flags: str, as_of: date) -> bool:
-    """The matching rule (docs/catalog.md): level, province scope, any-of flags, effective date."""
-    if f",{level}," not in version.levels:
+def applies(*, levels, scope_province_code: str, flags_any, effective_from: date, code: str, level: str,
+            province_code: str, flags, as_of: date) -> bool:
+    """THE applicability rule (docs/catalog.md), used by the catalog pages and the evaluation alike:
+    the unit's level is listed, the province scope is blank or the unit's, the unit carries one of
+    the any-of flags (its effective flags: ``community`` is derived from a village's code), and
+    the version is in force. ``levels`` / ``flags_any`` / ``flags``: iterables or marked strings."""
+    if isinstance(levels, str):
+        levels = split_marked(levels)
+    if isinstance(flags_any, str):
+        flags_any = split_marked(flags_any)
+    if level not in levels:
         return False
-    if version.scope_province_code and version.scope_province_code != province_code:
+    if scope_province_code and scope_province_code != province_code:
         return False
-    if version.flags_any and not set(split_marked(version.flags_any)) & set(split_marked(flags)):
+    if flags_any and not set(flags_any) & effective_flags(code, level, flags):
         return False
-    return version.effective_from <= as_of
+    return effective_from <= as_of
+
+
+def matches(version, *, code: str = "", province_code: str, level: str, flags: str, as_of: date) -> bool:
+    """``applies`` for a RequirementVersion (or anything with its attributes)."""
+    return applies(levels=version.levels, scope_province_code=version.scope_province_code,
+                   flags_any=version.flags_any, effective_from=version.effective_from, code=code, level=level,
+                   province_code=province_code, flags=flags, as_of=as_of)
 
 
 def explain(version, unit, as_of: date, province_name: str = "") -> list[str]:
@@ -60,7 +75,8 @@ def explain(version, unit, as_of: date, province_name: str = "") -> list[str]:
     reasons = [scope, f"适用层级：{levels}；本单位为{Level.LABELS.get(unit.level, unit.level)}"]
     wanted = split_marked(version.flags_any)
     if wanted:
-        hit = [FLAG_LABELS.get(f, f) for f in wanted if f in split_marked(unit.flags)]
+        own = effective_flags(unit.code, unit.level, unit.flags)
+        hit = [FLAG_LABELS.get(f, f) for f in wanted if f in own]
         reasons.append(f"风险条件：{'或'.join(FLAG_LABELS.get(f, f) for f in wanted)}（本单位已标识：{'、'.join(hit)}）")
     else:
         reasons.append("风险条件：无（所有同级单位适用）")

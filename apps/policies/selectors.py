@@ -13,7 +13,7 @@ from datetime import date
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from apps.jurisdictions.codes import Level
+from apps.jurisdictions.codes import Level, effective_flags
 from apps.jurisdictions.models import Unit
 from apps.policies import kinds
 from apps.policies.models import Citation, Clause, Document, Duty, Requirement, RequirementVersion, Topic
@@ -48,13 +48,16 @@ def versions_in_force(as_of: date) -> list[RequirementVersion]:
     )
 
 
-def _group_versions(versions, province_code: str, level: str, flags: str, as_of: date) -> list[RequirementVersion]:
-    return [v for v in versions if matches(v, province_code=province_code, level=level, flags=flags, as_of=as_of)]
+def _group_versions(versions, code: str, province_code: str, level: str, flags, as_of: date
+                    ) -> list[RequirementVersion]:
+    return [v for v in versions
+            if matches(v, code=code, province_code=province_code, level=level, flags=flags, as_of=as_of)]
 
 
 def applicable_versions(unit: Unit, as_of: date) -> list[Applicability]:
     """The versions that apply to ``unit`` on ``as_of``, each with the reasons why (Chinese)."""
-    versions = _group_versions(versions_in_force(as_of), unit.province_code, unit.level, unit.flags, as_of)
+    versions = _group_versions(versions_in_force(as_of), unit.code, unit.province_code, unit.level, unit.flags,
+                               as_of)
     province_name = ""
     if any(v.scope_province_code for v in versions):
         province_name = Unit.objects.filter(code=unit.province_code).values_list("name", flat=True).first() or ""
@@ -68,7 +71,7 @@ def _unit_keys(units) -> Iterable[tuple[str, str, str, str]]:
 
 
 def group_applicability(units, as_of: date) -> dict[str, list[RequirementVersion]]:
-    """unit code -> versions that apply, resolved once per (province_code, level, flags) group.
+    """unit code -> versions that apply, resolved once per (province_code, level, effective flags) group.
 
     ``units`` may be a Unit queryset (streamed as tuples, no model instances) or an iterable of
     Units. Units of one group share the same list object: treat it as read-only.
@@ -77,9 +80,10 @@ def group_applicability(units, as_of: date) -> dict[str, list[RequirementVersion
     groups: dict[tuple[str, str, str], list[RequirementVersion]] = {}
     result: dict[str, list[RequirementVersion]] = {}
     for code, province_code, level, flags in _unit_keys(units):
-        key = (province_code, level, flags)
+        own = effective_flags(code, level, flags)  # a 社区 and a 村 of one township differ
+        key = (province_code, level, ",".join(sorted(own)))
         if key not in groups:
-            groups[key] = _group_versions(versions, province_code, level, flags, as_of)
+            groups[key] = _group_versions(versions, code, province_code, level, own, as_of)
         result[code] = groups[key]
     return result
 

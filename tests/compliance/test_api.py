@@ -32,7 +32,7 @@ def test_it_returns_the_evaluation_of_a_unit_in_the_jurisdiction(units, people, 
     assert by_code["drill.annual"]["tasks"][0]["evidence"]
     assert by_code["advice.publicity"]["advisory"] is True
     assert by_code["drill.annual"]["sources"][0] == {"document": "中办国办意见", "clause": "(十三)",
-                                                      "quote": "每年至少组织开展1次综合演练"}
+                                                      "quote": "每年至少组织开展1次综合演练", "scope": ""}
 
 
 def test_it_reproduces_the_evaluation_of_a_past_date(units, people, catalog, client_for):

@@ -1,9 +1,9 @@
 """The pure evaluation core: no database, plain dataclasses, explicit dates."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from apps.compliance import rules
-from apps.compliance.results import Status
+from apps.compliance.results import Source, Status
 from apps.compliance.rules import (
     EventFact,
     Evidence,
@@ -25,8 +25,8 @@ def spec(kind, params, **kw):
     return Spec(kind=kind, params=params, **{**defaults, **kw})
 
 
-DRILL = spec("periodic_event", {"evidence": "drill", "period": "year", "min_count": 1,
-                                "match": {"drill_type": ["comprehensive"]}})
+DRILL_PARAMS = {"evidence": "drill", "period": "year", "min_count": 1, "match": {"drill_type": ["comprehensive"]}}
+DRILL = spec("periodic_event", DRILL_PARAMS)
 
 
 def run(s, evidence, as_of, unit=TOWNSHIP):
@@ -95,7 +95,8 @@ def test_it_counts_quarterly_meetings_per_quarter():
 
 
 # -- training cycles ------------------------------------------------------------------
-CADRE_CYCLE = spec("training_cycle", {"categories": ["township_cadre"], "cycle_months": 24})
+CADRE_CYCLE = spec("training_cycle", {"categories": ["township_cadre"], "cycle_months": 24},
+                   effective_from=date(2010, 1, 1))
 CADRE = PersonFact(1, "张三", "township_cadre", date(2020, 1, 1))
 
 
@@ -133,7 +134,8 @@ def test_it_checks_quarterly_training_per_person():
     person = PersonFact(1, "孙七", "info_reporter", date(2023, 1, 1))
     evidence = Evidence(people=[person], trainings=[TrainingFact(1, 1, date(2024, 2, 1))])
     result = run(s, evidence, date(2024, 7, 1))
-    assert [t.status for t in result.tasks] == [Status.COMPLIANT, Status.OVERDUE, Status.PENDING]
+    # A person's open training is never "pending": overdue, due soon, or else compliant.
+    assert [t.status for t in result.tasks] == [Status.COMPLIANT, Status.OVERDUE, Status.COMPLIANT]
 
 
 def test_it_checks_first_training_of_new_appointees_only():
@@ -252,8 +254,8 @@ def test_it_applies_versions_by_level_province_and_flags():
 
 def test_it_scales_weights_to_100_and_deducts_bad_standing():
     met = spec("staffing", {"categories": ["emergency_staff"]}, requirement="A", weight=30)
-    unmet = spec("team_floor", {"min_members": 1}, requirement="B", weight=10)
-    advisory = spec("team_floor", {"min_members": 1}, requirement="C", weight=50, binding=False)
+    unmet = spec("staffing", {"categories": ["info_reporter"]}, requirement="B", weight=10)
+    advisory = spec("staffing", {"categories": ["info_reporter"]}, requirement="C", weight=50, binding=False)
     evidence = Evidence(people=[PersonFact(1, "钱八", "emergency_staff", date(2024, 1, 1))])
     evaluation = rules.evaluate_unit(TOWNSHIP, [met, unmet, advisory], evidence, date(2024, 6, 1))
     by_code = {r.requirement: r for r in evaluation.results}
@@ -303,16 +305,16 @@ def test_it_lets_a_special_drill_satisfy_a_special_drill_requirement():
     assert run(special, Evidence(drills=drills), date(2025, 1, 1)).tasks[0].status == Status.COMPLIANT
 
 
-def test_it_keeps_a_period_that_ended_just_inside_twelve_months_in_the_status():
-    # 2024 ended on 2024-12-31: still counted on 2025-12-30, dropped from 2025-12-31 on.
+def test_it_keeps_a_period_that_ended_exactly_twelve_months_before_in_the_status():
+    # 2024 ended on 2024-12-31: still counted on 2025-12-31 (no year-end cliff), dropped from 2026-01-01 on.
     drills = [EventFact(1, "comprehensive", date(2025, 6, 1))]
-    assert run(DRILL, Evidence(drills=drills), date(2025, 12, 30)).status == Status.OVERDUE
-    result = run(DRILL, Evidence(drills=drills), date(2025, 12, 31))
-    assert result.status == Status.COMPLIANT and result.tasks[0].status == Status.OVERDUE
+    assert run(DRILL, Evidence(drills=drills), date(2025, 12, 31)).status == Status.OVERDUE
+    result = run(DRILL, Evidence(drills=drills), date(2026, 1, 1))
+    assert result.status == Status.PENDING and not result.tasks[0].in_window
 
 
 def test_it_starts_tasks_at_a_later_effective_date():
-    late = spec("periodic_event", DRILL.params, effective_from=date(2025, 7, 1))
+    late = spec("periodic_event", DRILL_PARAMS, effective_from=date(2025, 7, 1))
     result = run(late, Evidence(), date(2026, 1, 1), unit=UnitFacts("1", "x", "township"))
     assert [t.subject for t in result.tasks] == ["2025年度", "2026年度"]
 
@@ -346,8 +348,8 @@ def test_it_marks_a_floor_met_before_its_deadline_compliant():
 
 def test_it_dates_an_unmet_floor_without_deadline_from_the_start_of_the_obligation():
     unit = UnitFacts("1", "x", "township", tracking_start=date(2025, 1, 1))
-    result = run(TEAM, Evidence(), date(2025, 3, 1), unit=unit)
-    assert (result.status, result.due, result.actual, result.target) == (Status.NON_COMPLIANT, date(2025, 1, 1), 0, 2)
+    result = run(TEAM, Evidence(members=[member(1)]), date(2025, 3, 1), unit=unit)
+    assert (result.status, result.due, result.actual, result.target) == (Status.NON_COMPLIANT, date(2025, 1, 1), 1, 2)
 
 
 def test_it_accepts_a_relay_exactly_at_the_limit():
@@ -363,8 +365,8 @@ def test_it_drops_a_relay_received_exactly_twelve_months_before():
 
 
 def test_it_changes_a_periodic_verdict_when_a_new_version_takes_effect():
-    v1 = spec("periodic_event", {**DRILL.params, "min_count": 1})
-    v2 = spec("periodic_event", {**DRILL.params, "min_count": 2}, version=2, effective_from=date(2025, 1, 1))
+    v1 = spec("periodic_event", {**DRILL_PARAMS, "min_count": 1})
+    v2 = spec("periodic_event", {**DRILL_PARAMS, "min_count": 2}, version=2, effective_from=date(2025, 1, 1))
     drills = Evidence(drills=[EventFact(1, "comprehensive", date(2024, 3, 1)),
                               EventFact(2, "comprehensive", date(2025, 3, 1))])
     # 2024-12-31 (v1 in force): one drill a year is enough.
@@ -386,3 +388,286 @@ def test_it_orders_statuses_worst_first():
 
 def test_it_grades_on_the_band_edges():
     assert [rules.grade_for(s) for s in (90, 89.9, 60, 59.9)] == ["优秀", "合格", "合格", "不合格"]
+
+
+# ======================================================================================
+# Scoring semantics v2 (issue 11). Each test states one rule at its boundary.
+# ======================================================================================
+TIANJIN = "120000000000"
+TJ_START = date(2025, 12, 10)
+CN_START = date(2024, 9, 21)
+
+
+def village_catalog():
+    """A village's binding obligations, shaped like the catalog's (weights before scaling)."""
+    return [
+        spec("periodic_event", DRILL_PARAMS, requirement="DRILL", weight=15, effective_from=CN_START),
+        spec("periodic_event", {"evidence": "meeting", "period": "quarter", "min_count": 1,
+                                "match": {"meeting_type": ["secretary_study"]}},
+             requirement="STUDY", weight=8, effective_from=CN_START),
+        spec("standing_document", {"doc_types": ["emergency_plan"]}, requirement="PLAN", weight=8,
+             effective_from=CN_START),
+        spec("team_floor", {"min_members": 10, "team_types": ["comprehensive"]}, requirement="TEAM", weight=15,
+             effective_from=CN_START, deadline=date(2027, 12, 31)),
+        spec("training_cycle", {"categories": ["village_committee"], "period": "quarter"}, requirement="TRAIN",
+             weight=8, effective_from=CN_START),
+        spec("response_time", {"max_minutes": 10, "window_months": 12}, requirement="RELAY", weight=8,
+             effective_from=CN_START),
+    ]
+
+
+# -- 1. no year-end cliff ---------------------------------------------------------------
+def test_it_never_raises_the_score_of_a_unit_without_evidence_from_day_to_day_across_new_year():
+    unit = UnitFacts("140121100201", "东街村", "village", "140000000000")
+    day, scores = date(2025, 12, 25), []
+    while day <= date(2026, 1, 5):
+        scores.append(rules.evaluate_unit(unit, village_catalog(), Evidence(), day).score)
+        day += timedelta(days=1)
+    assert all(later <= earlier for earlier, later in zip(scores, scores[1:], strict=False)), scores
+
+
+def test_it_keeps_last_years_missed_drill_in_the_status_on_31_december():
+    result = run(DRILL, Evidence(), date(2025, 12, 31))
+    assert [(t.subject, t.status, t.in_window) for t in result.tasks] == [
+        ("2024年度", Status.OVERDUE, True), ("2025年度", Status.DUE_SOON, True)]
+    assert result.status == Status.OVERDUE
+
+
+# -- 2. short first periods are not owed ---------------------------------------------------
+def test_it_owes_nothing_for_a_quarter_in_force_for_less_than_half_its_days():
+    study = spec("periodic_event", {"evidence": "meeting", "period": "quarter", "min_count": 1},
+                 effective_from=TJ_START)
+    result = run(study, Evidence(), date(2026, 1, 15))
+    assert [t.subject for t in result.tasks] == ["2026年第1季度"]
+    assert result.status == Status.PENDING
+
+
+def test_it_first_owes_a_yearly_drill_in_force_from_21_september_for_the_next_year():
+    result = run(spec("periodic_event", DRILL_PARAMS, effective_from=CN_START), Evidence(), date(2025, 3, 1))
+    assert [t.subject for t in result.tasks] == ["2025年度"]
+    assert result.status == Status.PENDING
+
+
+def test_it_owes_the_year_for_a_unit_tracked_from_1_march():
+    unit = UnitFacts("1", "x", "township", tracking_start=date(2025, 3, 1))
+    result = run(spec("periodic_event", DRILL_PARAMS, effective_from=CN_START), Evidence(), date(2026, 1, 2), unit)
+    assert [(t.subject, t.status) for t in result.tasks] == [("2025年度", Status.OVERDUE), ("2026年度", Status.PENDING)]
+
+
+def test_it_owes_nothing_for_a_quarter_from_a_member_appointed_on_30_march():
+    s = spec("training_cycle", {"categories": ["village_committee"], "period": "quarter"})
+    person = PersonFact(1, "新委员", "village_committee", date(2025, 3, 30))
+    result = run(s, Evidence(people=[person]), date(2025, 4, 2), unit=VILLAGE)
+    assert [t.subject for t in result.tasks] == ["新委员"] and result.tasks[0].period_start == date(2025, 4, 1)
+    assert result.status == Status.COMPLIANT
+
+
+# -- 3. rolling cycles start when the obligation starts -------------------------------------
+TJ_CADRE = spec("training_cycle", {"categories": ["township_cadre"], "cycle_months": 24, "new_appointee_months": 12},
+                effective_from=TJ_START, scope_province_code=TIANJIN)
+
+
+def test_it_gives_a_long_serving_untrained_cadre_a_full_cycle_from_the_obligation_start():
+    person = PersonFact(1, "老干部", "township_cadre", date(2020, 5, 1))
+    result = run(TJ_CADRE, Evidence(people=[person]), date(2026, 6, 1))
+    assert (result.status, result.tasks[-1].due) == (Status.COMPLIANT, date(2027, 12, 10))
+
+
+def test_it_gives_a_cadre_trained_before_the_obligation_the_same_full_cycle():
+    person = PersonFact(1, "老干部", "township_cadre", date(2020, 5, 1))
+    evidence = Evidence(people=[person], trainings=[TrainingFact(1, 1, date(2024, 3, 1))])
+    assert run(TJ_CADRE, evidence, date(2026, 6, 1)).tasks[-1].due == date(2027, 12, 10)
+
+
+def test_it_gives_a_cadre_appointed_after_the_obligation_start_the_new_appointee_limit():
+    person = PersonFact(1, "新干部", "township_cadre", date(2026, 2, 1))
+    result = run(TJ_CADRE, Evidence(people=[person]), date(2027, 2, 2))
+    assert (result.status, result.tasks[-1].due) == (Status.OVERDUE, date(2027, 2, 1))
+
+
+# -- 4. one requirement per sentence: the new-appointee limit and late first trainings -------
+def test_it_never_calls_a_persons_training_pending():
+    person = PersonFact(1, "新干部", "township_cadre", date(2026, 2, 1))
+    assert run(TJ_CADRE, Evidence(people=[person]), date(2026, 6, 1)).status == Status.COMPLIANT
+
+
+def test_it_clears_a_person_trained_late_and_keeps_the_late_completion_in_the_history():
+    person = PersonFact(1, "新干部", "township_cadre", date(2026, 2, 1))
+    evidence = Evidence(people=[person], trainings=[TrainingFact(1, 1, date(2027, 4, 1))])
+    result = run(TJ_CADRE, evidence, date(2027, 5, 1))
+    assert result.status == Status.COMPLIANT
+    late = [t for t in result.tasks if not t.in_window]
+    assert [(t.status, t.due, t.period_end) for t in late] == [(Status.OVERDUE, date(2027, 2, 1), date(2027, 4, 1))]
+    assert "逾期" in late[0].missing
+
+
+def test_it_clears_a_late_first_training_under_the_retired_first_training_form_too():
+    s = spec("training_cycle", {"categories": ["township_cadre"], "new_appointee_months": 12,
+                                "first_training_only": True})
+    person = PersonFact(1, "新干部", "township_cadre", date(2024, 2, 1))
+    evidence = Evidence(people=[person], trainings=[TrainingFact(1, 1, date(2025, 4, 1))])
+    assert run(s, evidence, date(2025, 5, 1)).status == Status.COMPLIANT
+
+
+# -- 5. people who leave do not take their misses with them -------------------------------
+def test_it_keeps_the_missed_quarters_of_a_member_who_has_left():
+    s = spec("training_cycle", {"categories": ["village_committee"], "period": "quarter"})
+    gone = PersonFact(1, "离任委员", "village_committee", date(2024, 1, 1), left_on=date(2025, 7, 1))
+    before = run(s, Evidence(people=[gone]), date(2025, 6, 1), unit=VILLAGE)
+    after = run(s, Evidence(people=[gone]), date(2025, 8, 1), unit=VILLAGE)
+    assert before.status == after.status == Status.OVERDUE
+    assert [t.subject for t in after.tasks if t.period_start == date(2025, 4, 1)] == ["离任委员"]
+    assert not [t for t in after.tasks if t.period_start == date(2025, 7, 1)]
+
+
+def test_it_never_improves_a_past_status_when_a_departure_is_recorded():
+    s = spec("training_cycle", {"categories": ["village_committee"], "period": "quarter"})
+    stays = PersonFact(1, "委员", "village_committee", date(2024, 1, 1))
+    leaves = PersonFact(1, "委员", "village_committee", date(2024, 1, 1), left_on=date(2025, 9, 1))
+    for day in (date(2025, 3, 1), date(2025, 9, 1), date(2025, 12, 1)):
+        assert run(s, Evidence(people=[leaves]), day, unit=VILLAGE).status == \
+            run(s, Evidence(people=[stays]), day, unit=VILLAGE).status
+
+
+# -- 6. not recording is not rewarded ------------------------------------------------------
+def test_it_deducts_full_points_for_an_audience_that_must_exist_and_has_none_recorded():
+    train = spec("training_cycle", {"categories": ["village_committee"], "period": "quarter"}, requirement="T",
+                 weight=10)
+    plan = spec("standing_document", {"doc_types": ["emergency_plan"]}, requirement="P", weight=10)
+    evidence = Evidence(documents=[EventFact(1, "emergency_plan", date(2024, 2, 1))])
+    evaluation = rules.evaluate_unit(VILLAGE, [train, plan], evidence, date(2024, 6, 1))
+    result = evaluation.results[1]
+    assert (result.requirement, result.status, result.deducted, result.deducts_no_data) == ("T", Status.NO_DATA,
+                                                                                            50.0, True)
+    assert result.missing.startswith("无数据（扣分）")
+    assert evaluation.score == 50.0
+
+
+def test_it_deducts_for_a_missing_team_once_its_floor_is_due():
+    s = spec("team_floor", {"min_members": 30, "team_types": ["comprehensive"]}, requirement="T", weight=10,
+             deadline=date(2027, 12, 31))
+    assert rules.evaluate_unit(TOWNSHIP, [s], Evidence(), date(2027, 12, 31)).score == 100.0
+    evaluation = rules.evaluate_unit(TOWNSHIP, [s], Evidence(), date(2028, 1, 1))
+    assert (evaluation.results[0].status, evaluation.score) == (Status.NO_DATA, 0.0)
+
+
+def test_it_deducts_nothing_when_no_warning_was_relayed():
+    relay = spec("response_time", {"max_minutes": 10, "window_months": 12}, requirement="W", weight=10)
+    evaluation = rules.evaluate_unit(TOWNSHIP, [relay], Evidence(), date(2024, 6, 1))
+    assert (evaluation.results[0].status, evaluation.results[0].deducts_no_data, evaluation.score) == (
+        Status.NO_DATA, False, 100.0)
+
+
+# -- 7. deductions in proportion to the shortfall -------------------------------------------
+def test_it_deducts_a_floor_in_proportion_to_the_shortfall():
+    s = spec("team_floor", {"min_members": 4, "team_types": ["comprehensive"]}, weight=20)
+    members = [member(i, id_number=f"ID{i}") for i in (1, 2, 3)]
+    evaluation = rules.evaluate_unit(TOWNSHIP, [s], Evidence(members=members), date(2024, 6, 1))
+    assert (evaluation.results[0].status, evaluation.results[0].deducted, evaluation.score) == (
+        Status.NON_COMPLIANT, 25.0, 75.0)
+
+
+def test_it_deducts_a_cycle_by_the_share_of_people_overdue():
+    s = spec("training_cycle", {"categories": ["township_cadre"], "cycle_months": 24},
+             effective_from=date(2010, 1, 1))
+    people = [PersonFact(i, f"干部{i}", "township_cadre", date(2020, 1, 1)) for i in (1, 2, 3, 4)]
+    trainings = [TrainingFact(i, i, date(2024, 1, 1)) for i in (1, 2, 3)]
+    evaluation = rules.evaluate_unit(TOWNSHIP, [s], Evidence(people=people, trainings=trainings), date(2024, 6, 1))
+    assert (evaluation.results[0].actual, evaluation.results[0].target, evaluation.score) == (3, 4, 75.0)
+
+
+def test_it_deducts_a_periodic_requirement_by_the_share_of_owed_periods_missed():
+    s = spec("periodic_event", {"evidence": "meeting", "period": "quarter", "min_count": 1})
+    meetings = [EventFact(i, "work_meeting", d) for i, d in enumerate(
+        [date(2024, 8, 1), date(2024, 11, 1), date(2025, 2, 1)])]
+    evaluation = rules.evaluate_unit(TOWNSHIP, [s], Evidence(meetings=meetings), date(2025, 7, 1))
+    # Ended quarters in the window: 2024Q3, 2024Q4, 2025Q1, 2025Q2; 2025Q2 missed.
+    assert (evaluation.results[0].status, evaluation.score) == (Status.OVERDUE, 75.0)
+
+
+def test_it_deducts_relays_by_the_share_over_the_limit():
+    relays = [RelayFact(i, f"W{i}", date(2024, 5, i), m) for i, m in enumerate([5, 8, 9, 15], start=1)]
+    s = spec("response_time", {"max_minutes": 10, "window_months": 12}, weight=8)
+    evaluation = rules.evaluate_unit(TOWNSHIP, [s], Evidence(relays=relays), date(2024, 6, 1))
+    assert (evaluation.results[0].status, evaluation.results[0].deducted, evaluation.score) == (
+        Status.NON_COMPLIANT, 25.0, 75.0)
+
+
+# -- 8. team floors count one team -----------------------------------------------------------
+def test_it_counts_the_largest_team_not_the_sum_of_teams():
+    s = spec("team_floor", {"min_members": 3, "team_types": ["comprehensive", "professional"]})
+    members = [MemberFact(i, "comprehensive", f"甲{i}", f"A{i}", date(2024, 1, 1), team_id=1) for i in (1, 2)] + [
+        MemberFact(10 + i, "professional", f"乙{i}", f"B{i}", date(2024, 1, 1), team_id=2) for i in (1, 2)]
+    result = run(s, Evidence(members=members), date(2024, 6, 1))
+    assert (result.status, result.actual) == (Status.NON_COMPLIANT, 2)
+
+
+def test_it_counts_distinct_active_members_of_one_team_by_id_number():
+    s = spec("team_floor", {"min_members": 2, "team_types": ["comprehensive"]})
+    members = [MemberFact(1, "comprehensive", "张三", "A1", date(2024, 1, 1), team_id=1),
+               MemberFact(2, "comprehensive", "张三(重复)", "A1", date(2024, 2, 1), team_id=1)]
+    assert run(s, Evidence(members=members), date(2024, 6, 1)).actual == 1
+
+
+# -- 9. publicity campaigns are named ---------------------------------------------------------
+PUBLICITY = spec("periodic_event", {"evidence": "document", "period": "year", "min_count": 3,
+                                    "match": {"doc_type": ["publicity"]},
+                                    "campaigns": ["disaster_reduction_day", "safety_month", "fire_month"]})
+
+
+def test_it_does_not_pass_three_records_of_one_campaign():
+    docs = [EventFact(i, "publicity", date(2024, 5, i), tag="safety_month") for i in (1, 2, 3)]
+    result = run(PUBLICITY, Evidence(documents=docs), date(2025, 1, 1))
+    assert result.tasks[0].status == Status.OVERDUE
+    assert "全国防灾减灾日" in result.tasks[0].missing and "消防宣传月" in result.tasks[0].missing
+
+
+def test_it_passes_one_record_of_each_named_campaign():
+    docs = [EventFact(i, "publicity", date(2024, 5, i), tag=c)
+            for i, c in enumerate(["disaster_reduction_day", "safety_month", "fire_month"], start=1)]
+    assert run(PUBLICITY, Evidence(documents=docs), date(2025, 1, 1)).tasks[0].status == Status.COMPLIANT
+
+
+# -- Tianjin (十): a drill counts only with its evaluation recorded ---------------------------------
+def test_it_counts_a_drill_without_an_evaluation_only_where_none_is_required():
+    evaluated = spec("periodic_event", {**DRILL_PARAMS, "require_evaluation": True})
+    bare = Evidence(drills=[EventFact(1, "comprehensive", date(2024, 5, 1))])
+    assessed = Evidence(drills=[EventFact(1, "comprehensive", date(2024, 5, 1), evaluated=True)])
+    assert run(DRILL, bare, date(2025, 1, 1)).tasks[0].status == Status.COMPLIANT
+    assert run(evaluated, bare, date(2025, 1, 1)).tasks[0].status == Status.OVERDUE
+    assert run(evaluated, assessed, date(2025, 1, 1)).tasks[0].status == Status.COMPLIANT
+
+
+# -- 10. sources shown are the unit's own, each clause once --------------------------------------
+def test_it_cites_only_central_and_own_province_documents_each_clause_once():
+    sources = (Source("中办国办意见", "(十三)", "甲", ""), Source("天津实施意见", "(十)", "乙", TIANJIN),
+               Source("山西措施", "八", "丙", "140000000000"), Source("山西措施", "八", "丁", "140000000000"))
+    result = run(spec("standing_document", {"doc_types": ["emergency_plan"]}, sources=sources), Evidence(),
+                 date(2024, 6, 1))
+    assert [(s.document, s.clause, s.quote) for s in result.sources] == [
+        ("中办国办意见", "(十三)", "甲"), ("山西措施", "八", "丙……丁")]
+
+
+# -- supersedes: no double deduction for one fact ---------------------------------------------
+def test_it_scores_the_superseding_requirement_only_and_lists_the_superseded_one():
+    central = spec("standing_document", {"doc_types": ["duty_roster"]}, requirement="CN-DUTY-ROSTER", weight=6)
+    local = spec("standing_document", {"doc_types": ["duty_roster"]}, requirement="TJ-DUTY-24H", weight=5,
+                 scope_province_code=TIANJIN, supersedes=("CN-DUTY-ROSTER",))
+    tianjin = UnitFacts("120118100000", "静海镇", "township", TIANJIN)
+    evaluation = rules.evaluate_unit(tianjin, [central, local], Evidence(), date(2026, 1, 1))
+    assert [r.requirement for r in evaluation.results] == ["TJ-DUTY-24H"]
+    assert evaluation.superseded == [{"requirement": "CN-DUTY-ROSTER", "title": "要求", "by": "TJ-DUTY-24H",
+                                      "by_title": "要求"}]
+    elsewhere = rules.evaluate_unit(TOWNSHIP, [central, local], Evidence(), date(2026, 1, 1))
+    assert [r.requirement for r in elsewhere.results] == ["CN-DUTY-ROSTER"] and elsewhere.superseded == []
+
+
+# -- applicability: one rule, with 社区 told from 村 by the code ---------------------------------
+def test_it_applies_a_community_only_requirement_by_the_village_code_or_the_flag():
+    community_only = spec("staffing", {}, levels=("village",), flags_any=("community",))
+    residents = UnitFacts("110116100001", "某社区", "village", "110000000000")
+    villagers = UnitFacts("110116100201", "某村", "village", "110000000000")
+    overridden = UnitFacts("110116100202", "某村改社区", "village", "110000000000", flags=("community",))
+    assert rules.applies(community_only, residents, date(2026, 1, 1))
+    assert not rules.applies(community_only, villagers, date(2026, 1, 1))
+    assert rules.applies(community_only, overridden, date(2026, 1, 1))

@@ -40,6 +40,17 @@ def test_it_creates_with_the_shared_validation(client_for, people, today):
     assert Drill.objects.count() == 1
 
 
+def test_it_records_which_campaign_a_publicity_record_belongs_to(client_for, people, today):
+    client = client_for(people["township"])
+    record = {"unit_code": QINGYUAN, "doc_type": "publicity", "title": "安全生产月宣传", "dated": "2026-06-10"}
+    missing = client.post("/api/v1/evidence/documents/", record, content_type="application/json")
+    assert (missing.status_code, list(missing.json())) == (400, ["campaign"])
+    response = client.post("/api/v1/evidence/documents/", {**record, "campaign": "safety_month"},
+                           content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["campaign"], response.json()["labels"]["campaign"]) == ("safety_month", "安全生产月")
+
+
 def test_it_updates_and_soft_deletes(client_for, people, today):
     client = client_for(people["township"])
     pk = client.post("/api/v1/evidence/drills/", DRILL, content_type="application/json").json()["id"]
