@@ -15,7 +15,8 @@ STATUS_CHOICES = [(s, Status.LABELS[s]) for s in Status.SEVERITY]
 class SourceSerializer(serializers.Serializer):
     document = serializers.CharField(help_text="文件简称，如 中办国办意见")
     clause = serializers.CharField(help_text="条款号，如 (十三)")
-    quote = serializers.CharField(help_text="原文摘录")
+    quote = serializers.CharField(help_text="原文摘录（同一条款的多段摘录以……连接）")
+    scope = serializers.CharField(help_text="文件适用省份代码；空表示中央文件（只列中央和本省文件）")
 
 
 class TaskSerializer(serializers.Serializer):
@@ -43,10 +44,19 @@ class RequirementResultSerializer(serializers.Serializer):
     target = serializers.FloatField(allow_null=True)
     advisory = serializers.BooleanField()
     weight = serializers.FloatField(help_text="分值（满分100折算后）")
-    deducted = serializers.FloatField(help_text="扣分")
+    deducted = serializers.FloatField(help_text="扣分 = 分值 × 缺口比例（可为部分扣分）")
     sources = SourceSerializer(many=True)
     tasks = TaskSerializer(many=True)
     missing = serializers.CharField()
+    shortfall = serializers.FloatField(help_text="缺口比例 0–1（按缺项比例扣分）")
+    deducts_no_data = serializers.BooleanField(help_text="无数据（扣分）：应有的对象未录入")
+
+
+class SupersededSerializer(serializers.Serializer):
+    requirement = serializers.CharField()
+    title = serializers.CharField()
+    by = serializers.CharField(help_text="替代它的本省要求编码")
+    by_title = serializers.CharField()
 
 
 class UnitEvaluationSerializer(serializers.Serializer):
@@ -58,6 +68,7 @@ class UnitEvaluationSerializer(serializers.Serializer):
     grade = serializers.CharField()
     results = RequirementResultSerializer(many=True)
     counts = serializers.DictField(child=serializers.IntegerField(), help_text="各状态的要求数")
+    superseded = SupersededSerializer(many=True, help_text="由本省要求替代、不计分的要求（由…替代）")
 
 
 class SnapshotRowSerializer(serializers.Serializer):
