@@ -10,11 +10,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Value
 from django.http import Http404
 
-from apps.accounts.access import Action, can, filter_for_user
+from apps.accounts.access import Action, can, filter_for_user, units_for
 from apps.core.pii import mask_id_number, mask_mobile
 from apps.evidence.kinds import DATETIME, ID_NUMBER, MOBILE, UNIT, KindSpec
 from apps.evidence.models import Attachment
 from apps.evidence.records import RELATED
+from apps.evidence.services import RECORD_LEVELS
 from apps.jurisdictions.models import Unit
 
 STATUS_FILTERS = {"submitted", "verified", "returned", "deleted"}
@@ -222,3 +223,10 @@ def next_in_queue(user, *, after: tuple[str, int] | None = None) -> QueueItem | 
         if after is None or (item.kind.key, item.record.pk) != after:
             return item
     return None
+
+
+def template_units(user, limit: int) -> list[tuple[str, str]]:
+    """(code, name) of the units ``user`` may submit records for (townships and villages), for
+    the 本单位代码 sheet of the import templates; at most ``limit`` + 1 (so the caller sees more)."""
+    units = units_for(user, Action.SUBMIT).filter(level__in=RECORD_LEVELS).order_by("code")
+    return list(units.values_list("code", "name")[: limit + 1])

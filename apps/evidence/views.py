@@ -37,7 +37,7 @@ from apps.evidence.services import (
     record_soft_delete,
     record_update,
 )
-from apps.evidence.workbooks import template_workbook
+from apps.evidence.workbooks import MAX_LISTED_UNITS, template_workbook
 from apps.jurisdictions.codes import Level
 
 
@@ -233,7 +233,7 @@ def import_view(request):
 def template_download(request, kind):
     spec = _kind_or_404(kind)
     response = HttpResponse(
-        template_workbook(kind), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        template_workbook(kind, selectors.template_units(request.user, MAX_LISTED_UNITS)), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(spec.label + '导入模板.xlsx')}"
     return response

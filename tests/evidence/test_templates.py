@@ -71,7 +71,57 @@ def _upload(data: bytes, name="filled.xlsx"):
 def test_it_offers_each_template_with_the_exact_headers(kind, client_for, people):
     ws = load_workbook(io.BytesIO(_download(client_for(people["township"]), kind))).worksheets[0]
     assert [c.value for c in ws[1]] == HEADERS[kind]
-    assert ws.max_row == 1  # no sample rows that would be imported by mistake
+    assert ws.max_row == 1  # no sample rows that would be imported by mistake: the example has its own sheet
+
+
+@pytest.mark.parametrize("kind", list(HEADERS))
+def test_each_template_carries_an_example_row_on_its_own_sheet(kind, client_for, people):
+    book = load_workbook(io.BytesIO(_download(client_for(people["township"]), kind)))
+    example = book["填写示例"]
+    assert [c.value for c in example[1]] == HEADERS[kind]
+    row = dict(zip(HEADERS[kind], example[2], strict=True))
+    assert row["单位代码"].value == QINGYUAN and row["单位代码"].data_type == "s"
+    assert all(c.value is not None for c in example[2])
+    for header, cell in row.items():
+        if header.endswith(("日期", "时间")):
+            assert cell.is_date, header
+    # The example row itself passes the import (it is what a correct row looks like).
+    if kind != "trainings":  # a training names a person registered first
+        values = [[c.value for c in example[2]]]
+        wb = load_workbook(io.BytesIO(_download(client_for(people["township"]), kind)))
+        wb.worksheets[0].append(values[0])
+        out = io.BytesIO()
+        wb.save(out)
+        from apps.evidence.importing import import_records
+
+        result = import_records(kind=kind, data=out.getvalue(), actor=people["township"], today=date(2026, 6, 30))
+        assert result.ok, result.errors
+
+
+def test_the_template_lists_the_users_own_units_and_only_those(client_for, people, units):
+    book = load_workbook(io.BytesIO(_download(client_for(people["township"]), "roster")))
+    listing = [tuple(c.value for c in row) for row in book["本单位代码"].iter_rows(min_row=2)]
+    assert listing[0] == (QINGYUAN, "清源镇")
+    assert {code for code, _ in listing} == {u.code for u in units.values()
+                                            if u.code.startswith("140121100") and u.level in ("township", "village")}
+    assert all(c.data_type == "s" for row in book["本单位代码"].iter_rows(min_row=2, max_col=1) for c in row)
+    other = load_workbook(io.BytesIO(_download(client_for(people["other_township"]), "roster")))
+    assert QINGYUAN not in {row[0].value for row in other["本单位代码"].iter_rows(min_row=2)}
+
+
+def test_the_drop_downs_reject_other_values_with_the_defined_message(client_for, people):
+    ws = load_workbook(io.BytesIO(_download(client_for(people["township"]), "roster"))).worksheets[0]
+    by_column = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            by_column[ws.cell(1, rng.min_col).value] = dv
+    assert set(by_column) == {"单位代码", "队伍类型", "专兼职"}
+    for header, dv in by_column.items():
+        assert dv.type == "list" and dv.showErrorMessage and dv.errorStyle in (None, "stop"), header
+        assert dv.error and dv.errorTitle == "取值无效", header
+    assert by_column["队伍类型"].formula1 == '"综合,专业,社会"'
+    assert by_column["专兼职"].formula1 == '"专职,兼职"'
+    assert by_column["单位代码"].formula1.startswith("'本单位代码'!$A$2:$A$")
 
 
 @pytest.mark.parametrize("kind", list(HEADERS))
