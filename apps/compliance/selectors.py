@@ -24,30 +24,12 @@ from apps.evidence import models as ev
 from apps.jurisdictions.codes import CodeRange, subtree_range
 from apps.jurisdictions.models import Unit
 from apps.policies.models import Citation, RequirementVersion
+from apps.policies.selectors import versions_in_force
 
 
 # ---------------------------------------------------------------------------
 # Catalog
 # ---------------------------------------------------------------------------
-def _versions_in_force(as_of: date) -> list[RequirementVersion]:
-    try:  # the policies app owns the catalog's reads; fall back to the same rule if absent
-        from apps.policies.selectors import versions_in_force
-    except ImportError:
-        versions_in_force = None
-    if versions_in_force is not None:
-        return list(versions_in_force(as_of))
-    chosen: dict[int, RequirementVersion] = {}
-    qs = (
-        RequirementVersion.objects.filter(effective_from__lte=as_of)
-        .select_related("requirement")
-        .prefetch_related("citations__clause__document")
-        .order_by("requirement_id", "-effective_from")
-    )
-    for version in qs:
-        chosen.setdefault(version.requirement_id, version)
-    return [v for v in chosen.values() if not v.retired]
-
-
 def spec_from_version(version: RequirementVersion) -> rules.Spec:
     citations = sorted(version.citations.all(), key=lambda c: (c.order, c.pk))
     return rules.Spec(
@@ -75,7 +57,7 @@ def spec_from_version(version: RequirementVersion) -> rules.Spec:
 
 
 def specs_in_force(as_of: date) -> list[rules.Spec]:
-    return [spec_from_version(v) for v in _versions_in_force(as_of)]
+    return [spec_from_version(v) for v in versions_in_force(as_of)]
 
 
 def rule_settings() -> rules.Settings:

@@ -1,9 +1,9 @@
-"""Where the portal sends people to record evidence. The evidence app owns those pages; while a
-URL is not there yet (or a kind has no form) the link is simply left out instead of failing."""
+"""Where the portal sends people to record evidence. The evidence app owns those pages; a kind
+with no evidence form gets no link. A renamed route fails loudly (NoReverseMatch), not silently."""
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 # Requirement kind -> the evidence form kind that satisfies it (evidence:create kinds).
 KIND_TO_EVIDENCE = {
@@ -35,25 +35,21 @@ def evidence_kind_for(kind: str, topic: str) -> str:
     return KIND_TO_EVIDENCE.get(kind, "")
 
 
-def safe_reverse(name: str, *args, query: str = "") -> str:
-    try:
-        url = reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
+def _with_query(url: str, query: str) -> str:
     return f"{url}?{query}" if query else url
 
 
 def evidence_create_url(evidence_kind: str, unit_code: str) -> str:
-    return safe_reverse("evidence:create", evidence_kind, unit_code) if evidence_kind else ""
+    return reverse("evidence:create", args=[evidence_kind, unit_code]) if evidence_kind else ""
 
 
 def evidence_import_url(evidence_kind: str) -> str:
-    return safe_reverse("evidence:import", query=f"kind={evidence_kind}" if evidence_kind else "")
+    return _with_query(reverse("evidence:import"), f"kind={evidence_kind}" if evidence_kind else "")
 
 
 def evidence_list_url(evidence_kind: str, unit_code: str = "") -> str:
-    return safe_reverse("evidence:list", evidence_kind, query=f"unit={unit_code}" if unit_code else "")
+    return _with_query(reverse("evidence:list", args=[evidence_kind]), f"unit={unit_code}" if unit_code else "")
 
 
 def evidence_hub_url(unit_code: str) -> str:
-    return safe_reverse("evidence:hub", unit_code)
+    return reverse("evidence:hub", args=[unit_code])

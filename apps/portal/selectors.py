@@ -11,9 +11,13 @@ from datetime import date, timedelta
 from django.db.models import Q
 
 from apps.accounts.access import Action, filter_for_user, units_for
+from apps.compliance import selectors as compliance
+from apps.compliance.models import Snapshot
 from apps.compliance.results import RequirementResult, Status, Task, UnitEvaluation
-from apps.jurisdictions.codes import SIGNIFICANT_DIGITS, Level
+from apps.evidence import models as ev
+from apps.jurisdictions.codes import SIGNIFICANT_DIGITS, Level, subtree_range
 from apps.jurisdictions.models import Unit
+from apps.policies.models import Topic
 from apps.portal import links
 from apps.portal.models import Supervision
 
@@ -21,25 +25,11 @@ UPCOMING_DAYS = 90
 UNIT_FIELDS = ("id", "code", "name", "level", "flags", "parent_id", "province_code", "county_code", "township_code")
 
 
-def _compliance():
-    # Imported late: the compliance app is developed alongside; the portal only needs it at
-    # request time.
-    from apps.compliance import selectors
-
-    return selectors
-
-
-def _code(value) -> str:
-    return getattr(value, "code", value)
-
-
 def subtree_units(root: Unit) -> list[Unit]:
     return list(Unit.objects.subtree(root).only(*UNIT_FIELDS).order_by("code"))
 
 
 def topic_labels() -> dict[str, str]:
-    from apps.policies.models import Topic
-
     return dict(Topic.choices)
 
 
@@ -63,7 +53,7 @@ class Cell:
 @dataclass
 class MatrixRow:
     unit: Unit
-    rollup: object | None
+    rollup: compliance.RollUp | None
     cells: list[Cell]
     flags: set[str]
     overdue: int = 0
@@ -82,7 +72,7 @@ class RequirementCount:
 class Dashboard:
     root: Unit
     as_of: date
-    root_rollup: object | None
+    root_rollup: compliance.RollUp | None
     topics: list[tuple[str, str]]
     rows: list[MatrixRow]
     overdue_by_requirement: list[RequirementCount]
@@ -104,10 +94,9 @@ def _row_unit_level(root: Unit) -> str:
 def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "", cell_url=None) -> Dashboard:
     """Rows = the root's children (townships of a county) with their villages rolled up; columns =
     requirement topics; each cell the worst binding status of that topic in the row's subtree."""
-    comp = _compliance()
     units = subtree_units(root)
-    evaluations: dict[str, UnitEvaluation] = comp.evaluate_subtree(root, as_of)
-    rollups = comp.rollup(evaluations, units)
+    evaluations: dict[str, UnitEvaluation] = compliance.evaluate_subtree(root, as_of)
+    rollups = compliance.rollup(evaluations, units)
     row_level = _row_unit_level(root)
     digits = SIGNIFICANT_DIGITS[row_level]
     row_units = [u for u in units if u.level == row_level]
@@ -137,11 +126,11 @@ def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "
     topics = [(t, labels.get(t, t)) for t in labels if t in seen_topics]
     topics += [(t, t) for t in sorted(seen_topics - set(labels))]
 
-    overdue = _overdue_from(evaluations, root, as_of, ("overdue", "non_compliant"))
+    overdue = compliance.overdue_rows(evaluations, as_of, ("overdue", "non_compliant"))
     per_row: Counter = Counter()
     per_req: dict[str, RequirementCount] = {}
     for task in overdue:
-        per_row[_code(task.unit)[:digits]] += 1
+        per_row[task.unit[:digits]] += 1
         item = per_req.setdefault(task.requirement, RequirementCount(task.requirement, task.requirement_title, 0, 0))
         item.count += 1
         item.max_days = max(item.max_days, task.days_overdue or 0)
@@ -173,34 +162,26 @@ def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "
         topics=topics,
         rows=rows,
         overdue_by_requirement=sorted(per_req.values(), key=lambda c: (-c.count, c.requirement)),
-        trend=comp.subtree_score_history(root, limit=12, units=units, until=as_of),
+        trend=compliance.subtree_score_history(root, limit=12, units=units, until=as_of),
         total_rows=total,
     )
 
 
 # -- overdue tasks ------------------------------------------------------------------------
-def _overdue_from(evaluations, root: Unit, as_of: date, statuses) -> list:
-    """Overdue rows from evaluations already loaded (no second evaluation of the subtree)."""
-    comp = _compliance()
-    if hasattr(comp, "overdue_rows"):
-        return comp.overdue_rows(evaluations, as_of, statuses)
-    return comp.overdue_tasks(root, as_of, statuses=statuses)
-
-
 OVERDUE_SORTS = {
-    "days": lambda r: (-(r.days_overdue or 0), _code(r.unit), r.requirement),
-    "due": lambda r: (r.due or date.max, _code(r.unit), r.requirement),
-    "unit": lambda r: (_code(r.unit), -(r.days_overdue or 0), r.requirement),
-    "requirement": lambda r: (r.requirement, -(r.days_overdue or 0), _code(r.unit)),
+    "days": lambda r: (-(r.days_overdue or 0), r.unit, r.requirement),
+    "due": lambda r: (r.due or date.max, r.unit, r.requirement),
+    "unit": lambda r: (r.unit, -(r.days_overdue or 0), r.requirement),
+    "requirement": lambda r: (r.requirement, -(r.days_overdue or 0), r.unit),
 }
 
 
 def overdue_rows(*, root: Unit, as_of: date, status: str = "", unit_prefix: str = "", requirement: str = "",
                  sort: str = "days") -> list:
     statuses = (status,) if status in ("overdue", "non_compliant", "due_soon") else ("overdue", "non_compliant", "due_soon")
-    rows = _compliance().overdue_tasks(root, as_of, statuses=statuses)
+    rows = compliance.overdue_tasks(root, as_of, statuses=statuses)
     if unit_prefix:
-        rows = [r for r in rows if _code(r.unit).startswith(unit_prefix)]
+        rows = [r for r in rows if r.unit.startswith(unit_prefix)]
     if requirement:
         rows = [r for r in rows if r.requirement == requirement]
     return sorted(rows, key=OVERDUE_SORTS.get(sort, OVERDUE_SORTS["days"]))
@@ -247,11 +228,10 @@ def _missing_words(result: RequirementResult) -> str:
 
 
 def township_workspace(*, user, unit: Unit, as_of: date, can_submit: bool) -> Workspace:
-    comp = _compliance()
     units = subtree_units(unit)
     names = {u.code: u.name for u in units}
-    evaluations = comp.evaluate_subtree(unit, as_of)
-    rollups = comp.rollup(evaluations, units)
+    evaluations = compliance.evaluate_subtree(unit, as_of)
+    rollups = compliance.rollup(evaluations, units)
     items: list[WorkItem] = []
     upcoming: list[UpcomingTask] = []
     horizon = as_of + timedelta(days=UPCOMING_DAYS)
@@ -284,8 +264,6 @@ def township_workspace(*, user, unit: Unit, as_of: date, can_submit: bool) -> Wo
 
 def returned_records(*, user, root: Unit, limit: int = 50) -> list[dict]:
     """Records the county returned, with the reason: one query per evidence kind."""
-    from apps.evidence import models as ev
-
     kinds = [
         (ev.Person, "personnel", "name"), (ev.Team, "roster", "name"), (ev.TeamMember, "roster", "name"),
         (ev.Drill, "drills", "subject"), (ev.Training, "trainings", "course"), (ev.Meeting, "meetings", "topic"),
@@ -311,8 +289,6 @@ def returned_records(*, user, root: Unit, limit: int = 50) -> list[dict]:
 
 def supervisions_for(*, user, root: Unit):
     """督办 reminders to the root's subtree that the user may see, newest first (a queryset)."""
-    from apps.jurisdictions.codes import subtree_range
-
     rng = subtree_range(root.code, root.level)
     return filter_for_user(
         Supervision.objects.select_related("unit", "created_by", "acknowledged_by", "replied_by", "closed_by"),
@@ -367,8 +343,6 @@ EVIDENCE_SECTIONS = [
 
 def unit_evidence(*, user, unit: Unit, per_kind: int = 10) -> list[dict]:
     """The latest records of each kind owned by the unit itself (one query per kind)."""
-    from apps.evidence import models as ev
-
     sections = []
     for kind, model_name, fields in EVIDENCE_SECTIONS:
         model = getattr(ev, model_name)
@@ -406,8 +380,6 @@ class StatusChange:
 
 def status_changes(*, unit: Unit, limit: int = 12) -> list[StatusChange]:
     """Changes of requirement status between the unit's stored snapshots (oldest first)."""
-    from apps.compliance.models import Snapshot
-
     rows = list(Snapshot.objects.filter(unit=unit).order_by("-as_of").values_list("as_of", "payload")[:limit])
     changes: list[StatusChange] = []
     previous: dict[str, str] = {}

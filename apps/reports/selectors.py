@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import is_dataclass
 from datetime import date
 
 from django.apps import apps as django_apps
@@ -11,47 +10,28 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.access import Action, filter_for_user
+from apps.compliance import selectors as compliance
 from apps.jurisdictions.codes import subtree_range
 from apps.jurisdictions.models import Unit
 from apps.reports import content
 from apps.reports.models import Scorecard, ScorecardJob, Seal
 
 
-def _compliance():
-    # Imported on use: the evaluation engine is another app's; the reports app only reads it.
-    from apps.compliance import selectors
-
-    return selectors
-
-
-def _rollup_dict(r) -> dict:
-    get = r.get if isinstance(r, dict) else lambda k, d=None: getattr(r, k, d)
-    return {
-        "own_score": get("own_score"),
-        "subtree_score": get("subtree_score"),
-        "grade": get("grade", ""),
-        "counts": dict(get("counts") or {}),
-    }
-
-
-def _row_dict(row) -> dict:
-    data = content.jsonable(row if is_dataclass(row) else vars(row))
-    data["unit"] = getattr(row.unit, "code", row.unit)
-    return data
+def _rollup_dict(r: compliance.RollUp) -> dict:
+    return {"own_score": r.own_score, "subtree_score": r.subtree_score, "grade": r.grade, "counts": dict(r.counts)}
 
 
 def collect_raw(unit: Unit, as_of: date) -> dict:
     """The live raw snapshot of ``unit``'s subtree (see content.py). Query count does not grow with
     the subtree: one evaluation of the subtree, one unit query, the ancestors, the overdue list."""
-    sel = _compliance()
     units = list(Unit.objects.subtree(unit).select_related("parent").only(
         "code", "name", "level", "flags", "parent__code", "province_code", "county_code", "township_code",
         "tracking_start",
     ))
-    evaluations = sel.evaluate_subtree(unit, as_of)
-    rollups = sel.rollup(evaluations, units)
+    evaluations = compliance.evaluate_subtree(unit, as_of)
+    rollups = compliance.rollup(evaluations, units)
     # The same rows as overdue_tasks(), from the evaluations already in hand.
-    overdue = sel.overdue_rows(evaluations, as_of) if hasattr(sel, "overdue_rows") else sel.overdue_tasks(unit, as_of)
+    overdue = compliance.overdue_rows(evaluations, as_of)
     return content.jsonable(
         {
             "root": unit.code,
@@ -65,9 +45,9 @@ def collect_raw(unit: Unit, as_of: date) -> dict:
                 {"code": u.code, "name": u.name, "level": u.level, "parent": u.parent.code if u.parent else None}
                 for u in units
             ],
-            "evaluations": {code: e.to_dict() if hasattr(e, "to_dict") else e for code, e in evaluations.items()},
-            "rollups": {getattr(k, "code", k): _rollup_dict(v) for k, v in rollups.items()},
-            "overdue": [_row_dict(r) for r in overdue],
+            "evaluations": {code: e.to_dict() for code, e in evaluations.items()},
+            "rollups": {code: _rollup_dict(r) for code, r in rollups.items()},
+            "overdue": overdue,
         }
     )
 

@@ -48,7 +48,7 @@ def test_it_escapes_formula_cells_in_the_overdue_xlsx(value):
     assert sheet["B3"].value == value and sheet["B3"].data_type == "s" and sheet["B3"].quotePrefix
 
 
-def test_it_escapes_formula_cells_in_the_scorecard_xlsx(units, people, fake_compliance):
+def test_it_escapes_formula_cells_in_the_scorecard_xlsx(units, people, scorecard_catalog):
     township = units[QINGYUAN]
     township.name = "=cmd|' /C calc'!A0"
     township.save()
@@ -93,7 +93,7 @@ def test_it_shows_a_script_unit_name_escaped_on_portal_pages(units, people, clie
         assert "&lt;script&gt;" in body, name
 
 
-def test_it_escapes_a_script_unit_name_in_the_scorecard_html_behind_the_pdf(units, people, fake_compliance):
+def test_it_escapes_a_script_unit_name_in_the_scorecard_html_behind_the_pdf(units, people, scorecard_catalog):
     township = units[QINGYUAN]
     # Also used inside the page header's CSS string: it must not close the <style> element.
     township.name = "</style><img src=http://evil.example/x>" + XSS

@@ -1,107 +1,64 @@
-"""Hand-built evaluations for the scorecard tests, so the PDFs do not depend on the catalog.
+"""A small real catalog and real evidence for the scorecard tests: the PDFs show what the
+compliance engine computes (statuses, roll-ups, grades), not a stand-in's idea of it.
 
-``fake_compliance`` replaces the compliance selectors the reports app reads (same contract:
-evaluate_subtree, rollup, overdue_rows) with a deterministic fake whose data a test can change.
+On AS_OF the township 清源镇 has one requirement in each state the scorecard prints:
+
+    drill_annual       overdue        no comprehensive drill in 2025
+    facility_depot     compliant      one supply depot (``scorecard_catalog["depot"]``)
+    meeting_quarterly  due soon       Q2 2026 ends on AS_OF; villages have it too
+    publicity          non-compliant  advisory: no satellite phone
+
+A test "changes the data" by recording evidence (``make_drill``), as a user would.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import types
 from datetime import date
 
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from apps.compliance.results import RequirementResult, Source, Status, Task, UnitEvaluation
-from apps.jurisdictions.models import Unit
+from apps.evidence.models import Drill, Facility
+from tests.compliance.helpers import make_version
 
 AS_OF = date(2026, 6, 30)
+TOWNSHIP = "140121100000"
 
 REQUIREMENTS = [
-    # code, title, status for townships, status for villages, weight, advisory
-    ("drill_annual", "每年至少组织开展1次综合应急演练", Status.OVERDUE, Status.COMPLIANT, 30, False),
-    ("team_floor", "乡镇综合性应急救援队伍不少于30人", Status.COMPLIANT, Status.NO_DATA, 40, False),
-    ("training_cadre", "乡镇干部每两年至少参加1次应急管理培训", Status.DUE_SOON, Status.PENDING, 30, False),
-    ("publicity", "每季度开展应急科普宣传", Status.NON_COMPLIANT, Status.NON_COMPLIANT, 0, True),
+    # code, title
+    ("drill_annual", "每年至少组织开展1次综合应急演练"),
+    ("facility_depot", "乡镇设置应急物资储备点不少于1处"),
+    ("meeting_quarterly", "每季度至少召开1次应急工作会议"),
+    ("publicity", "配备卫星电话（倡导性）"),
 ]
+TITLES = dict(REQUIREMENTS)
 
 
-def make_evaluation(unit: Unit, as_of: date = AS_OF, overrides: dict | None = None) -> UnitEvaluation:
-    overrides = overrides or {}
-    results = []
-    for code, title, t_status, v_status, weight, advisory in REQUIREMENTS:
-        status = overrides.get(code, t_status if unit.level == "township" else v_status)
-        if unit.level == "county":
-            status = Status.COMPLIANT
-        deducted = 0 if advisory or status == Status.COMPLIANT else weight
-        results.append(
-            RequirementResult(
-                requirement=code, version=1, title=title, kind="periodic_event", topic="drill", status=status,
-                due=date(2026, 3, 31), actual=1 if status == Status.COMPLIANT else 0, target=1, advisory=advisory,
-                weight=weight, deducted=deducted,
-                sources=[Source(document="中办国办意见", clause="(十三)", quote="定期组织开展应急演练")],
-                tasks=[Task(requirement=code, unit=unit.code, status=status, due=date(2026, 3, 31),
-                            missing="" if status == Status.COMPLIANT else f"{title}：缺少记录",
-                            evidence=["drill:1"] if status == Status.COMPLIANT else [])],
-                missing="" if status == Status.COMPLIANT else f"{title}：缺少记录",
-            )
-        )
-    binding = [r for r in results if not r.advisory]
-    score = round(100 - sum(r.deducted for r in binding), 1)
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    grade = "优秀" if score >= 90 else "合格" if score >= 60 else "不合格"
-    return UnitEvaluation(unit=unit.code, unit_name=unit.name, level=unit.level, as_of=as_of, score=score,
-                          grade=grade, results=results, counts=counts)
-
-
-class FakeCompliance(types.SimpleNamespace):
-    """The compliance selectors' contract over hand-built evaluations; ``overrides`` maps a unit
-    code to {requirement: status}, so a test can "change the data"."""
-
-    def __init__(self):
-        super().__init__(overrides={}, calls=0)
-
-    def evaluate_subtree(self, root, as_of):
-        self.calls += 1
-        return {u.code: make_evaluation(u, as_of, self.overrides.get(u.code))
-                for u in Unit.objects.subtree(root).order_by("code")}
-
-    def rollup(self, evaluations, units):
-        out = {}
-        for u in units:
-            own = evaluations[u.code].score
-            below = [evaluations[c].score for c in evaluations if c != u.code and c.startswith(u.code_prefix)]
-            scores = [own, *below]
-            out[u.code] = types.SimpleNamespace(
-                unit=u, own_score=own, subtree_score=round(sum(scores) / len(scores), 1),
-                grade=evaluations[u.code].grade, counts=dict(evaluations[u.code].counts),
-            )
-        return out
-
-    def overdue_rows(self, evaluations, as_of):
-        rows = []
-        for e in evaluations.values():
-            for r in e.results:
-                if r.advisory or r.status not in (Status.OVERDUE, Status.NON_COMPLIANT, Status.DUE_SOON):
-                    continue
-                rows.append(types.SimpleNamespace(
-                    unit=e.unit, unit_name=e.unit_name, requirement=r.requirement, requirement_title=r.title,
-                    due=r.due, days_overdue=(as_of - r.due).days, status=r.status, source="中办国办意见(十三)",
-                    missing=r.missing,
-                ))
-        return rows
+def make_drill(unit, held_on: date = date(2025, 5, 1)) -> Drill:
+    return Drill.objects.create(unit=unit, held_on=held_on, drill_type="comprehensive", subject="防汛综合演练",
+                                fingerprint=f"{unit.code}{held_on}")
 
 
 @pytest.fixture
-def fake_compliance(monkeypatch):
-    fake = FakeCompliance()
-    monkeypatch.setattr("apps.reports.selectors._compliance", lambda: fake)
-    return fake
+def scorecard_catalog(units):
+    township = ",township,"
+    make_version("drill_annual", "periodic_event",
+                 {"evidence": "drill", "period": "year", "min_count": 1, "match": {"drill_type": ["comprehensive"]}},
+                 levels=township, weight=30, effective_from=date(2025, 1, 1), title=TITLES["drill_annual"])
+    make_version("facility_depot", "facility_count", {"min_count": 1, "facility_types": ["supply_depot"]},
+                 levels=township, weight=40, effective_from=date(2025, 1, 1), topic="facility",
+                 title=TITLES["facility_depot"])
+    make_version("meeting_quarterly", "periodic_event", {"evidence": "meeting", "period": "quarter", "min_count": 1},
+                 weight=30, effective_from=date(2026, 4, 1), topic="meeting", title=TITLES["meeting_quarterly"])
+    make_version("publicity", "facility_count", {"min_count": 1, "facility_types": ["satellite_phone"]},
+                 levels=township, binding=False, weight=0, effective_from=date(2025, 1, 1), topic="facility",
+                 title=TITLES["publicity"])
+    depot = Facility.objects.create(unit=units[TOWNSHIP], facility_type="supply_depot", name="清源镇应急物资储备点",
+                                    quantity=1, in_service_from=date(2024, 6, 1))
+    return {"depot": depot}
 
 
 @pytest.fixture(autouse=True)

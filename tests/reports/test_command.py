@@ -15,7 +15,7 @@ from tests.reports.conftest import AS_OF
 TOWNSHIP = "140121100000"
 
 
-def test_it_writes_the_stored_scorecard_to_a_file(units, people, fake_compliance, tmp_path, capsys):
+def test_it_writes_the_stored_scorecard_to_a_file(units, people, scorecard_catalog, tmp_path, capsys):
     card, _ = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["township"])
     out, xlsx = tmp_path / "card.pdf", tmp_path / "card.xlsx"
     call_command("scorecard", unit=TOWNSHIP, as_of="2026-06-30", output=str(out), xlsx=str(xlsx))
@@ -35,7 +35,7 @@ def test_it_writes_the_stored_scorecard_to_a_file(units, people, fake_compliance
         ("140000000000", "2026-06-30", "只能为县、乡镇(街道)或村(社区)生成评分卡"),
     ],
 )
-def test_it_rejects_bad_arguments_with_a_clear_message(units, fake_compliance, tmp_path, unit, as_of, message):
+def test_it_rejects_bad_arguments_with_a_clear_message(units, scorecard_catalog, tmp_path, unit, as_of, message):
     out = tmp_path / "card.pdf"
     with pytest.raises(CommandError, match=re.escape(message)):
         call_command("scorecard", unit=unit, as_of=as_of, output=str(out))

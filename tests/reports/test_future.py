@@ -19,7 +19,7 @@ def _tomorrow():
     return timezone.localdate() + timedelta(days=1)
 
 
-def test_it_refuses_a_scorecard_for_tomorrow_in_the_service(units, people, fake_compliance):
+def test_it_refuses_a_scorecard_for_tomorrow_in_the_service(units, people, scorecard_catalog):
     with pytest.raises(ValidationError, match="晚于今天"):
         services.scorecard_generate(unit=units[TOWNSHIP], as_of=_tomorrow(), user=people["township"])
     with pytest.raises(ValidationError, match="晚于今天"):
@@ -27,13 +27,13 @@ def test_it_refuses_a_scorecard_for_tomorrow_in_the_service(units, people, fake_
     assert not Scorecard.objects.exists() and not ScorecardJob.objects.exists()
 
 
-def test_it_accepts_today(units, people, fake_compliance):
+def test_it_accepts_today(units, people, scorecard_catalog):
     card, created = services.scorecard_generate(unit=units[TOWNSHIP], as_of=timezone.localdate(),
                                                 user=people["township"])
     assert created and card.verification_code
 
 
-def test_it_refuses_a_seal_for_tomorrow(client_for, units, people, fake_compliance):
+def test_it_refuses_a_seal_for_tomorrow(client_for, units, people, scorecard_catalog):
     with pytest.raises(ValidationError, match="晚于今天"):
         services.seal_create(unit=units[TOWNSHIP], as_of=_tomorrow(), user=people["auditor"])
     response = client_for(people["auditor"]).post(
@@ -42,14 +42,14 @@ def test_it_refuses_a_seal_for_tomorrow(client_for, units, people, fake_complian
 
 
 @pytest.mark.parametrize("unit", [TOWNSHIP, COUNTY])
-def test_it_refuses_a_future_scorecard_from_the_page(client_for, people, fake_compliance, unit):
+def test_it_refuses_a_future_scorecard_from_the_page(client_for, people, scorecard_catalog, unit):
     response = client_for(people["county"]).post(
         reverse("reports:generate"), {"unit": unit, "as_of": _tomorrow().isoformat()}, follow=True)
     assert "未来日期的评估只是预测" in response.content.decode()
     assert not Scorecard.objects.exists() and not ScorecardJob.objects.exists()
 
 
-def test_it_refuses_a_future_date_in_the_command_without_writing_a_file(units, fake_compliance, tmp_path):
+def test_it_refuses_a_future_date_in_the_command_without_writing_a_file(units, scorecard_catalog, tmp_path):
     out = tmp_path / "card.pdf"
     with pytest.raises(CommandError, match="晚于今天"):
         call_command("scorecard", unit=TOWNSHIP, as_of=_tomorrow().isoformat(), output=str(out))

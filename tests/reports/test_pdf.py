@@ -5,10 +5,17 @@ import re
 
 import pytest
 
-from apps.compliance.results import Status
 from apps.core.models import AuditEvent
 from apps.reports import fonts, services
-from tests.reports.conftest import AS_OF, MISSING_GLYPHS, REQUIREMENTS, pdf_fonts, pdf_glyphs, pdf_text
+from tests.reports.conftest import (
+    AS_OF,
+    MISSING_GLYPHS,
+    REQUIREMENTS,
+    make_drill,
+    pdf_fonts,
+    pdf_glyphs,
+    pdf_text,
+)
 
 TOWNSHIP, COUNTY = "140121100000", "140121000000"
 TITLES = [r[1] for r in REQUIREMENTS]
@@ -54,7 +61,7 @@ def test_it_warns_in_system_checks_when_the_font_is_missing(monkeypatch):
         fonts.require_cjk_font()
 
 
-def test_it_renders_a_township_scorecard_in_chinese(units, people, fake_compliance, weasyprint_warnings):
+def test_it_renders_a_township_scorecard_in_chinese(units, people, scorecard_catalog, weasyprint_warnings):
     card, created = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["township"])
     data = _read(card)
     assert created and hashlib.sha256(data).hexdigest() == card.sha256 and card.size == len(data)
@@ -78,7 +85,7 @@ def test_it_renders_a_township_scorecard_in_chinese(units, people, fake_complian
     assert AuditEvent.objects.filter(action="scorecard.export", unit_code=TOWNSHIP, actor=people["township"]).exists()
 
 
-def test_it_renders_a_county_scorecard_with_a_section_per_township(units, people, fake_compliance):
+def test_it_renders_a_county_scorecard_with_a_section_per_township(units, people, scorecard_catalog):
     card, _ = services.scorecard_generate(unit=units[COUNTY], as_of=AS_OF, user=people["county"])
     reader, text = _assert_clean_cjk(_read(card))
     assert "县级基层应急管理履职合规评分卡" in text and "清徐县" in text
@@ -91,25 +98,25 @@ def test_it_renders_a_county_scorecard_with_a_section_per_township(units, people
     assert f"第 {pages} 页 / 共 {pages} 页" in reader.pages[-1].extract_text()
 
 
-def test_it_returns_the_stored_file_while_the_data_is_unchanged(units, people, fake_compliance):
+def test_it_returns_the_stored_file_while_the_data_is_unchanged(units, people, scorecard_catalog):
     first, created = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["township"])
     again, created_again = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["county"])
     assert created and not created_again and again.pk == first.pk and again.sha256 == first.sha256
-    fake_compliance.overrides[TOWNSHIP] = {"drill_annual": Status.COMPLIANT}
+    make_drill(units[TOWNSHIP])  # a user records 2025's drill
     changed, created_changed = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["county"])
     assert created_changed and changed.pk != first.pk and changed.sha256 != first.sha256
     assert changed.verification_code != first.verification_code
     assert AuditEvent.objects.filter(action="scorecard.export", unit_code=TOWNSHIP).count() == 3
 
 
-def test_it_refuses_a_scorecard_outside_the_jurisdiction(units, people, fake_compliance):
+def test_it_refuses_a_scorecard_outside_the_jurisdiction(units, people, scorecard_catalog):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["other_township"])
 
 
-def test_it_renders_again_under_the_same_code_when_the_stored_file_was_lost(units, people, fake_compliance):
+def test_it_renders_again_under_the_same_code_when_the_stored_file_was_lost(units, people, scorecard_catalog):
     card, _ = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["township"])
     card.file.storage.delete(card.file.name)
     again, created = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["township"])

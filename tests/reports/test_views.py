@@ -17,7 +17,7 @@ TOWNSHIP = "140121100000"
 
 
 @pytest.fixture
-def card(units, people, fake_compliance):
+def card(units, people, scorecard_catalog):
     card, _ = services.scorecard_generate(unit=units[TOWNSHIP], as_of=AS_OF, user=people["township"])
     return card
 
@@ -37,7 +37,7 @@ def test_it_shows_the_export_page_with_a_constant_number_of_queries(client_for, 
     assert "清源镇" in body and "封存评估" in body and card.display_code in body
 
 
-def test_it_generates_a_township_scorecard_on_request(client_for, people, units, fake_compliance):
+def test_it_generates_a_township_scorecard_on_request(client_for, people, units, scorecard_catalog):
     client = client_for(people["township"])
     response = client.post(reverse("reports:generate"), {"unit": TOWNSHIP, "as_of": "2026-06-30"})
     card = Scorecard.objects.get()

@@ -63,7 +63,6 @@ def portal_nav(context) -> list[tuple[str, str]]:
 
     from apps.accounts.access import Action, can_global, grants
     from apps.accounts.models import Role
-    from apps.portal.links import safe_reverse
 
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -82,19 +81,12 @@ def portal_nav(context) -> list[tuple[str, str]]:
     if townships:
         items.append((_("乡镇工作台"), reverse("portal:workspace", args=[townships[0].code])))
         if user.role == Role.TOWNSHIP_STAFF:
-            hub = safe_reverse("evidence:hub", townships[0].code)
-            if hub:
-                items.append((_("录入记录"), hub))
-            imp = safe_reverse("evidence:import")
-            if imp:
-                items.append((_("批量导入"), imp))
+            items.append((_("录入记录"), reverse("evidence:hub", args=[townships[0].code])))
+            items.append((_("批量导入"), reverse("evidence:import")))
     items.append((_("单位查询"), reverse("portal:search")))
-    catalog = safe_reverse("policies:catalog")
-    if catalog:
-        items.append((_("政策规则库"), catalog))
-    reports = safe_reverse("reports:index")
-    if reports and (can_global(user, Action.EXPORT) or mine):
-        items.append((_("报表导出"), reports))
+    items.append((_("政策规则库"), reverse("policies:catalog")))
+    if can_global(user, Action.EXPORT) or mine:
+        items.append((_("报表导出"), reverse("reports:index")))
     items.append((_("日历订阅"), reverse("portal:calendar")))
     return items
 

@@ -20,7 +20,7 @@ from apps.compliance.results import Status
 from apps.jurisdictions.codes import FLAG_LABELS, Level
 from apps.portal import selectors, services
 from apps.portal.forms import DashboardFilterForm, OverdueFilterForm, SupervisionForm
-from apps.portal.links import evidence_hub_url, safe_reverse
+from apps.portal.links import evidence_hub_url
 from apps.portal.models import Supervision
 from apps.portal.views.common import paginate, parse_as_of
 
@@ -77,7 +77,7 @@ def dashboard(request, code):
     }
     return render(request, "portal/dashboard.html", {
         "data": data, "form": form, "as_of": as_of, "trend": trend, "flag_labels": FLAG_LABELS,
-        "reports_url": safe_reverse("reports:index"),
+        "reports_url": reverse("reports:index"),
         "can_supervise": can(request.user, Action.SUPERVISE, root),
         **_review_kpi(request.user),
         "overdue_supervisions": list(selectors.overdue_supervisions(
@@ -158,7 +158,7 @@ def workspace(request, code):
     return render(request, "portal/workspace.html", {
         "data": data, "unit": unit, "as_of": as_of, "page": paginate(request, items), "show": show,
         "can_submit": can_submit, "hub_url": evidence_hub_url(unit.code) if can_submit else "",
-        "import_url": safe_reverse("evidence:import") if can_submit else "",
+        "import_url": reverse("evidence:import") if can_submit else "",
         "rollup": data.rollups.get(unit.code),
     })
 
@@ -202,7 +202,7 @@ def unit_detail(request, code):
         if can_supervise else None,
         "requirement_choices": sorted({(r.requirement, r.title) for r in evaluation.results}),
         "hub_url": evidence_hub_url(unit.code) if can(request.user, Action.SUBMIT, unit) else "",
-        "applicability_url": safe_reverse("policies:unit", unit.code),
+        "applicability_url": reverse("policies:unit", args=[unit.code]),
         "dashboard_code": unit.county_code if unit.level in (Level.TOWNSHIP, Level.VILLAGE) else "",
     })
 
@@ -260,5 +260,5 @@ def search(request):
     return render(request, "portal/search.html", {
         "q": q, "level": level, "levels": Level.CHOICES, "page": paginate(request, qs, 25),
         "searched": bool(q or level), "roots": home_units(request.user).order_by("code")[:20],
-        "reports_url": safe_reverse("reports:index"),
+        "reports_url": reverse("reports:index"),
     })
