@@ -34,7 +34,7 @@ def _run(*args) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("code", [TOWNSHIP, COUNTY, VILLAGE])
-def test_every_scorecard_passes_qpdf_check_and_pdfinfo_says_tagged_a4(units, people, fake_compliance, tmp_path,
+def test_every_scorecard_passes_qpdf_check_and_pdfinfo_says_tagged_a4(units, people, scorecard_catalog, tmp_path,
                                                                      code):
     _card, _data, path = _pdf(units, people, code, tmp_path)
     check = _run("qpdf", "--check", str(path))
@@ -49,7 +49,7 @@ def test_every_scorecard_passes_qpdf_check_and_pdfinfo_says_tagged_a4(units, peo
 
 
 @pytest.mark.parametrize("code", [TOWNSHIP, COUNTY])
-def test_every_scorecard_is_pdf_ua_1_in_chinese_with_the_verification_link(units, people, fake_compliance, tmp_path,
+def test_every_scorecard_is_pdf_ua_1_in_chinese_with_the_verification_link(units, people, scorecard_catalog, tmp_path,
                                                                           code):
     card, data, _path = _pdf(units, people, code, tmp_path)
     reader = PdfReader(io.BytesIO(data))

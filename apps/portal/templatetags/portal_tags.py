@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,8 +60,6 @@ def query_with(context, **changes) -> str:
 @register.simple_tag(takes_context=True)
 def portal_nav(context) -> list[tuple[str, str]]:
     """Navigation links for the user's role, from the cached grants (no extra query)."""
-    from django.urls import reverse
-
     from apps.accounts.access import Action, can_global, grants
     from apps.accounts.models import Role
 
@@ -94,12 +93,10 @@ def portal_nav(context) -> list[tuple[str, str]]:
 def _review_queue_item(user):
     """「待审核（N）」 for those who review records: the count is one UNION query."""
     from apps.evidence import selectors as evidence
-    from apps.portal.links import safe_reverse
 
-    url = safe_reverse("evidence:queue")
-    if not url or not evidence.can_verify_somewhere(user):
+    if not evidence.can_verify_somewhere(user):
         return None
-    return (f"{_('待审核')}（{evidence.review_queue_count(user)}）", url)
+    return (f"{_('待审核')}（{evidence.review_queue_count(user)}）", reverse("evidence:queue"))
 
 
 @register.filter
