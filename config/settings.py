@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files in production (DEBUG=false, no nginx): see "Static files" below.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.AuditContextMiddleware",  # source address of audit entries
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -162,8 +164,16 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # Static and media files: everything served locally, never from a CDN
 # ------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves /static/ from every web process (gunicorn in docker compose has no nginx in
+# front): compressed copies and hashed names cached for a year. Before collectstatic has run
+# (development, tests) the storage falls back to plain names, see apps/core/staticfiles.py.
+# https://whitenoise.readthedocs.io/en/stable/django.html
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "apps.core.staticfiles.CompressedManifestStorage"},
+}
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # attachments are served only through a permission check
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
