@@ -285,6 +285,12 @@ COMPLIANCE_GRADE_EXCELLENT = env.int("COMPLIANCE_GRADE_EXCELLENT", default=90)
 COMPLIANCE_GRADE_PASS = env.int("COMPLIANCE_GRADE_PASS", default=60)
 # Snapshot retention: every night's snapshots for this many days, then one per month (0 keeps all).
 COMPLIANCE_SNAPSHOT_DAILY_DAYS = env.int("COMPLIANCE_SNAPSHOT_DAILY_DAYS", default=400)
+# Nightly run watchdog and reminder outbox (apps/compliance/services.py, docs/operations.md):
+# a county silent this long is re-queued; a run still open at the deadline is closed as failed
+# naming the missing counties; a reminder claimed this long ago by a dead worker is sent again.
+COMPLIANCE_RUN_REQUEUE_MINUTES = env.int("COMPLIANCE_RUN_REQUEUE_MINUTES", default=30)
+COMPLIANCE_RUN_DEADLINE_MINUTES = env.int("COMPLIANCE_RUN_DEADLINE_MINUTES", default=180)
+COMPLIANCE_REMINDER_CLAIM_MINUTES = env.int("COMPLIANCE_REMINDER_CLAIM_MINUTES", default=15)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

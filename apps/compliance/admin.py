@@ -1,18 +1,22 @@
 from django.contrib import admin
 
-from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, ReminderSent, Snapshot
+from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
 
 
 @admin.register(EvaluationRun)
 class EvaluationRunAdmin(admin.ModelAdmin):
     list_display = ["as_of", "trigger", "state", "started_at", "finished_at", "counties", "counties_done",
-                    "units_evaluated", "overdue_tasks", "emails_sent"]
+                    "missing", "attempts", "units_evaluated", "overdue_tasks", "emails_sent"]
     list_filter = ["state", "trigger"]
     date_hierarchy = "as_of"
     readonly_fields = [f.name for f in EvaluationRun._meta.fields]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="未完成的县")
+    def missing(self, run):
+        return "、".join(f"{e['name']}（{e['county']}）" for e in run.missing_counties) or "—"
 
 
 @admin.register(CountyReport)
@@ -39,10 +43,10 @@ class SnapshotAdmin(admin.ModelAdmin):
     readonly_fields = ["unit", "as_of", "score", "grade", "counts", "fingerprint", "computed_at"]
 
 
-@admin.register(ReminderSent)
-class ReminderSentAdmin(admin.ModelAdmin):
-    list_display = ["user", "unit_code", "requirement", "due", "stage", "as_of", "sent_at"]
-    list_filter = ["stage"]
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit_code", "requirement", "due", "stage", "as_of", "sent_at", "attempts", "last_error"]
+    list_filter = ["stage", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["unit_code", "requirement"]
     raw_id_fields = ["user"]
 

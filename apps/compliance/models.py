@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Snapshot(models.Model):
@@ -30,6 +31,10 @@ class Snapshot(models.Model):
 
 
 class EvaluationRun(models.Model):
+    """The nightly run of one date: ONE row per date (a second trigger joins it, a trigger after it
+    finished re-opens it). The watchdog re-queues counties that have not reported and closes a run
+    past its deadline as failed, naming the missing counties (services.evaluation_runs_watch)."""
+
     class State(models.TextChoices):
         RUNNING = "running", "运行中"
         SUCCEEDED = "succeeded", "成功"
@@ -39,8 +44,11 @@ class EvaluationRun(models.Model):
     as_of = models.DateField("评估日期", db_index=True)
     trigger = models.CharField("触发方式", max_length=20, default="beat")
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.RUNNING)
-    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    # Reset when a finished run is re-opened: counties report anew from this time on.
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    requeued_at = models.DateTimeField("补发时间", null=True, blank=True)
+    attempts = models.PositiveIntegerField("运行次数", default=1)
     counties = models.PositiveIntegerField("县数", default=0)
     counties_done = models.PositiveIntegerField("完成县数", default=0)
     units_evaluated = models.PositiveIntegerField("评估单位数", default=0)
@@ -52,9 +60,15 @@ class EvaluationRun(models.Model):
         verbose_name = "夜间评估运行"
         verbose_name_plural = "夜间评估运行"
         ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["as_of"], name="uniq_evaluation_run_as_of")]
 
     def __str__(self) -> str:
         return f"{self.as_of} {self.get_state_display()}"
+
+    @property
+    def missing_counties(self) -> list[dict]:
+        """The counties a closed run is missing (named in ``errors`` by the watchdog)."""
+        return [e for e in self.errors or [] if e.get("missing")]
 
 
 class CountyReport(models.Model):
@@ -86,29 +100,40 @@ class CountyReport(models.Model):
         return f"{self.county_id} {self.as_of}"
 
 
-class ReminderSent(models.Model):
-    """What was sent, so a missed night never loses a reminder and a re-run never repeats it."""
+class Reminder(models.Model):
+    """The reminder outbox: one row per user, task and stage (the database refuses a second), so a
+    missed night never loses a reminder and a re-run never repeats it. A row is claimed before it
+    is sent and marked sent after; a send that fails releases the claim and is retried later
+    (services.reminders_deliver), and a claim left by a dead worker expires."""
 
     class Stage(models.TextChoices):
         DUE_SOON = "due_soon", "即将到期"
         OVERDUE = "overdue", "已逾期"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    township_code = models.CharField(max_length=12, blank=True)
     unit_code = models.CharField(max_length=12)
     requirement = models.CharField(max_length=60)
     due = models.DateField()
     stage = models.CharField(max_length=10, choices=Stage.choices)
     as_of = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    line = models.TextField("提醒内容", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    attempts = models.PositiveIntegerField("发送尝试", default=0)
+    last_error = models.CharField("最近错误", max_length=500, blank=True)
 
     class Meta:
-        verbose_name = "已发送提醒"
-        verbose_name_plural = "已发送提醒"
+        verbose_name = "提醒发件箱"
+        verbose_name_plural = "提醒发件箱"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "requirement", "unit_code", "due", "stage"], name="uniq_reminder_sent"
             )
         ]
+        indexes = [models.Index(fields=["township_code", "sent_at"], name="reminder_pending_idx")]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.requirement} {self.unit_code} {self.due} {self.stage}"

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from apps.compliance import rules
-from apps.compliance.models import Snapshot
+from apps.compliance.models import EvaluationRun, Snapshot
 from apps.compliance.results import Source, Status, UnitEvaluation
 from apps.evidence import models as ev
 from apps.jurisdictions.codes import CodeRange, subtree_range
@@ -193,8 +193,13 @@ def county_fingerprints(rng: CodeRange) -> dict[str, str]:
     }
 
 
-def _freshness_key(unit: Unit) -> str:
+def freshness_key(unit: Unit) -> str:
     return unit.county_code or unit.code
+
+
+def unit_fingerprints(units: list[Unit], fingerprints: dict[str, str]) -> dict[int, str]:
+    """The fingerprint each unit's snapshot is stored with (its county's, see county_fingerprints)."""
+    return {u.pk: fingerprints.get(freshness_key(u), "") for u in units}
 
 
 # ---------------------------------------------------------------------------
@@ -211,29 +216,28 @@ def compute(units: list[Unit], rng: CodeRange, as_of: date) -> dict[str, UnitEva
     }
 
 
-def _evaluate(units: list[Unit], rng: CodeRange, as_of: date, use_snapshots: bool) -> dict[str, UnitEvaluation]:
-    if not units:
-        return {}
-    if not use_snapshots:
-        return compute(units, rng, as_of)
-    fingerprints = county_fingerprints(rng)
+def fresh_snapshots(units: list[Unit], rng: CodeRange, as_of: date,
+                    fingerprints: dict[str, str]) -> dict[str, UnitEvaluation] | None:
+    """The stored evaluations of ``units`` if every one is stored and fresh, else None."""
     stored = {
         s["unit_id"]: s
         for s in Snapshot.objects.filter(as_of=as_of, **_in_range(rng)).values("unit_id", "fingerprint", "payload")
     }
-    fresh = all(
-        u.pk in stored and stored[u.pk]["fingerprint"] == fingerprints.get(_freshness_key(u)) for u in units
-    )
-    if fresh:
+    if all(u.pk in stored and stored[u.pk]["fingerprint"] == fingerprints.get(freshness_key(u)) for u in units):
         return {u.code: UnitEvaluation.from_dict(stored[u.pk]["payload"]) for u in units}
-    evaluations = compute(units, rng, as_of)
-    from apps.compliance.services import snapshots_store  # services import selectors
+    return None
 
-    snapshots_store(
-        units=units, evaluations=evaluations,
-        fingerprints={u.pk: fingerprints.get(_freshness_key(u), "") for u in units},
-    )
-    return evaluations
+
+def _evaluate(units: list[Unit], rng: CodeRange, as_of: date, use_snapshots: bool) -> dict[str, UnitEvaluation]:
+    """Reads never write: fresh stored snapshots, or a computation that is not stored (storing
+    is the nightly job's, services.snapshots_refresh)."""
+    if not units:
+        return {}
+    if use_snapshots:
+        stored = fresh_snapshots(units, rng, as_of, county_fingerprints(rng))
+        if stored is not None:
+            return stored
+    return compute(units, rng, as_of)
 
 
 def subtree_units(root: Unit) -> list[Unit]:
@@ -242,7 +246,7 @@ def subtree_units(root: Unit) -> list[Unit]:
 
 def evaluate_subtree(root: Unit, as_of: date, *, use_snapshots: bool = True) -> dict[str, UnitEvaluation]:
     """The root and every unit below it, keyed by code. Reads stored snapshots when all are fresh,
-    otherwise computes set-based and stores them. Query count independent of subtree size."""
+    otherwise computes set-based (storing nothing). Query count independent of subtree size."""
     rng = subtree_range(root.code, root.level)
     return _evaluate(subtree_units(root), rng, as_of, use_snapshots)
 
@@ -398,3 +402,20 @@ def snapshots_for(unit: Unit, limit: int = 50):
     return Snapshot.objects.filter(unit=unit).order_by("-as_of").only(
         "as_of", "score", "grade", "counts", "computed_at"
     )[:limit]
+
+
+# ---------------------------------------------------------------------------
+# Nightly runs
+# ---------------------------------------------------------------------------
+def nightly_run_problems(unit: Unit, as_of: date) -> tuple[EvaluationRun | None, list[dict]]:
+    """The closed nightly run of ``as_of`` and its errors that concern ``unit`` (its own county,
+    or any county of its subtree): shown on the overdue report so a county official sees that
+    the night's report is missing or failed, and which counties."""
+    run = (EvaluationRun.objects.filter(as_of=as_of)
+           .exclude(state__in=[EvaluationRun.State.RUNNING, EvaluationRun.State.SUCCEEDED]).first())
+    if run is None:
+        return None, []
+    rng = subtree_range(unit.code, unit.level)
+    errors = [e for e in run.errors or []
+              if rng.low <= str(e.get("county", "")) <= rng.high or e.get("county") == unit.county_code]
+    return (run, errors) if errors else (None, [])

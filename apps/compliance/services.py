@@ -1,8 +1,9 @@
 """Writes: snapshots, nightly runs, county reports, reminders and webhooks.
 
-Every function is safe to run twice for the same date: reports and snapshots are replaced in
-place (unique per county/unit and date), reminders and report emails are claimed before they
-are sent, so a re-run or a retried task never sends them again.
+Every function is safe to run twice for the same date: one run per date, reports and snapshots
+are replaced in place (unique per county/unit and date), reminders go through an outbox and
+report emails are claimed before they are sent, so a re-run or a retried task never sends them
+again, and a failed send is retried later.
 """
 
 from __future__ import annotations
@@ -10,22 +11,26 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
-from datetime import date
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
 from urllib.error import URLError
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.access import users_with_grant_over
 from apps.accounts.models import Role
 from apps.compliance import selectors
-from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, ReminderSent, Snapshot
+from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
 from apps.compliance.results import Status, UnitEvaluation
 from apps.core.audit import record_event
+from apps.jurisdictions.codes import subtree_range
 from apps.jurisdictions.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -74,18 +79,66 @@ def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation]
     return len(rows)
 
 
+def snapshots_refresh(*, root: Unit, as_of: date) -> dict[str, UnitEvaluation]:
+    """The evaluations of ``root``'s subtree, from fresh snapshots or computed and stored.
+
+    The fingerprints are read BEFORE computing: evidence written meanwhile leaves the stored
+    snapshot stale (recomputed next time), never wrongly fresh."""
+    units = selectors.subtree_units(root)
+    rng = subtree_range(root.code, root.level)
+    fingerprints = selectors.county_fingerprints(rng)
+    evaluations = selectors.fresh_snapshots(units, rng, as_of, fingerprints)
+    if evaluations is None:
+        evaluations = selectors.compute(units, rng, as_of)
+        snapshots_store(units=units, evaluations=evaluations,
+                        fingerprints=selectors.unit_fingerprints(units, fingerprints))
+    return evaluations
+
+
 # ---------------------------------------------------------------------------
 # Nightly run
 # ---------------------------------------------------------------------------
-def evaluation_run_start(*, as_of: date, trigger: str = "beat") -> EvaluationRun:
+def evaluation_run_open(*, as_of: date, trigger: str = "beat") -> tuple[EvaluationRun, bool]:
+    """The run of ``as_of`` and whether the caller must fan out the counties.
+
+    The database keeps one run per date (unique as_of): a second trigger while the run is
+    running joins it (False); a trigger after it finished re-opens the same row (True) — the
+    claim ``filter(state != running).update(...)`` lets exactly one of two racing triggers win."""
     counties = Unit.objects.filter(level="county").count()
-    return EvaluationRun.objects.create(as_of=as_of, trigger=trigger, counties=counties)
+    try:
+        with transaction.atomic():
+            return EvaluationRun.objects.create(as_of=as_of, trigger=trigger, counties=counties), True
+    except IntegrityError:
+        pass
+    run = EvaluationRun.objects.get(as_of=as_of)
+    reopened = EvaluationRun.objects.filter(pk=run.pk).exclude(state=EvaluationRun.State.RUNNING).update(
+        state=EvaluationRun.State.RUNNING, trigger=trigger, started_at=timezone.now(), finished_at=None,
+        requeued_at=None, counties=counties, attempts=F("attempts") + 1, errors=[],
+    )
+    run.refresh_from_db()
+    return run, bool(reopened)
+
+
+def evaluation_run_start(*, as_of: date, trigger: str = "beat") -> EvaluationRun:
+    return evaluation_run_open(as_of=as_of, trigger=trigger)[0]
+
+
+def _reports_of(run: EvaluationRun):
+    """The county reports written by the run's current attempt."""
+    return CountyReport.objects.filter(run=run, as_of=run.as_of, updated_at__gte=run.started_at)
+
+
+def run_missing_counties(run: EvaluationRun) -> list[Unit]:
+    """Counties that have not reported (successfully or not) in the run's current attempt."""
+    return list(
+        Unit.objects.filter(level="county").exclude(pk__in=_reports_of(run).values("county_id")).order_by("code")
+    )
 
 
 @transaction.atomic
 def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None = None) -> CountyReport:
     """Evaluate the county's subtree (refreshing its snapshots) and replace its overdue report."""
-    evaluations = selectors.evaluate_subtree(county, as_of)
+    evaluations = snapshots_refresh(root=county, as_of=as_of)
     rows = selectors.overdue_rows(evaluations, as_of)
     counts = {s: sum(1 for r in rows if r.status == s) for s in selectors.DEFAULT_OVERDUE_STATUSES}
     report, _ = CountyReport.objects.update_or_create(
@@ -108,20 +161,60 @@ def county_report_fail(*, county: Unit, as_of: date, run: EvaluationRun | None, 
     return report
 
 
-def evaluation_run_finish(*, run: EvaluationRun) -> EvaluationRun:
-    reports = list(CountyReport.objects.filter(run=run))
-    run.counties_done = sum(1 for r in reports if r.ok)
-    run.units_evaluated = sum(r.units_evaluated for r in reports if r.ok)
-    run.overdue_tasks = sum(r.overdue for r in reports if r.ok)
-    run.emails_sent = sum(r.emails_sent for r in reports)
-    run.errors = [{"county": r.county_id, "error": r.error} for r in reports if not r.ok]
-    if not run.errors:
-        run.state = EvaluationRun.State.SUCCEEDED
+def evaluation_run_finish(*, run: EvaluationRun, missing: list[Unit] | None = None) -> bool:
+    """Close a running run from its counties' reports: succeeded, partial or failed. ``missing``
+    (the watchdog, past the deadline) closes it as failed naming those counties. A claim on
+    ``state=running``: the chord's callback and the watchdog never both close it. Returns whether
+    this call closed it."""
+    reports = list(_reports_of(run).select_related("county"))
+    errors = [{"county": r.county.code, "name": r.county.name, "error": r.error} for r in reports if not r.ok]
+    errors += [{"county": c.code, "name": c.name, "missing": True, "error": "截止时间前未完成评估（任务丢失或执行者中止）"}
+               for c in missing or []]
+    done = sum(1 for r in reports if r.ok)
+    if missing:
+        state = EvaluationRun.State.FAILED
+    elif not errors:
+        state = EvaluationRun.State.SUCCEEDED
     else:
-        run.state = EvaluationRun.State.PARTIAL if run.counties_done else EvaluationRun.State.FAILED
-    run.finished_at = timezone.now()
-    run.save()
-    return run
+        state = EvaluationRun.State.PARTIAL if done else EvaluationRun.State.FAILED
+    closed = EvaluationRun.objects.filter(pk=run.pk, state=EvaluationRun.State.RUNNING).update(
+        state=state, finished_at=timezone.now(), errors=errors, counties_done=done,
+        units_evaluated=sum(r.units_evaluated for r in reports if r.ok),
+        overdue_tasks=sum(r.overdue for r in reports if r.ok), emails_sent=sum(r.emails_sent for r in reports),
+    )
+    if closed and missing:
+        logger.error("nightly run %s closed as failed: counties %s never reported", run.as_of,
+                     ", ".join(c.code for c in missing))
+        record_event(actor=None, action="compliance.run_failed", as_of=run.as_of.isoformat(),
+                     missing=[c.code for c in missing])
+    run.refresh_from_db()
+    return bool(closed)
+
+
+def evaluation_runs_watch(*, now=None) -> dict[int, list[int]]:
+    """The watchdog (a beat task every few minutes). For every running run:
+    - all counties reported but the run still open (the chord's callback was lost): close it;
+    - past COMPLIANCE_RUN_DEADLINE_MINUTES: close it as failed, naming the missing counties;
+    - a county silent for COMPLIANCE_RUN_REQUEUE_MINUTES (its worker died: Redis would re-deliver
+      its task only after the 2 h visibility timeout): re-queue it, at most once per that interval.
+    Returns {run id: [county ids to re-queue]}; the task sends them (county tasks are idempotent)."""
+    now = now or timezone.now()
+    requeue_after = timedelta(minutes=settings.COMPLIANCE_RUN_REQUEUE_MINUTES)
+    deadline = timedelta(minutes=settings.COMPLIANCE_RUN_DEADLINE_MINUTES)
+    requeue: dict[int, list[int]] = {}
+    for run in EvaluationRun.objects.filter(state=EvaluationRun.State.RUNNING).order_by("as_of"):
+        missing = run_missing_counties(run)
+        if not missing:
+            evaluation_run_finish(run=run)
+        elif now - run.started_at >= deadline:
+            evaluation_run_finish(run=run, missing=missing)
+        elif now - (run.requeued_at or run.started_at) >= requeue_after:
+            claimed = EvaluationRun.objects.filter(
+                pk=run.pk, state=EvaluationRun.State.RUNNING, requeued_at=run.requeued_at
+            ).update(requeued_at=now)
+            if claimed:
+                requeue[run.pk] = [c.pk for c in missing]
+    return requeue
 
 
 def snapshots_prune(*, today: date) -> int:
@@ -156,7 +249,8 @@ def report_url(county: Unit, as_of: date) -> str:
 
 def county_report_notify(*, report: CountyReport) -> int:
     """Email the county officials once per county and date (claimed first: a re-run or a retried
-    task finds it claimed and sends nothing), then remind township staff of their own tasks."""
+    task finds it claimed; a failed send releases the claim for the next run), then put the
+    township staff's reminders in the outbox and deliver what is pending in the county."""
     sent = 0
     county = report.county
     claimed = CountyReport.objects.filter(pk=report.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
@@ -168,55 +262,85 @@ def county_report_notify(*, report: CountyReport) -> int:
                 f"未达标 {report.non_compliant} 项，即将到期 {report.due_soon} 项。\n"
                 f"查看与下载：{report_url(county, report.as_of)}\n"
             )
-            sent += send_mail(f"【应急合规】{county.name}逾期任务报告（{report.as_of.isoformat()}）", body,
-                              None, recipients, fail_silently=True)
-    sent += township_reminders_send(county=county, as_of=report.as_of, rows=report.rows)
+            try:
+                sent += send_mail(f"【应急合规】{county.name}逾期任务报告（{report.as_of.isoformat()}）", body,
+                                  None, recipients)
+            except Exception as exc:  # noqa: BLE001 - any mail backend error: retried by the next run
+                CountyReport.objects.filter(pk=report.pk).update(emailed_at=None)
+                logger.warning("county report email for %s failed: %s", county.code, type(exc).__name__)
+    reminders_enqueue(county=county, as_of=report.as_of, rows=report.rows)
+    sent += reminders_deliver(county=county)
     CountyReport.objects.filter(pk=report.pk).update(emails_sent=F("emails_sent") + sent)
     return sent
 
 
-def township_reminders_send(*, county: Unit, as_of: date, rows: list[dict]) -> int:
-    """Remind township staff of due-soon and overdue tasks in their township.
+def reminders_enqueue(*, county: Unit, as_of: date, rows: list[dict]) -> int:
+    """Put a reminder for each due-soon or overdue task in the outbox of each township staff member.
 
     Driven by the task's state on the run date, not by "due == today + N": a task that is due
     soon or overdue on any night is reminded once per stage, so a missed night only delays it.
-    ``ReminderSent`` (unique per user, requirement, unit, due, stage) prevents repeats.
-    """
+    The unique constraint (user, requirement, unit, due, stage) makes a second insert a no-op:
+    two concurrent tasks for the same county add each reminder once."""
     wanted = [r for r in rows if r["status"] in (Status.DUE_SOON, Status.OVERDUE) and r.get("due")]
     if not wanted:
         return 0
     by_township: dict[str, list[dict]] = {}
     for row in wanted:
-        township_code = row["unit"][:9] + "000"
-        by_township.setdefault(township_code, []).append(row)
-    sent = 0
+        by_township.setdefault(row["unit"][:9] + "000", []).append(row)
+    outbox = []
     for township in Unit.objects.filter(code__in=list(by_township), level="township"):
-        township_rows = by_township[township.code]
         for user in users_with_grant_over(township, Role.TOWNSHIP_STAFF):
             if not user.email:
                 continue
-            keys = {(r["requirement"], r["unit"], r["due"], r["status"]) for r in township_rows}
-            done = set(
-                ReminderSent.objects.filter(user=user, unit_code__in={k[1] for k in keys}).values_list(
-                    "requirement", "unit_code", "due", "stage"
-                )
-            )
-            done = {(req, unit, due.isoformat(), stage) for req, unit, due, stage in done}
-            fresh = sorted(keys - done)
-            if not fresh:
-                continue
-            ReminderSent.objects.bulk_create(
-                [ReminderSent(user=user, requirement=req, unit_code=unit, due=date.fromisoformat(due), stage=stage,
-                              as_of=as_of) for req, unit, due, stage in fresh],
-                ignore_conflicts=True,
-            )
-            lines = [
-                f"- {r['unit_name']} {r['requirement_title']}：{Status.LABELS[r['status']]}，截止 {r['due']}"
-                f"{'（' + r['missing'] + '）' if r.get('missing') else ''}"
-                for r in township_rows if (r["requirement"], r["unit"], r["due"], r["status"]) in set(fresh)
-            ]
-            body = f"{township.name}有以下任务即将到期或已逾期（{as_of.isoformat()}）：\n" + "\n".join(lines)
-            sent += send_mail(f"【应急合规】{township.name}任务提醒", body, None, [user.email], fail_silently=True)
+            for r in by_township[township.code]:
+                line = (f"- {r['unit_name']} {r['requirement_title']}：{Status.LABELS[r['status']]}，截止 {r['due']}"
+                        f"{'（' + r['missing'] + '）' if r.get('missing') else ''}")
+                outbox.append(Reminder(user=user, township_code=township.code, unit_code=r["unit"],
+                                       requirement=r["requirement"], due=date.fromisoformat(r["due"]),
+                                       stage=r["status"], as_of=as_of, line=line))
+    return len(Reminder.objects.bulk_create(outbox, ignore_conflicts=True))
+
+
+def reminders_deliver(*, county: Unit | None = None, now=None) -> int:
+    """Send the pending reminders (of one county, or all): one email per user and township.
+
+    Each batch is claimed (``filter(unsent, unclaimed or claim expired).update(claim=token)``):
+    a row claimed by one process is skipped by the other, so two concurrent county tasks never
+    send it twice. Marked sent after the mail backend accepted it; a failing send releases the
+    claim and counts the attempt, so the reminder is sent by a later run (never lost)."""
+    now = now or timezone.now()
+    stale = now - timedelta(minutes=settings.COMPLIANCE_REMINDER_CLAIM_MINUTES)
+    claimable = Q(sent_at__isnull=True) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+    pending = Reminder.objects.filter(claimable)
+    if county is not None:
+        rng = subtree_range(county.code, county.level)
+        pending = pending.filter(township_code__gte=rng.low, township_code__lte=rng.high)
+    batches: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for pk, user_id, township_code in pending.order_by("pk").values_list("pk", "user_id", "township_code"):
+        batches[(user_id, township_code)].append(pk)
+    if not batches:
+        return 0
+    names = dict(Unit.objects.filter(code__in={t for _, t in batches}).values_list("code", "name"))
+    emails = dict(get_user_model().objects.filter(pk__in={u for u, _ in batches}).values_list("pk", "email"))
+    sent = 0
+    for (user_id, township_code), ids in batches.items():
+        token = uuid.uuid4().hex
+        if not Reminder.objects.filter(claimable, pk__in=ids).update(claimed_at=now, claim=token):
+            continue  # another process claimed them
+        mine = Reminder.objects.filter(claim=token, sent_at__isnull=True)
+        lines = [r.line for r in mine.order_by("as_of", "unit_code", "requirement", "stage")]
+        as_of = max(r.as_of for r in mine)
+        name = names.get(township_code, township_code)
+        body = f"{name}有以下任务即将到期或已逾期（{as_of.isoformat()}）：\n" + "\n".join(lines)
+        try:
+            delivered = send_mail(f"【应急合规】{name}任务提醒", body, None, [emails[user_id]])
+        except Exception as exc:  # noqa: BLE001 - any mail backend error: released, retried later
+            mine.update(claimed_at=None, claim="", attempts=F("attempts") + 1,
+                        last_error=f"{type(exc).__name__}: {exc}"[:500])
+            logger.warning("reminder email to user %s failed: %s", user_id, type(exc).__name__)
+            continue
+        mine.update(sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
+        sent += delivered
     return sent
 
 

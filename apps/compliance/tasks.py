@@ -22,6 +22,9 @@ from apps.jurisdictions.models import Unit
 logger = logging.getLogger(__name__)
 NIGHTLY_TASK = "compliance.nightly_evaluation"
 BEAT_NAME = "每晚合规评估与逾期报告"
+WATCHDOG_TASK = "compliance.nightly_watchdog"
+WATCHDOG_BEAT_NAME = "夜间评估看门狗与提醒补发"
+WATCHDOG_EVERY_MINUTES = 5
 
 
 def _as_of(value: str | None) -> date:
@@ -30,9 +33,13 @@ def _as_of(value: str | None) -> date:
 
 @shared_task(name=NIGHTLY_TASK)
 def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
-    """Start a run for ``as_of`` (default: today) and fan out one task per county."""
+    """Start the run of ``as_of`` (default: today) and fan out one task per county; a second
+    trigger while it runs joins it (nothing sent twice)."""
     day = _as_of(as_of)
-    run = services.evaluation_run_start(as_of=day, trigger=trigger)
+    run, fan_out = services.evaluation_run_open(as_of=day, trigger=trigger)
+    if not fan_out:
+        logger.info("nightly run %s is already running: joined", day)
+        return run.pk
     county_ids = list(Unit.objects.filter(level="county").order_by("code").values_list("pk", flat=True))
     header = [evaluate_county.s(run.pk, pk, day.isoformat()) for pk in county_ids]
     try:
@@ -76,6 +83,20 @@ def finish_run(run_id: int) -> int:
     return run.pk
 
 
+@shared_task(name=WATCHDOG_TASK)
+def nightly_watchdog() -> dict:
+    """Every few minutes (beat): re-queue counties a running run is missing, close runs whose
+    callback was lost or that are past their deadline, and retry reminders that failed to send."""
+    requeued = 0
+    for run_id, county_ids in services.evaluation_runs_watch().items():
+        run = EvaluationRun.objects.get(pk=run_id)
+        for county_id in county_ids:
+            evaluate_county.delay(run.pk, county_id, run.as_of.isoformat())
+            requeued += 1
+        logger.warning("nightly run %s: re-queued %d counties that had not reported", run.as_of, len(county_ids))
+    return {"requeued": requeued, "reminders_sent": services.reminders_deliver()}
+
+
 def queue_nightly(as_of: date | None = None, trigger: str = "manual") -> None:
     """Queue the nightly job once the current transaction commits."""
     transaction.on_commit(lambda: _send_nightly(as_of, trigger))
@@ -93,10 +114,16 @@ def _send_nightly(as_of: date | None, trigger: str) -> bool:
 
 
 def ensure_beat_schedule() -> bool:
-    """Create the nightly PeriodicTask (02:30 Asia/Shanghai) if absent. Administrators may edit
-    or disable it in the admin afterwards; this never overwrites their changes."""
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    """Create the nightly PeriodicTask (02:30 Asia/Shanghai) and the watchdog's (every few
+    minutes) if absent. Administrators may edit or disable them in the admin afterwards; this
+    never overwrites their changes. Returns whether the nightly task was created."""
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+    if not PeriodicTask.objects.filter(name=WATCHDOG_BEAT_NAME).exists():
+        every, _ = IntervalSchedule.objects.get_or_create(every=WATCHDOG_EVERY_MINUTES,
+                                                          period=IntervalSchedule.MINUTES)
+        PeriodicTask.objects.create(name=WATCHDOG_BEAT_NAME, task=WATCHDOG_TASK, interval=every,
+                                    description="补发未完成的县评估，关闭超时的夜间评估，重试发送失败的提醒")
     if PeriodicTask.objects.filter(name=BEAT_NAME).exists():
         return False
     schedule, _ = CrontabSchedule.objects.get_or_create(

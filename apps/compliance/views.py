@@ -56,7 +56,8 @@ def overdue(request, code):
         response["Content-Disposition"] = f'attachment; filename="{exports.filename(report, fmt)}"'
         return response
     rows = selectors.overdue_tasks(unit, as_of)
+    failed_run, run_errors = selectors.nightly_run_problems(unit, as_of)
     return render(request, "compliance/overdue.html", {
-        "unit": unit, "as_of": as_of, "error": error,
+        "unit": unit, "as_of": as_of, "error": error, "failed_run": failed_run, "run_errors": run_errors,
         "rows": [{"row": r, "label": Status.LABELS[r.status], "colour": Status.COLOURS[r.status]} for r in rows],
     })

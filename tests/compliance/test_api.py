@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from apps.compliance import selectors
+from apps.compliance import services
 from tests.compliance.helpers import DRILL_PARAMS, drill, make_version
 
 COUNTY, QINGYUAN, DONGJIE, XIGOU = "140121000000", "140121100000", "140121100201", "140121101000"
@@ -65,7 +65,7 @@ def test_it_rejects_a_malformed_date_naming_the_field(units, people, catalog, cl
 
 def test_it_lists_stored_snapshots_newest_first(units, people, catalog, client_for):
     for day in (date(2025, 1, 1), date(2025, 2, 1)):
-        selectors.evaluate_unit(units[QINGYUAN], day)
+        services.snapshots_refresh(root=units[QINGYUAN], as_of=day)
     data = client_for(people["auditor"]).get(f"/api/v1/units/{QINGYUAN}/snapshots/").json()
     assert data["unit"] == QINGYUAN
     assert [s["as_of"] for s in data["snapshots"]] == ["2025-02-01", "2025-01-01"]

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from apps.compliance import services, tasks
-from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, ReminderSent, Snapshot
+from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
 from tests.compliance.helpers import DRILL_PARAMS, make_version
 from tests.worker import celery_worker, worker_unavailable_reason
 
@@ -36,9 +36,9 @@ def test_it_leaves_one_report_per_county_when_run_twice_for_the_same_date(units,
     tasks.nightly_evaluation.delay(AS_OF, "test")
     assert CountyReport.objects.filter(as_of=date(2025, 3, 1)).count() == COUNTIES
     assert Snapshot.objects.filter(as_of=date(2025, 3, 1)).count() == 12  # every unit of every county subtree
-    runs = list(EvaluationRun.objects.order_by("pk"))
-    assert len(runs) == 2 and all(r.state == EvaluationRun.State.SUCCEEDED for r in runs)
-    assert runs[-1].counties_done == COUNTIES and runs[-1].overdue_tasks > 0 and runs[-1].finished_at
+    run = EvaluationRun.objects.get()  # one run per date: the second trigger re-opened it
+    assert run.state == EvaluationRun.State.SUCCEEDED and run.attempts == 2
+    assert run.counties_done == COUNTIES and run.overdue_tasks > 0 and run.finished_at
     assert first_emails > 0 and len(mail.outbox) == first_emails  # the re-run sends nothing again
 
 
@@ -48,7 +48,7 @@ def test_it_emails_the_county_report_link_and_township_tasks(units, with_emails,
     assert "/compliance/units/140121000000/overdue/?as_of=2025-03-01" in county_mail.body
     township_mail = next(m for m in mail.outbox if "township@example.cn" in m.to)
     assert "清源镇" in township_mail.body and "徐沟镇" not in township_mail.body
-    assert ReminderSent.objects.filter(user=with_emails["township"]).count() == 3  # the town and its 2 villages
+    assert Reminder.objects.filter(user=with_emails["township"]).count() == 3  # the town and its 2 villages
 
 
 def _township_mails():
@@ -59,11 +59,11 @@ def test_it_reminds_due_soon_tasks_on_the_next_night_that_runs_after_a_missed_on
                                                                                    eager):
     township = with_emails["township"]
     tasks.nightly_evaluation.delay("2025-11-30", "test")  # the 2025 drill is 31 days away: pending
-    assert not ReminderSent.objects.filter(user=township, stage="due_soon").exists()
+    assert not Reminder.objects.filter(user=township, stage="due_soon").exists()
     # 2025-12-01, the first due-soon night, was missed (the worker was down); 12-02 still sends it.
     before = len(_township_mails())
     tasks.nightly_evaluation.delay("2025-12-02", "test")
-    assert ReminderSent.objects.filter(user=township, stage="due_soon").count() == 3  # the town, its 2 villages
+    assert Reminder.objects.filter(user=township, stage="due_soon").count() == 3  # the town, its 2 villages
     assert len(_township_mails()) == before + 1 and "即将到期" in _township_mails()[-1].body
     # Later nights, or a re-run of the same night, send nothing again.
     tasks.nightly_evaluation.delay("2025-12-02", "test")
@@ -71,7 +71,7 @@ def test_it_reminds_due_soon_tasks_on_the_next_night_that_runs_after_a_missed_on
     assert len(_township_mails()) == before + 1
     # After the deadline the same task reaches a new stage, reminded once.
     tasks.nightly_evaluation.delay("2026-01-02", "test")
-    assert ReminderSent.objects.filter(user=township, stage="overdue", due=date(2025, 12, 31)).count() == 3
+    assert Reminder.objects.filter(user=township, stage="overdue", due=date(2025, 12, 31)).count() == 3
     assert len(_township_mails()) == before + 2
 
 
@@ -153,8 +153,9 @@ def test_it_runs_the_nightly_job_twice_on_a_real_worker(units, people, catalog):
     assert reports.count() == COUNTIES  # one per county, not two
     assert set(reports.values_list("run_id", flat=True)) == {run_ids[-1]}  # replaced by the re-run
     assert Snapshot.objects.filter(as_of=date(2025, 3, 1)).count() == 12
-    runs = EvaluationRun.objects.filter(pk__in=run_ids, state=EvaluationRun.State.SUCCEEDED)
-    assert runs.count() == 2 and all(r.counties_done == COUNTIES for r in runs)
+    run = EvaluationRun.objects.get()
+    assert run_ids == [run.pk, run.pk] and run.attempts == 2
+    assert run.state == EvaluationRun.State.SUCCEEDED and run.counties_done == COUNTIES
 
 
 def _wait_finished(run_id: int) -> None:

@@ -5,7 +5,7 @@ from datetime import date
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.compliance import selectors
+from apps.compliance import selectors, services
 from apps.devtools.synthetic import generate
 from apps.jurisdictions.models import Unit
 from tests.compliance.helpers import make_every_kind_catalog
@@ -29,6 +29,9 @@ def test_it_evaluates_20_townships_and_400_villages_in_the_same_queries_as_2_and
 
     cold_small = _queries(lambda: selectors.evaluate_subtree(small, AS_OF))
     cold_big = _queries(lambda: selectors.evaluate_subtree(big, AS_OF))
+    # Storing is the nightly job's (reads never write); it too costs the same for both.
+    assert _queries(lambda: services.snapshots_refresh(root=small, as_of=AS_OF)) == _queries(
+        lambda: services.snapshots_refresh(root=big, as_of=AS_OF))
     warm_small = _queries(lambda: selectors.evaluate_subtree(small, AS_OF))
     warm_big = _queries(lambda: selectors.evaluate_subtree(big, AS_OF))
     assert cold_small == cold_big

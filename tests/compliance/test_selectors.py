@@ -1,12 +1,16 @@
 """Set-based evaluation of subtrees, snapshots and their freshness, roll-ups, overdue tasks."""
 
+import ast
+import io
 from datetime import date
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.compliance import selectors
+from apps.compliance import selectors, services
 from apps.compliance.models import Snapshot
 from apps.compliance.results import Status
 from tests.compliance.helpers import DRILL_PARAMS, drill, make_version
@@ -38,8 +42,27 @@ def test_it_evaluates_every_unit_of_a_subtree(units, catalog):
     assert township["advice.publicity"].advisory
 
 
-def test_it_stores_snapshots_and_reads_them_back_while_fresh(units, catalog):
-    first = selectors.evaluate_subtree(units[QINGYUAN], AS_OF)
+def test_it_writes_nothing_when_evaluating_for_display(units, people, catalog, client_for):
+    selectors.evaluate_subtree(units[COUNTY], AS_OF)
+    selectors.evaluate_unit(units[QINGYUAN], AS_OF)
+    selectors.overdue_report(units[COUNTY], AS_OF)
+    client = client_for(people["county"])
+    for url in (f"/compliance/units/{COUNTY}/?as_of=2025-03-01", f"/compliance/units/{COUNTY}/overdue/?as_of=2025-03-01",
+                f"/api/v1/units/{QINGYUAN}/evaluation/?as_of=2025-03-01"):
+        assert client.get(url).status_code == 200, url
+    call_command("evaluate", unit=QINGYUAN, as_of="2025-03-01", json=True, stdout=io.StringIO())
+    assert not Snapshot.objects.exists()
+
+
+def test_it_keeps_selectors_free_of_service_imports():
+    tree = ast.parse(Path(selectors.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(m and m.endswith("services") for m in imported), imported
+
+
+def test_it_reads_snapshots_stored_by_the_nightly_service_while_fresh(units, catalog):
+    first = services.snapshots_refresh(root=units[QINGYUAN], as_of=AS_OF)
     assert Snapshot.objects.filter(as_of=AS_OF).count() == 3
     with CaptureQueriesContext(connection) as cold:
         selectors.evaluate_subtree(units[QINGYUAN], date(2025, 3, 2))
@@ -51,11 +74,13 @@ def test_it_stores_snapshots_and_reads_them_back_while_fresh(units, catalog):
 
 
 def test_it_recomputes_when_evidence_changes(units, catalog):
-    before = selectors.evaluate_unit(units[QINGYUAN], AS_OF)
+    before = services.snapshots_refresh(root=units[QINGYUAN], as_of=AS_OF)[QINGYUAN]
     assert before.results[0].tasks[0].status == Status.OVERDUE
     drill(units[QINGYUAN], date(2024, 10, 1))
     after = selectors.evaluate_unit(units[QINGYUAN], AS_OF)
-    assert after.results[0].tasks[0].status == Status.COMPLIANT
+    assert after.results[0].tasks[0].status == Status.COMPLIANT  # the stale snapshot is not used
+    assert Snapshot.objects.get(unit=units[QINGYUAN], as_of=AS_OF).payload == before.to_dict()
+    services.snapshots_refresh(root=units[QINGYUAN], as_of=AS_OF)
     assert Snapshot.objects.get(unit=units[QINGYUAN], as_of=AS_OF).payload == after.to_dict()
 
 
@@ -98,6 +123,6 @@ def test_it_lists_overdue_tasks_most_overdue_first_without_advisory_ones(units, 
 
 def test_it_keeps_a_score_history_from_snapshots(units, catalog):
     for day in (date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)):
-        selectors.evaluate_unit(units[QINGYUAN], day)
+        services.snapshots_refresh(root=units[QINGYUAN], as_of=day)
     history = selectors.score_history(units[QINGYUAN], limit=2)
     assert [d for d, _ in history] == [date(2025, 2, 1), date(2025, 3, 1)]

@@ -185,9 +185,11 @@ def test_it_shows_the_history_of_status_changes_on_the_unit_page(people, catalog
     from apps.evidence.models import Person
 
     Person.objects.create(unit=units[QINGYUAN], name="王五", category="emergency_staff", appointed_on=date(2026, 3, 1))
+    from apps.compliance.services import snapshots_refresh
+
     client = client_for(people["county"])
-    for as_of in ("2026-02-01", "2026-06-30"):  # each visit stores that day's snapshot
-        assert client.get(reverse("portal:unit", args=[QINGYUAN]) + f"?as_of={as_of}").status_code == 200
+    for as_of in (date(2026, 2, 1), date(2026, 6, 30)):  # the nightly job stores each day's snapshot
+        snapshots_refresh(root=units[QINGYUAN], as_of=as_of)
     html = client.get(reverse("portal:unit", args=[QINGYUAN]) + Q).content.decode()
     history = html[html.index('id="h-hist"'):]
     assert "2026年6月30日：明确应急管理专职人员 未达标 →" in history, history[:600]
