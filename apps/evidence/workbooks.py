@@ -43,7 +43,8 @@ MAX_LISTED_UNITS = 5000  # a province-wide grant would list tens of thousands: n
 
 def _example_value(f, unit_code: str):
     if f.type == CHOICE:
-        return f.choices[0][1]
+        # An optional choice may depend on another column (宣传活动 only for 宣传活动记录): blank.
+        return f.choices[0][1] if f.required else None
     return {
         DATE: date(2026, 3, 10), DATETIME: datetime(2026, 3, 10, 8, 5), ID_NUMBER: _EXAMPLE_ID,
         "mobile": "13800138000", "unit": unit_code, "int": 30, "decimal": 2.5,
