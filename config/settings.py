@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "django_celery_beat",
-    "django_htmx",
     # ours
     "apps.core",
     "apps.jurisdictions",
@@ -69,7 +68,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # AxesMiddleware must be last: https://django-axes.readthedocs.io/en/latest/2_installation.html
     "axes.middleware.AxesMiddleware",

@@ -57,8 +57,8 @@ def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
     return run.pk
 
 
-@shared_task(name="compliance.evaluate_county", bind=True, max_retries=2, default_retry_delay=60)
-def evaluate_county(self, run_id: int, county_id: int, as_of: str) -> dict:
+@shared_task(name="compliance.evaluate_county")
+def evaluate_county(run_id: int, county_id: int, as_of: str) -> dict:
     """Evaluate one county, replace its report, send its emails and webhook. Never raises for a
     data problem (the error is recorded on the report), so one county cannot sink the chord."""
     day = date.fromisoformat(as_of)

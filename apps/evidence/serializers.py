@@ -139,12 +139,6 @@ class ReviewSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="审核意见，退回时必填")
 
 
-class DeleteSerializer(serializers.Serializer):
-    """软删除：记录保留，删除人、时间和原因写入记录及其历史。"""
-
-    reason = serializers.CharField(max_length=300, help_text="删除原因（必填，也可用查询参数 ?reason=）")
-
-
 class ImportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[(key, spec.label) for key, spec in KINDS.items()], help_text="记录类型")
     file = serializers.FileField(help_text="填好的 .xlsx 模板，或同表头的 CSV（UTF-8 含或不含 BOM，或 GB18030）")

@@ -11,7 +11,6 @@ from apps.policies import kinds
 from apps.policies.models import Clause, Document, Duty, Kind, Requirement, RequirementVersion, Topic
 from apps.policies.rules import split_marked
 
-LEVEL_CHOICES = Level.CHOICES
 FLAG_CHOICES = list(FLAG_LABELS.items())
 
 
@@ -104,7 +103,7 @@ class ApplicableRequirementSerializer(serializers.Serializer):
 class ApplicabilityUnitSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    level = serializers.ChoiceField(choices=LEVEL_CHOICES)
+    level = serializers.ChoiceField(choices=Level.CHOICES)
     province_code = serializers.CharField()
     flags = serializers.ListField(source="flag_list", child=serializers.ChoiceField(choices=FLAG_CHOICES))
 

@@ -5,9 +5,6 @@ from datetime import date
 from django.core.paginator import Paginator
 from django.utils import timezone
 
-from apps.accounts.access import home_units
-from apps.jurisdictions.codes import Level
-
 PAGE_SIZE = 50
 
 
@@ -30,10 +27,3 @@ def paginate(request, items, per_page: int = PAGE_SIZE):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def default_unit(user, levels: tuple[str, ...]):
-    """The user's first granted unit at one of these levels (None for global users)."""
-    return home_units(user).filter(level__in=levels).order_by("code").first()
-
-
-LEVEL_COUNTY = (Level.COUNTY,)
-LEVEL_TOWNSHIP = (Level.TOWNSHIP,)
