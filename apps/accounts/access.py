@@ -242,4 +242,4 @@ def can_global(user, action: Action) -> bool:
 
 def can_read_audit_log(user) -> bool:
     """三员分立: the audit administrator, and only they, read and export the security audit log."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == "audit_admin")
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.AUDIT_ADMIN)

@@ -35,6 +35,11 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     # Django has already replaced the password in ``credentials``; the username may be anything
     # the person typed (a phone number, even an ID number), so it is masked like the logs.
+    refused = getattr(request, "oidc_refused", None)  # a person the provider knows and we do not
+    if refused is not None:
+        record_event(actor=None, action="auth.login_failed", target=f"user={mask_text(refused)[:150]}",
+                     result=FAILURE, method="oidc", reason="unknown_user")
+        return
     username = mask_text(str(credentials.get("username", "")))[:150]
     record_event(actor=None, action="auth.login_failed", target=f"user={username}", result=FAILURE)
 
