@@ -12,7 +12,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from apps.compliance.results import Status
+from apps.compliance.results import Status, days_late, days_text
 from apps.core.spreadsheets import DATE, INTEGER, TEXT, append_row, csv_safe, date_or_none
 
 COLUMNS = [
@@ -26,12 +26,16 @@ COLUMNS = [
     ("subject", "对象"),
     ("missing", "缺失内容"),
     ("source", "依据"),
+    ("due_text", "到期情况"),
 ]
 _FILLS = {"red": "F8D7DA", "yellow": "FFF3CD", "green": "D1E7DD", "grey": "E2E3E5"}
 
 
 def _values(row: dict) -> list:
     label = row.get("status_label") or Status.LABELS.get(row.get("status", ""), row.get("status", ""))
+    # Days overdue are never negative: a task not yet due says 「N 天后到期」 in 到期情况 instead.
+    row = dict(row, days_overdue=days_late(row.get("days_overdue")),
+               due_text=days_text(row.get("days_overdue"), row.get("due")))
     return [label if key == "status_label" else ("" if row.get(key) is None else row.get(key)) for key, _ in COLUMNS]
 
 
@@ -75,7 +79,7 @@ def overdue_xlsx(report: dict) -> bytes:
         append_row(ws, _typed(row), formats)
         colour = Status.COLOURS.get(row.get("status", ""), "grey")
         ws.cell(row=ws.max_row, column=5).fill = PatternFill("solid", fgColor=_FILLS[colour])
-    for letter, width in zip("ABCDEFGHIJ", (14, 16, 22, 30, 10, 12, 10, 14, 50, 30), strict=True):
+    for letter, width in zip("ABCDEFGHIJK", (14, 16, 22, 30, 10, 12, 10, 14, 50, 30, 14), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A3"
     out = io.BytesIO()

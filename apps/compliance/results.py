@@ -158,3 +158,20 @@ def _jsonable(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def days_text(days_overdue: int | None, due) -> str:
+    """How a reader says a task's distance to its deadline: 「逾期 5 天」, 「今天到期」 or 「3 天后到期」
+    (never a negative number of days overdue). "" for a task without a deadline (a floor)."""
+    if not due or days_overdue is None:
+        return ""
+    if days_overdue > 0:
+        return f"逾期 {days_overdue} 天"
+    if days_overdue == 0:
+        return "今天到期"
+    return f"{-days_overdue} 天后到期"
+
+
+def days_late(days_overdue: int | None) -> int | None:
+    """Days overdue for a column of numbers: None (blank) when the deadline has not passed."""
+    return days_overdue if days_overdue and days_overdue > 0 else None

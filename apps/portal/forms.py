@@ -35,9 +35,16 @@ class OverdueFilterForm(forms.Form):
         label="状态", required=False,
         choices=[("", "全部"), ("overdue", "已逾期"), ("non_compliant", "未达标"), ("due_soon", "即将到期")],
     )
-    unit = forms.CharField(label="单位代码", required=False, max_length=12)
-    requirement = forms.CharField(label="要求编码", required=False, max_length=60)
+    # Drop-downs of names and titles; the values stay the unit's code prefix and the requirement
+    # code, so links from the dashboard (?unit=<prefix>, ?requirement=<code>) keep working.
+    unit = forms.ChoiceField(label="乡镇（街道）", required=False)
+    requirement = forms.ChoiceField(label="要求", required=False)
     sort = forms.ChoiceField(
         label="排序", required=False,
         choices=[("days", "逾期天数"), ("due", "截止日期"), ("unit", "单位"), ("requirement", "要求")],
     )
+
+    def __init__(self, *args, units=(), requirements=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "全部")] + list(units)
+        self.fields["requirement"].choices = [("", "全部")] + list(requirements)

@@ -40,6 +40,16 @@ class Cell:
     status: str | None  # None: nothing of this topic applies to the row
     title: str = ""
     url: str = ""
+    # When the colour comes only from villages below the row's unit: 「含所辖村：东关村 已逾期」.
+    own_status: str | None = None
+    below_note: str = ""
+
+    @property
+    def text(self) -> str:
+        """What the cell says: its status, or, when villages set the colour, the row unit's own."""
+        if not self.below_note:
+            return self.label
+        return f"本级{Status.LABELS[self.own_status]}" if self.own_status else "本级不适用"
 
     @property
     def colour(self) -> str:
@@ -58,6 +68,7 @@ class MatrixRow:
     flags: set[str]
     overdue: int = 0
     village_count: int = 0
+    own_grade: str = ""  # the grade of the unit's own score (rollup.grade is the subtree's)
 
 
 @dataclass
@@ -110,7 +121,8 @@ def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "
             if u.level != row_level:
                 villages[prefix] += 1
 
-    statuses: dict[tuple[str, str], list[RequirementResult]] = defaultdict(list)
+    statuses: dict[tuple[str, str], list[tuple[str, RequirementResult]]] = defaultdict(list)
+    names = {u.code: u.name for u in units}
     seen_topics: set[str] = set()
     for code, evaluation in evaluations.items():
         prefix = code[:digits]
@@ -120,7 +132,7 @@ def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "
             if result.advisory:
                 continue
             seen_topics.add(result.topic)
-            statuses[(prefix, result.topic)].append(result)
+            statuses[(prefix, result.topic)].append((code, result))
 
     labels = topic_labels()
     topics = [(t, labels.get(t, t)) for t in labels if t in seen_topics]
@@ -144,11 +156,10 @@ def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "
             if not results:
                 cells.append(Cell(topic, None))
                 continue
-            worst = Status.worst(r.status for r in results)
-            bad = [r for r in results if r.status == worst]
-            title = "；".join(sorted({r.title for r in bad}))[:200]
-            cells.append(Cell(topic, worst, title, cell_url(u, topic) if cell_url else ""))
-        rows.append(MatrixRow(u, rollups.get(u.code), cells, flags[prefix], per_row[prefix], villages[prefix]))
+            cells.append(_cell(u, topic, results, names, cell_url))
+        own = evaluations.get(u.code)
+        rows.append(MatrixRow(u, rollups.get(u.code), cells, flags[prefix], per_row[prefix], villages[prefix],
+                              own.grade if own and own.score is not None else ""))
 
     total = len(rows)
     if flag:
@@ -167,6 +178,23 @@ def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "
     )
 
 
+def _cell(unit: Unit, topic: str, results: list[tuple[str, RequirementResult]], names: dict, cell_url) -> Cell:
+    """The worst status of the topic in the row's subtree; when the row unit itself is better,
+    the cell names the villages that make it worse."""
+    worst = Status.worst(r.status for _, r in results)
+    bad = [r for _, r in results if r.status == worst]
+    title = "；".join(sorted({r.title for r in bad}))[:200]
+    own = [r.status for code, r in results if code == unit.code]
+    own_status = Status.worst(own) if own else None
+    note = ""
+    if own_status != worst:
+        below = sorted({names.get(code, code) for code, r in results if code != unit.code and r.status == worst})
+        shown = "、".join(below[:3]) + (f" 等 {len(below)} 个" if len(below) > 3 else "")
+        note = f"含所辖村：{shown} {Status.LABELS[worst]}"
+        title = f"{note}（{title}）"[:200]
+    return Cell(topic, worst, title, cell_url(unit, topic) if cell_url else "", own_status, note)
+
+
 # -- overdue tasks ------------------------------------------------------------------------
 OVERDUE_SORTS = {
     "days": lambda r: (-(r.days_overdue or 0), r.unit, r.requirement),
@@ -180,6 +208,16 @@ def overdue_rows(*, root: Unit, as_of: date, status: str = "", unit_prefix: str 
                  sort: str = "days") -> list:
     statuses = (status,) if status in ("overdue", "non_compliant", "due_soon") else ("overdue", "non_compliant", "due_soon")
     rows = compliance.overdue_tasks(root, as_of, statuses=statuses)
+    return filter_overdue(rows, unit_prefix=unit_prefix, requirement=requirement, sort=sort)
+
+
+def child_unit_choices(root: Unit) -> list[tuple[str, str]]:
+    """(code prefix, name) of the root's direct children: the overdue list's unit drop-down."""
+    return [(u.code_prefix, u.name) for u in Unit.objects.filter(parent=root).order_by("code").only(
+        "code", "name", "level")]
+
+
+def filter_overdue(rows: list, *, unit_prefix: str = "", requirement: str = "", sort: str = "days") -> list:
     if unit_prefix:
         rows = [r for r in rows if r.unit.startswith(unit_prefix)]
     if requirement:
@@ -219,6 +257,7 @@ class Workspace:
     supervisions: list[Supervision]
     rollups: dict = field(default_factory=dict)
     units: list[Unit] = field(default_factory=list)
+    own_grade: str = ""  # grade of the township's own score (the rollup's grade is the subtree's)
 
 
 def _missing_words(result: RequirementResult) -> str:
@@ -259,6 +298,8 @@ def township_workspace(*, user, unit: Unit, as_of: date, can_submit: bool) -> Wo
         returned=returned_records(user=user, root=unit),
         supervisions=supervisions_for(user=user, root=unit)[:20],
         rollups=rollups, units=units,
+        own_grade=evaluations[unit.code].grade if unit.code in evaluations and evaluations[unit.code].score is not None
+        else "",
     )
 
 

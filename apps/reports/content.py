@@ -22,7 +22,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from apps.compliance.results import Status
+from apps.compliance.results import Status, days_late, days_text
 from apps.jurisdictions.codes import Level, subtree_range
 
 # Symbols next to the status text so a black-and-white print still tells them apart.
@@ -161,6 +161,9 @@ def _overdue_rows(raw: dict, unit: dict) -> list[dict]:
                     "title": r.get("requirement_title", ""),
                     "due": r.get("due") or "",
                     "days_overdue": r.get("days_overdue") or 0,
+                    # What the PDF and the Excel twin print: never a negative number of days.
+                    "days_late": days_late(r.get("days_overdue")),
+                    "due_text": days_text(r.get("days_overdue"), r.get("due")),
                     **status_cell(r.get("status", Status.OVERDUE)),
                     "source": r.get("source", ""),
                     "missing": r.get("missing", ""),

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.template.loader import render_to_string
 
+from apps.compliance.results import days_late, days_text
 from apps.core.spreadsheets import (
     DATE,
     DATETIME,
@@ -96,7 +97,7 @@ FILLS = {"red": "FFCDD2", "yellow": "FFF59D", "green": "C8E6C9", "grey": "EEEEEE
 # codes as text. The payload holds display strings ("82.4", "—", "不计分"); the twin turns them
 # back into numbers so SUM, AVERAGE and sorting work in Excel.
 _REQ_FORMATS = [None, None, None, DATE, None, None, POINTS, POINTS, None, None]
-_OVERDUE_FORMATS = [None, None, None, DATE, INTEGER, None, None]
+_OVERDUE_FORMATS = [None, None, None, DATE, INTEGER, None, None, None]
 
 
 def _points(text):
@@ -174,9 +175,9 @@ def render_xlsx(payload: dict, meta: Meta) -> bytes:
     sheet(wb.create_sheet("要求明细"), req_header, rows, _REQ_FORMATS, status_col=3)
     sheet(
         wb.create_sheet("逾期任务"),
-        ["单位", "要求", "状态", "期限", "逾期天数", "出处", "缺少"],
-        [([r["unit_name"], r["title"], r["label"], date_or_none(r["due"]), r["days_overdue"], r["source"],
-           r["missing"]], r["colour"]) for r in payload["overdue"]],
+        ["单位", "要求", "状态", "期限", "逾期天数", "出处", "缺少", "到期情况"],
+        [([r["unit_name"], r["title"], r["label"], date_or_none(r["due"]), _late(r), r["source"],
+           r["missing"], _due_text(r)], r["colour"]) for r in payload["overdue"]],
         _OVERDUE_FORMATS,
         status_col=3,
     )
@@ -208,3 +209,12 @@ def _seal_text(payload: dict) -> str:
     if not seal:
         return "临时版本（未封存）"
     return f"已封存：{seal['number']}，{seal['created_by']} 于 {seal['created_at']} 封存，证据 {seal['evidence_count']} 条"
+
+
+def _late(row: dict):
+    # Payloads stored before days_late existed carry only days_overdue (negative when not yet due).
+    return row["days_late"] if "days_late" in row else days_late(row.get("days_overdue"))
+
+
+def _due_text(row: dict) -> str:
+    return row["due_text"] if "due_text" in row else days_text(row.get("days_overdue"), row.get("due"))

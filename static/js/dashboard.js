@@ -7,9 +7,10 @@
   var trend = JSON.parse(data.textContent);
   var chart = window.echarts.init(el, null, { renderer: "svg" });
   chart.setOption({
-    grid: { left: 36, right: 32, top: 12, bottom: 24 },
+    grid: { left: 36, right: 32, top: 12, bottom: 24, containLabel: true },
     tooltip: { trigger: "axis" },
-    xAxis: { type: "category", data: trend.dates.map(function (d) { var p = d.split("-"); return +p[1] + "月" + +p[2] + "日"; }) },
+    // Dates with their year (a year of month-ends spans two): 2025年12月31日.
+    xAxis: { type: "category", data: trend.dates.map(function (d) { var p = d.split("-"); return p[0] + "年" + +p[1] + "月" + +p[2] + "日"; }) },
     yAxis: { type: "value", min: 0, max: 100 },
     series: [{ type: "line", data: trend.scores, smooth: true, connectNulls: true, itemStyle: { color: "#0b4f8a" },
       markLine: { silent: true, symbol: "none", data: [{ yAxis: 60 }, { yAxis: 90 }], lineStyle: { color: "#9e9e9e" } } }]

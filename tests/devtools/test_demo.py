@@ -38,3 +38,17 @@ def test_load_demo_is_idempotent_and_shows_both_good_and_bad_units():
     village_scores = [e.score for code, e in evaluations.items() if Unit.objects.get(code=code).level == "village"]
     assert max(village_scores) >= 90, "some demo villages are diligent"
     assert min(village_scores) < 60, "some demo villages are behind, so the dashboard has red cells"
+
+
+def test_load_demo_stores_a_year_of_month_end_evaluations_for_the_trend():
+    from apps.compliance.selectors import subtree_score_history
+    from apps.devtools.management.commands.load_demo import month_ends
+
+    assert month_ends(date(2026, 3, 15), 3) == [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28)]
+    out = StringIO()
+    call_command("load_demo", as_of=AS_OF, stdout=out)
+    assert "历史评估 13/13：2026-11-23" in out.getvalue()
+    county = Unit.objects.get(code="140121000000")
+    trend = subtree_score_history(county, limit=12, until=date(2026, 11, 23))
+    assert len(trend) == 12 and trend[-1][0] == date(2026, 11, 23) and trend[0][0] == date(2025, 12, 31)
+    assert all(score is not None for _, score in trend)

@@ -136,3 +136,11 @@ def days_since(value) -> int:
     if not value:
         return 0
     return max(0, (timezone.localdate() - value).days)
+
+
+@register.filter
+def due_text(row) -> str:
+    """「逾期 5 天」 / 「今天到期」 / 「3 天后到期」 for an overdue-list row; never negative days."""
+    from apps.compliance.results import days_text
+
+    return days_text(getattr(row, "days_overdue", None), getattr(row, "due", None)) or "—"

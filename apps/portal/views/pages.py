@@ -96,14 +96,19 @@ def _review_kpi(user) -> dict:
 @login_required
 def overdue(request, code):
     root = get_unit_or_404(request.user, code, Action.VIEW)
-    form = OverdueFilterForm(request.GET or None)
     as_of = _as_of_or_message(request)
+    status = request.GET.get("status", "")
+    every = selectors.overdue_rows(root=root, as_of=as_of, status=status)
+    form = OverdueFilterForm(request.GET or None, units=selectors.child_unit_choices(root),
+                             requirements=sorted({(r.requirement, r.requirement_title) for r in every},
+                                                 key=lambda c: c[1]))
     filters = {"status": "", "unit_prefix": "", "requirement": "", "sort": "days"}
     if form.is_bound and form.is_valid():
         cd = form.cleaned_data
-        filters.update(status=cd["status"], unit_prefix=cd["unit"].strip(), requirement=cd["requirement"].strip(),
+        filters.update(status=cd["status"], unit_prefix=cd["unit"], requirement=cd["requirement"],
                        sort=cd["sort"] or "days")
-    rows = selectors.overdue_rows(root=root, as_of=as_of, **filters)
+    rows = selectors.filter_overdue(every, unit_prefix=filters["unit_prefix"], requirement=filters["requirement"],
+                                    sort=filters["sort"])
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
         return _overdue_download(request, root, as_of, fmt, rows)
@@ -158,7 +163,7 @@ def workspace(request, code):
         "data": data, "unit": unit, "as_of": as_of, "page": paginate(request, items), "show": show,
         "can_submit": can_submit, "hub_url": evidence_hub_url(unit.code) if can_submit else "",
         "import_url": reverse("evidence:import") if can_submit else "",
-        "rollup": data.rollups.get(unit.code),
+        "rollup": data.rollups.get(unit.code), "own_grade": data.own_grade,
     })
 
 

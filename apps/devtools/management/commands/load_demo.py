@@ -4,7 +4,7 @@ Idempotent: running it twice changes nothing the second time. Demo accounts are 
 here, never by migrations, so a production database never has them.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.management import call_command
@@ -13,6 +13,7 @@ from django.db import transaction
 
 from apps.accounts import access
 from apps.accounts.models import Role, User
+from apps.compliance.services import county_report_build
 from apps.compliance.tasks import ensure_beat_schedule
 from apps.devtools.demo import populate_demo_evidence
 from apps.evidence.models import Person
@@ -30,6 +31,16 @@ DEMO_ACCOUNTS = [
     ("auditadmin_demo", Role.AUDIT_ADMIN, None, "审计管理员（演示）"),
 ]
 DEMO_COUNTIES = ["140121000000", "120118000000", "110116000000"]
+MONTHS_OF_HISTORY = 12
+
+
+def month_ends(as_of: date, months: int) -> list[date]:
+    """The last day of each of the ``months`` months before ``as_of``'s month, oldest first."""
+    out, day = [], as_of.replace(day=1) - timedelta(days=1)
+    for _ in range(months):
+        out.append(day)
+        day = day.replace(day=1) - timedelta(days=1)
+    return sorted(out)
 
 
 class Command(BaseCommand):
@@ -58,9 +69,20 @@ class Command(BaseCommand):
             villages_and_townships = Unit.objects.filter(is_demo=True, level__in=["township", "village"])
             populate_demo_evidence(villages_and_townships, as_of=as_of, seed=1)
         ensure_beat_schedule()
+        self._history(as_of)
 
         self._accounts()
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号密码：{DEMO_PASSWORD}"))
+
+    def _history(self, as_of: date) -> None:
+        """A year of month-end evaluations (and as_of itself), stored as the nightly run would:
+        the dashboard's trend chart has twelve points on a fresh install, not a single dot."""
+        days = month_ends(as_of, MONTHS_OF_HISTORY) + [as_of]
+        counties = list(Unit.objects.filter(code__in=DEMO_COUNTIES).order_by("code"))
+        for i, day in enumerate(days, 1):
+            for county in counties:
+                county_report_build(county=county, as_of=day)
+            self.stdout.write(f"历史评估 {i}/{len(days)}：{day.isoformat()}")
 
     @transaction.atomic
     def _accounts(self):
