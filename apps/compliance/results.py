@@ -172,6 +172,7 @@ def days_text(days_overdue: int | None, due) -> str:
     return f"{-days_overdue} 天后到期"
 
 
-def days_late(days_overdue: int | None) -> int | None:
-    """Days overdue for a column of numbers: None (blank) when the deadline has not passed."""
-    return days_overdue if days_overdue and days_overdue > 0 else None
+def days_late(days_overdue: int | None) -> int:
+    """Days overdue for a column of numbers: 0 while the deadline has not passed (the text
+    column says 「N 天后到期」)."""
+    return max(0, days_overdue or 0)

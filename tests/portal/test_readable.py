@@ -16,7 +16,7 @@ Q = {"as_of": AS_OF.isoformat()}
 
 def test_it_words_days_without_negative_numbers():
     assert [days_text(d, date(2026, 1, 1)) for d in (5, 0, -3)] == ["逾期 5 天", "今天到期", "3 天后到期"]
-    assert days_text(0, None) == "" and days_late(-3) is None and days_late(4) == 4
+    assert days_text(0, None) == "" and days_late(-3) == 0 and days_late(4) == 4
 
 
 def test_it_filters_the_overdue_list_with_named_drop_downs(people, catalog, client_for):
@@ -47,7 +47,7 @@ def test_it_prints_due_soon_days_without_a_minus_in_the_overdue_excel(people, ca
     header = [c.value for c in sheet[2]]
     days, text = header.index("逾期天数"), header.index("到期情况")
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert rows and all(r[days] is None for r in rows) and all(r[text] == "11 天后到期" for r in rows)
+    assert rows and all(r[days] == 0 for r in rows) and all(r[text] == "11 天后到期" for r in rows)
 
 
 @pytest.fixture
