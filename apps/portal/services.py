@@ -21,6 +21,21 @@ SUPERVISION_DEFAULT_DAYS = 14
 REPLY_MAX_RECORDS = 20
 
 
+def overdue_export(*, actor, root: Unit, as_of: date, fmt: str, rows: list) -> tuple[bytes, str]:
+    """The overdue rows on screen as the compliance app's CSV or XLSX, and its file name; the
+    export is audited. Raises PermissionDenied without EXPORT on ``root``."""
+    from apps.compliance import exports
+
+    if not can(actor, Action.EXPORT, root):
+        raise PermissionDenied
+    report = {"unit": root.code, "unit_name": root.name, "as_of": as_of.isoformat(),
+              "tasks": [r.to_dict() for r in rows]}
+    content = exports.overdue_csv(report) if fmt == "csv" else exports.overdue_xlsx(report)
+    record_event(actor=actor, action="portal.overdue_export", unit_code=root.code, as_of=as_of.isoformat(),
+                 format=fmt, rows=len(rows))
+    return content, exports.filename(report, fmt)
+
+
 def _requirement(code: str) -> tuple[str, str]:
     """(title, evidence kind) of a requirement by code, from its newest version."""
     from apps.policies.models import RequirementVersion

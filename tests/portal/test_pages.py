@@ -72,6 +72,18 @@ def test_it_lets_the_township_acknowledge_a_supervision(people, catalog, units, 
     assert s.acknowledged_at is not None and s.acknowledged_by == people["township"]
 
 
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "http://testserver@evil.example/",
+                                    "javascript:alert(1)", "/\\evil.example"])
+def test_it_redirects_after_a_supervision_only_within_the_site(people, catalog, client_for, target):
+    client = client_for(people["county"])
+    data = {"text": "请尽快开展综合演练", "requirement_code": "CN-DRILL-COMPREHENSIVE"}
+    response = client.post(reverse("portal:supervise", args=[QINGYUAN]), {**data, "next": target})
+    assert response.status_code == 302 and response["Location"] == reverse("portal:unit", args=[QINGYUAN])
+    overdue = reverse("portal:overdue", args=["140121000000"]) + "?status=overdue"
+    response = client.post(reverse("portal:supervise", args=[QINGYUAN]), {**data, "next": overdue})
+    assert response["Location"] == overdue
+
+
 def test_it_refuses_supervision_by_township_staff(people, units, client_for):
     response = client_for(people["township"]).post(reverse("portal:supervise", args=[QINGYUAN]), {"text": "x"})
     assert response.status_code == 404

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Action, can, get_unit_or_404, home_units
@@ -134,18 +134,12 @@ CONTENT_TYPES = {
 
 def _overdue_download(request, root, as_of, fmt, rows):
     """The rows on screen (same filters and order) as the compliance app's CSV/XLSX."""
-    if not can(request.user, Action.EXPORT, root):
-        raise Http404("单位不存在或不在您的管辖范围内")
-    from apps.compliance import exports
-    from apps.core.audit import record_event
-
-    report = {"unit": root.code, "unit_name": root.name, "as_of": as_of.isoformat(),
-              "tasks": [r.to_dict() for r in rows]}
-    content = exports.overdue_csv(report) if fmt == "csv" else exports.overdue_xlsx(report)
-    record_event(actor=request.user, action="portal.overdue_export", unit_code=root.code,
-                 as_of=as_of.isoformat(), format=fmt, rows=len(rows))
+    try:
+        content, filename = services.overdue_export(actor=request.user, root=root, as_of=as_of, fmt=fmt, rows=rows)
+    except PermissionDenied:
+        raise Http404("单位不存在或不在您的管辖范围内") from None
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{exports.filename(report, fmt)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -216,8 +210,9 @@ def unit_detail(request, code):
 def supervise(request, code):
     unit = get_unit_or_404(request.user, code, Action.SUPERVISE)
     form = SupervisionForm(request.POST)
-    next_url = request.POST.get("next") or reverse("portal:unit", args=[unit.code])
-    if not next_url.startswith("/") or next_url.startswith("//"):
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
         next_url = reverse("portal:unit", args=[unit.code])
     if not form.is_valid():
         messages.error(request, "督办未发送：" + "；".join(e for errs in form.errors.values() for e in errs))
