@@ -52,6 +52,10 @@ class ImportResult:
     skipped: int = 0  # rows identical to a stored record or an earlier row
     teams_created: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Teams the file names that do not exist yet ("unit name 队伍名称（类型）"); with
+    # confirm_new_teams=False nothing is saved while this is non-empty (needs_confirmation).
+    new_teams: list[str] = field(default_factory=list)
+    needs_confirmation: bool = False
 
     @property
     def ok(self) -> bool:
@@ -60,6 +64,8 @@ class ImportResult:
     def summary(self) -> str:
         if not self.ok:
             return f"导入失败：共 {len(self.errors)} 处错误，未保存任何数据"
+        if self.needs_confirmation:
+            return f"将新建队伍：{'、'.join(self.new_teams)}。请核对队伍名称，确认后再导入（尚未保存任何数据）"
         extra = f"，新建队伍 {self.teams_created} 支" if self.teams_created else ""
         return f"导入完成：共 {self.rows} 行，新增 {self.created} 条，与已有记录相同而跳过 {self.skipped} 条{extra}"
 
@@ -185,10 +191,13 @@ class _Row:
     unit: Unit | None = None
 
 
-def import_records(*, kind: str, data: bytes, actor=None, filename: str = "", today: date | None = None) -> ImportResult:
+def import_records(*, kind: str, data: bytes, actor=None, filename: str = "", today: date | None = None,
+                   confirm_new_teams: bool = True) -> ImportResult:
     """Validate the whole file and save it, or save nothing and return every error.
 
     ``actor`` None is a system import (the management command without --user): any unit.
+    ``confirm_new_teams`` False: a file naming teams that do not exist yet is not saved; the
+    result lists them (a typo in 队伍名称 would otherwise quietly create a second team).
     """
     spec = KINDS[kind]
     result = ImportResult(kind=kind)
@@ -205,6 +214,11 @@ def import_records(*, kind: str, data: bytes, actor=None, filename: str = "", to
             return result
     except ImportRejected as exc:
         result.errors = exc.errors
+        return result
+    result.new_teams = [f"{t.unit.name} {t.name}（{t.get_team_type_display()}）"
+                        for t in teams.values() if t.pk is None]
+    if result.new_teams and not confirm_new_teams:
+        result.needs_confirmation = True
         return result
     _save(spec, records, teams, actor, result, filename)
     return result

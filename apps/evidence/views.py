@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Action, can, get_unit_or_404, units_for
-from apps.evidence import selectors
+from apps.evidence import pending_imports, selectors
 from apps.evidence.attachments import attachment_add
 from apps.evidence.forms import (
     AttachmentForm,
@@ -214,16 +214,48 @@ def import_view(request):
     if not units_for(request.user, Action.SUBMIT).exists():
         raise PermissionDenied
     initial_kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else "personnel"
+    if request.method == "POST" and "confirm_token" in request.POST:
+        return _import_confirmed(request)
     form = ImportForm(request.POST or None, request.FILES or None, initial={"kind": initial_kind})
     result = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        result = import_records(kind=form.cleaned_data["kind"], data=upload.read(), actor=request.user,
-                                filename=upload.name)
+        upload, kind = form.cleaned_data["file"], form.cleaned_data["kind"]
+        data = upload.read()
+        # First pass: a file naming teams that do not exist yet is held until the user confirms.
+        result = import_records(kind=kind, data=data, actor=request.user, filename=upload.name,
+                                confirm_new_teams=False)
+        if result.needs_confirmation:
+            token = pending_imports.store(data)
+            request.session["import_pending"] = {"token": token, "kind": kind, "filename": upload.name}
+            messages.warning(request, result.summary())
+            return render(request, "evidence/import.html", {
+                "form": form, "result": result, "kinds": KINDS, "confirm_token": token, "pending_name": upload.name,
+                "max_rows": settings.IMPORT_MAX_ROWS, "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
         if result.ok:
             messages.success(request, result.summary())
-            return redirect(f"{reverse('evidence:import')}?kind={form.cleaned_data['kind']}")
+            return redirect(f"{reverse('evidence:import')}?kind={kind}")
         messages.error(request, result.summary())
+    return render(request, "evidence/import.html", {"form": form, "result": result, "kinds": KINDS,
+                                                     "max_rows": settings.IMPORT_MAX_ROWS,
+                                                     "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+
+
+def _import_confirmed(request):
+    """The user confirmed the new teams: import the held file (validated again in full)."""
+    pending = request.session.pop("import_pending", None) or {}
+    if not pending or pending.get("token") != request.POST["confirm_token"]:
+        messages.error(request, "确认已失效，请重新上传文件")
+        return redirect("evidence:import")
+    data = pending_imports.take(pending["token"])
+    if data is None:
+        messages.error(request, "确认已失效，请重新上传文件")
+        return redirect("evidence:import")
+    result = import_records(kind=pending["kind"], data=data, actor=request.user, filename=pending["filename"])
+    if result.ok:
+        messages.success(request, result.summary())
+        return redirect(f"{reverse('evidence:import')}?kind={pending['kind']}")
+    messages.error(request, result.summary())
+    form = ImportForm(initial={"kind": pending["kind"]})
     return render(request, "evidence/import.html", {"form": form, "result": result, "kinds": KINDS,
                                                      "max_rows": settings.IMPORT_MAX_ROWS,
                                                      "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})

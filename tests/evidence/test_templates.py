@@ -132,6 +132,10 @@ def test_it_imports_a_filled_template_through_the_web_page(kind, client_for, peo
     _prepare(kind, client, people)
     filled = _fill(_download(client, kind), ROWS[kind])
     response = client.post(reverse("evidence:import"), {"kind": kind, "file": _upload(filled)}, follow=True)
+    if kind == "roster":  # the roster names a team that does not exist yet: confirmed first
+        assert "将新建队伍：清源镇 清源镇综合救援队（综合）" in response.content.decode()
+        response = client.post(reverse("evidence:import"), {"confirm_token": response.context["confirm_token"]},
+                               follow=True)
     assert "导入完成" in response.content.decode()
     assert MODELS[kind].objects.filter(source="import", created_by=people["township"]).count() == len(ROWS[kind])
     again = client.post(reverse("evidence:import"), {"kind": kind, "file": _upload(filled)}, follow=True)
@@ -179,3 +183,44 @@ def test_it_states_the_limits_on_the_upload_page(client_for, people, settings):
     settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_BYTES = 5000, 2 * 1024 * 1024
     page = client_for(people["township"]).get(reverse("evidence:import")).content.decode()
     assert "每个文件最多 5000 行、2 MB" in page
+
+
+def test_it_names_the_teams_a_roster_would_create_and_saves_nothing_until_confirmed(client_for, people, today,
+                                                                                   settings):
+    from apps.evidence.models import Team, TeamMember
+
+    client = client_for(people["township"])
+    rows = [*ROWS["roster"], [QINGYUAN, "清源镇综合救缓队", "综合", "钱七", "", "", "兼职", "2025-03-01", ""]]
+    response = client.post(reverse("evidence:import"), {"kind": "roster", "file": _upload(_fill(
+        _download(client, "roster"), rows))})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "将新建队伍：清源镇 清源镇综合救援队（综合）、清源镇 清源镇综合救缓队（综合）" in page  # the typo shows
+    assert "确认新建并导入" in page
+    assert not Team.objects.exists() and not TeamMember.objects.exists()
+    token = response.context["confirm_token"]
+    # Another user's session cannot confirm it, and a wrong token is refused.
+    other = client_for(people["other_township"])
+    assert "确认已失效" in other.post(reverse("evidence:import"), {"confirm_token": token}, follow=True).content.decode()
+    assert "确认已失效" in client.post(reverse("evidence:import"), {"confirm_token": "x"},
+                                      follow=True).content.decode()
+    assert not Team.objects.exists()
+
+
+def test_it_imports_after_confirmation_and_asks_nothing_for_existing_teams(client_for, people, today):
+    from apps.evidence.models import Team, TeamMember
+
+    client = client_for(people["township"])
+    filled = _fill(_download(client, "roster"), ROWS["roster"][:1])
+    first = client.post(reverse("evidence:import"), {"kind": "roster", "file": _upload(filled)})
+    confirmed = client.post(reverse("evidence:import"), {"confirm_token": first.context["confirm_token"]}, follow=True)
+    assert "导入完成：共 1 行，新增 1 条，与已有记录相同而跳过 0 条，新建队伍 1 支" in confirmed.content.decode()
+    assert Team.objects.get().name == "清源镇综合救援队" and TeamMember.objects.count() == 1
+    # The token is used up: confirming twice imports nothing more.
+    again = client.post(reverse("evidence:import"), {"confirm_token": first.context["confirm_token"]}, follow=True)
+    assert "确认已失效" in again.content.decode()
+    # A file naming only existing teams imports at once.
+    more = _fill(_download(client, "roster"), ROWS["roster"][1:])
+    response = client.post(reverse("evidence:import"), {"kind": "roster", "file": _upload(more)}, follow=True)
+    assert "导入完成" in response.content.decode() and "将新建队伍" not in response.content.decode()
+    assert Team.objects.count() == 1 and TeamMember.objects.count() == 2
