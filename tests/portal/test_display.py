@@ -132,3 +132,10 @@ def test_it_keeps_pages_chinese_for_a_browser_asking_for_english(people, units, 
     html = response.content.decode()
     assert 'lang="zh-hans"' in html
     assert "督办未发送：确保该变量包含不超过 1000 字符" in html, re.findall(r"督办未发送[^<]*", html)
+
+
+def test_the_overdue_page_offers_xlsx_first_and_says_which_download_to_use(people, catalog, client_for):
+    page = client_for(people["county"]).get(reverse("portal:overdue", args=[QINGXU]) + Q).content.decode()
+    downloads = page[page.index('class="downloads"'):]
+    assert downloads.index("format=xlsx") < downloads.index("format=csv")
+    assert "查阅、筛选、打印请用 Excel（.xlsx）" in downloads and "CSV 供系统对接" in downloads
