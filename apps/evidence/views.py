@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -96,18 +97,26 @@ def record_list(request, kind):
 def create(request, kind, code):
     spec = _kind_or_404(kind)
     unit = get_unit_or_404(request.user, code, Action.SUBMIT)
-    form = RecordForm(request.POST or None, kind=spec, unit=unit)
+    # 去填报 from a due task names the kind's type in the query (?drill_type=comprehensive).
+    presets = {k: v for k, v in request.GET.items() if k in {f.name for f in spec.input_fields}}
+    form = RecordForm(request.POST or None, kind=spec, unit=unit, initial_values=presets or None)
     if request.method == "POST" and form.is_valid():
         try:
-            record = record_create(kind=kind, unit=unit, values=form.values, actor=request.user)
+            with transaction.atomic():
+                record = record_create(kind=kind, unit=unit, values=form.values, actor=request.user)
+                # Photos chosen on the same form: the record and its files are saved together or not at all.
+                for upload in request.FILES.getlist("file"):
+                    attachment_add(record=record, data=upload.read(), filename=upload.name, actor=request.user)
         except EvidenceError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"已保存{spec.label}记录，状态：已提交（待县级审核）")
+            messages.success(request, f"已保存{spec.label}记录，状态：已提交（待县级审核）"
+                             + (f"，附件 {len(request.FILES.getlist('file'))} 个" if request.FILES else ""))
             if "save_and_add" in request.POST:
                 return redirect("evidence:create", kind=kind, code=code)
             return redirect("evidence:detail", kind=kind, pk=record.pk)
-    return render(request, "evidence/form.html", {"kind": spec, "unit": unit, "form": form, "record": None})
+    return render(request, "evidence/form.html", {"kind": spec, "unit": unit, "form": form, "record": None,
+                                                  "photos": True})
 
 
 @login_required

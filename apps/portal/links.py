@@ -4,6 +4,7 @@ with no evidence form gets no link. A renamed route fails loudly (NoReverseMatch
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.http import urlencode
 
 # Requirement kind -> the evidence form kind that satisfies it (evidence:create kinds).
 KIND_TO_EVIDENCE = {
@@ -39,8 +40,11 @@ def _with_query(url: str, query: str) -> str:
     return f"{url}?{query}" if query else url
 
 
-def evidence_create_url(evidence_kind: str, unit_code: str) -> str:
-    return reverse("evidence:create", args=[evidence_kind, unit_code]) if evidence_kind else ""
+def evidence_create_url(evidence_kind: str, unit_code: str, presets: dict | None = None) -> str:
+    if not evidence_kind:
+        return ""
+    url = reverse("evidence:create", args=[evidence_kind, unit_code])
+    return f"{url}?{urlencode(sorted(presets.items()))}" if presets else url
 
 
 def evidence_import_url(evidence_kind: str) -> str:
@@ -53,3 +57,28 @@ def evidence_list_url(evidence_kind: str, unit_code: str = "") -> str:
 
 def evidence_hub_url(unit_code: str) -> str:
     return reverse("evidence:hub", args=[unit_code])
+
+
+# Requirement kind -> (parameter list, evidence form field) for the presets of 去填报.
+_PRESET_LISTS = {
+    "team_floor": ("team_types", "team_type"),
+    "facility_count": ("facility_types", "facility_type"),
+    "standing_document": ("doc_types", "doc_type"),
+    "staffing": ("categories", "category"),
+}
+
+
+def form_presets(kind: str, params: dict) -> dict[str, str]:
+    """Form fields a record answering this requirement must have, as initial values of its form:
+    a yearly 综合演练 opens the drill form with 综合演练 chosen. The first accepted value wins."""
+    params = params or {}
+    presets: dict[str, str] = {}
+    if kind == "periodic_event":
+        for field, values in (params.get("match") or {}).items():
+            if values:
+                presets[field] = values[0]
+    elif kind in _PRESET_LISTS:
+        key, field = _PRESET_LISTS[kind]
+        if params.get(key):
+            presets[field] = params[key][0]
+    return presets

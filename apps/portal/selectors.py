@@ -266,6 +266,17 @@ def _missing_words(result: RequirementResult) -> str:
     return "；".join(t.missing for t in result.tasks if t.missing and t.status != Status.COMPLIANT)[:300]
 
 
+def requirement_params(evaluations) -> dict[tuple[str, int], dict]:
+    """Parameters of the requirement versions these evaluations used, by (code, version): one query."""
+    from apps.policies.models import RequirementVersion
+
+    wanted = {(r.requirement, r.version) for e in evaluations for r in e.results}
+    codes = {code for code, _ in wanted}
+    rows = RequirementVersion.objects.filter(requirement__code__in=codes).values_list(
+        "requirement__code", "version", "params")
+    return {(code, version): params for code, version, params in rows if (code, version) in wanted}
+
+
 def township_workspace(*, user, unit: Unit, as_of: date, can_submit: bool) -> Workspace:
     units = subtree_units(unit)
     names = {u.code: u.name for u in units}
@@ -274,11 +285,13 @@ def township_workspace(*, user, unit: Unit, as_of: date, can_submit: bool) -> Wo
     items: list[WorkItem] = []
     upcoming: list[UpcomingTask] = []
     horizon = as_of + timedelta(days=UPCOMING_DAYS)
+    params = requirement_params(evaluations.values()) if can_submit else {}
     for code in sorted(evaluations, key=lambda c: (c != unit.code, c)):
         evaluation = evaluations[code]
         for result in evaluation.results:
             kind = links.evidence_kind_for(result.kind, result.topic)
-            create = links.evidence_create_url(kind, code) if can_submit else ""
+            presets = links.form_presets(result.kind, params.get((result.requirement, result.version), {}))
+            create = links.evidence_create_url(kind, code, presets) if can_submit else ""
             items.append(
                 WorkItem(
                     code, names.get(code, evaluation.unit_name), result, _missing_words(result), create,
