@@ -1,15 +1,16 @@
+from datetime import datetime, time
+
 import pytest
+from django.utils import timezone
 
 from tests.evidence.helpers import TODAY
 
 
 @pytest.fixture
-def today(monkeypatch):
-    """Freeze "today" for the rule "dates not in the future" (forms, API and imports)."""
-    monkeypatch.setattr("apps.evidence.services.today", lambda: TODAY)
-    monkeypatch.setattr("apps.evidence.importing.local_today", lambda: TODAY)
-    monkeypatch.setattr("apps.evidence.forms.today", lambda: TODAY)
-    monkeypatch.setattr("apps.evidence.api.today", lambda: TODAY)
+def today(time_machine):
+    """The clock reads TODAY, mid-morning in the portal's time zone (the rule "dates not in the
+    future" in forms, API and imports); it keeps ticking from there."""
+    time_machine.move_to(timezone.make_aware(datetime.combine(TODAY, time(10))), tick=True)
     return TODAY
 
 
