@@ -1,6 +1,7 @@
 """The one REST API router, /api/v1/. Each app contributes its routes in ``api_urls.py``."""
 
 import re
+from http import HTTPStatus
 
 from django.http import JsonResponse
 from django.urls import Resolver404, include, path, re_path, resolve
@@ -67,3 +68,41 @@ class RejectNulCharacters:
             return JsonResponse({"detail": "请求中含有不允许的空字符（U+0000），已拒绝，未保存任何数据。"},
                                 status=400, json_dumps_params={"ensure_ascii": False})
         return self.get_response(request)
+
+
+# Django answers some errors before (or instead of) DRF: an unknown /api/ path outside /api/v1/,
+# a CSRF or request-size refusal from a middleware, an unhandled exception (its 500 page, or with
+# DEBUG the debug page). API clients always get JSON in DRF's shape instead.
+_API_ERRORS = {
+    400: "请求无效。",
+    401: "未提供有效的身份认证信息。",
+    403: "您没有执行该操作的权限。",
+    404: "未找到。",
+    405: "不允许使用该请求方法。",
+    413: "请求体过大。",
+    429: "请求过于频繁，请稍后重试。",
+    500: "服务器内部错误，已记录，请稍后重试。",
+}
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class ApiErrorsAsJson:
+    """Middleware (settings.MIDDLEWARE): any error response under /api/ that is not JSON becomes
+    ``{"detail": "..."}`` with the same status. Unhandled exceptions are still logged by Django
+    (this rewrites its 500 response, it does not swallow the exception)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (request.path_info.startswith("/api/") and response.status_code >= 400
+                and "json" not in response.get("Content-Type", "")):
+            status = response.status_code
+            detail = _API_ERRORS.get(status) or _API_ERRORS.get(status // 100 * 100) or HTTPStatus(status).phrase
+            json_response = JsonResponse({"detail": detail}, status=status, json_dumps_params={"ensure_ascii": False})
+            for header in _KEPT_HEADERS:
+                if header in response:
+                    json_response[header] = response[header]
+            return json_response
+        return response

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     # Static files in production (DEBUG=false, no nginx): see "Static files" below.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.AuditContextMiddleware",  # source address of audit entries
+    "config.api.ApiErrorsAsJson",  # every error under /api/ is JSON, 500 included: see config/api.py
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -351,3 +352,31 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# ------------------------------------------------------------------------------
+# Faults and reverse proxies (issue 12; docs/security.md, "fault or attack" table)
+# ------------------------------------------------------------------------------
+# PostgreSQL restart: a kept connection (CONN_MAX_AGE) is checked before a request reuses it, so
+# the first request after a restart reconnects instead of answering 500 (or failing a login).
+# https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
+if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Redis down: API throttle counters fail open (apps/core/throttling.py) and give up quickly.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["apps.core.throttling.UserRateThrottle"]
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
+# Broker down: queueing a job fails within 2 s, and the caller shows its clear message. By default
+# the result backend retried its Redis connection 20 times a second apart (a web thread waited 19 s).
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-connection-timeout
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = 0.5
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 0.5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+}
+# Behind a reverse proxy: the proxies' addresses or networks (TRUSTED_PROXIES=10.0.0.2,172.18.0.0/16).
+# Their X-Forwarded-For names the client, so django-axes locks out the client, not the proxy
+# (apps/core/proxies.py; README "Behind a reverse proxy"). Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "apps.core.proxies.client_ip"
