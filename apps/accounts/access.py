@@ -201,6 +201,31 @@ def home_units(user):
     return Unit.objects.filter(code__in=[g.code for g in grants(user)])
 
 
+def users_with_grant_over_each(units, role: str) -> dict[str, list]:
+    """{unit code: active users holding ``role`` on that unit or one of its ancestors}, for many
+    units in two queries (notifications for every township of a county at once)."""
+    units = list(units)
+    codename = GRANT_CODENAME[role].split(".")[-1]
+    wanted = {c for u in units for c in (*u.ancestor_codes(), u.code)}
+    code_of = {str(pk): code for pk, code in Unit.objects.filter(code__in=wanted).values_list("pk", "code")}
+    holders: dict[str, list] = {}
+    for perm in (
+        UserObjectPermission.objects.filter(
+            permission__codename=codename, content_type__app_label="jurisdictions",
+            object_pk__in=list(code_of), user__is_active=True, user__role=role,
+        ).select_related("user").order_by("user_id")
+    ):
+        holders.setdefault(code_of[perm.object_pk], []).append(perm.user)
+    result = {}
+    for unit in units:
+        seen = {}
+        for code in (*unit.ancestor_codes(), unit.code):
+            for user in holders.get(code, []):
+                seen.setdefault(user.pk, user)
+        result[unit.code] = list(seen.values())
+    return result
+
+
 def users_with_grant_over(unit: Unit, role: str):
     """Users holding ``role`` on ``unit`` itself or one of its ancestors (for notifications)."""
     codename = GRANT_CODENAME[role].split(".")[-1]

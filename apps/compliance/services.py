@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.access import users_with_grant_over
+from apps.accounts.access import users_with_grant_over, users_with_grant_over_each
 from apps.accounts.models import Role
 from apps.compliance import selectors
 from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
@@ -288,8 +288,10 @@ def reminders_enqueue(*, county: Unit, as_of: date, rows: list[dict]) -> int:
     for row in wanted:
         by_township.setdefault(row["unit"][:9] + "000", []).append(row)
     outbox = []
-    for township in Unit.objects.filter(code__in=list(by_township), level="township"):
-        for user in users_with_grant_over(township, Role.TOWNSHIP_STAFF):
+    townships = list(Unit.objects.filter(code__in=list(by_township), level="township"))
+    staff = users_with_grant_over_each(townships, Role.TOWNSHIP_STAFF)
+    for township in townships:
+        for user in staff[township.code]:
             if not user.email:
                 continue
             for r in by_township[township.code]:
