@@ -31,7 +31,9 @@ def read_csv_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str
         # refuse it in a text column, so it must not get that far.
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise FileFormatError(f"第 {line} 行含有空字符（NUL），不是有效的文本文件；请另存为 UTF-8 编码的 CSV 或 .xlsx")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open swallows the rest of the file into one cell, silently, unless
+    # the reader is strict; then it is "unexpected end of data" and we name the row it opened on.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration as exc:
@@ -41,12 +43,16 @@ def read_csv_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str
     if len(header) > MAX_COLUMNS:
         raise FileFormatError(f"表头有 {len(header)} 列，超过 {MAX_COLUMNS} 列上限，请使用下载的模板")
     rows = []
+    number = 1
     try:
-        for number, values in enumerate(reader, start=2):
+        for number, values in enumerate(reader, start=2):  # noqa: B007 - read after the loop on errors
             if not any(v.strip() for v in values):
                 continue
             rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):  # the record after the last one read never ended
+            raise FileFormatError(f"第 {number + 1} 行的引号没有闭合（从该行起直到文件末尾都在一对引号中），"
+                                  "请检查该行的引号") from exc
         raise FileFormatError(f"第 {reader.line_num} 行无法解析：{_reason(exc)}") from exc
     return header, rows
 

@@ -6,7 +6,10 @@
     /api/v1/evidence/import/               POST multipart file upload (all or nothing)
 
 Same validation as forms and imports (validation.validate_values), same access policy, same
-services. Personal data is masked unless the caller has SUBMIT on the record's unit. The
+services. Every record response carries its revision (body ``revision``, header ``ETag: "<n>"``);
+PUT/PATCH/DELETE may and a review must name the revision they were based on (``If-Match: "<n>"``
+or a ``revision`` field): a stale one answers 409 and changes nothing, a review without one 428.
+A create identical to a stored record answers 409 with the stored record's id. Personal data is masked unless the caller has SUBMIT on the record's unit. The
 OpenAPI description (operation ids, request and response bodies per kind) comes from
 serializers.py through KindSchema, so each kind is a documented contract of its own.
 """
@@ -22,20 +25,24 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.access import Action, get_unit_or_404, units_for
+from apps.accounts.access import Action, can, get_unit_or_404, units_for
+from apps.core.pii import mask_text
 from apps.evidence import selectors, serializers
 from apps.evidence.importing import import_records
 from apps.evidence.kinds import KINDS
 from apps.evidence.models import Source
 from apps.evidence.records import display_values, values_of
 from apps.evidence.services import (
+    AlreadyPresent,
     EvidenceError,
+    InvalidTransition,
+    StaleRecord,
     record_create,
     record_review,
     record_soft_delete,
@@ -47,6 +54,11 @@ from apps.evidence.validation import validate_values
 _VALIDATION_ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="校验失败：{字段名: [\"列名：原因\", ...]}，未保存")
 _FORBIDDEN = OpenApiResponse(serializers.ErrorSerializer, description="无此操作权限")
 _NOT_FOUND = OpenApiResponse(serializers.ErrorSerializer, description="记录或单位不存在，或不在您的权限范围内")
+_CONFLICT = OpenApiResponse(OpenApiTypes.OBJECT, description="冲突，未保存：{detail, code}；code 为 stale_revision"
+                            "（记录已被修改或审核，版本已过期）、invalid_transition（当前状态不允许此操作）"
+                            "或 already_present（与已有记录相同，id 为已有记录）")
+_IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
+                             description="所依据的记录修订号，即 GET 响应的 ETag（如 \"3\"）")
 
 
 class KindSchema(AutoSchema):
@@ -94,6 +106,10 @@ def _plain(value):
     return value
 
 
+def shown_note(record, reveal: bool) -> str:
+    return record.review_note if reveal else mask_text(record.review_note)
+
+
 def serialize(spec, record, user) -> dict:
     reveal = selectors.reveals_personal_data(user, record)
     shown = {name: value for name, _, value in display_values(spec, record, reveal=reveal)}
@@ -107,8 +123,9 @@ def serialize(spec, record, user) -> dict:
         "unit_name": record.unit.name,
         **fields,
         "labels": {f.name: shown[f.name] for f in spec.fields if f.choices},
+        "revision": record.revision,
         "review_status": record.review_status,
-        "review_note": record.review_note,
+        "review_note": shown_note(record, reveal),
         "source": record.source,
         "created_by": record.created_by.username if record.created_by else None,
         "created_at": record.created_at.isoformat(),
@@ -131,7 +148,45 @@ def _validated(spec, data, fields) -> dict:
 
 
 def _raise_service_error(exc: EvidenceError):
+    if isinstance(exc, AlreadyPresent):
+        raise Conflict({"detail": exc.message, "code": "already_present", "id": exc.record_id})
+    if isinstance(exc, StaleRecord | InvalidTransition):
+        code = "stale_revision" if isinstance(exc, StaleRecord) else "invalid_transition"
+        raise Conflict({"detail": exc.message, "code": code})
     raise ValidationError({exc.field or "non_field_errors": [exc.message]})
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "与记录的当前状态冲突"
+    default_code = "conflict"
+
+
+class RevisionRequired(APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "请在 If-Match 头（或请求体的 revision 字段）中给出您所审核的记录版本"
+    default_code = "revision_required"
+
+
+def based_on(request) -> int | None:
+    """The revision a change was based on: ``If-Match: "3"`` (or W/"3"), else a ``revision``
+    field; None when neither is given (``If-Match: *`` too)."""
+    header = request.headers.get("If-Match", "").strip()
+    raw = header.removeprefix("W/").strip('"') if header and header != "*" else request.data.get("revision")
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(str(raw))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValidationError({"revision": ["版本号应为正整数（响应头 ETag 或字段 revision 的值）"]})
+    return value
+
+
+def _with_etag(response: Response, record) -> Response:
+    response["ETag"] = f'"{record.revision}"'
+    return response
 
 
 _LIST_PARAMETERS = [
@@ -161,7 +216,8 @@ class RecordListView(KindView):
                                   404: _NOT_FOUND}}
         return {"operation": "create", "summary": f"新增{label}记录（状态为已提交）",
                 "request": serializers.record_create_serializer(self.kind),
-                "responses": {201: serializers.record_serializer(self.kind), 400: _VALIDATION_ERROR, 404: _NOT_FOUND}}
+                "responses": {201: serializers.record_serializer(self.kind), 400: _VALIDATION_ERROR, 404: _NOT_FOUND,
+                              409: _CONFLICT}}
 
     def get(self, request):
         spec = self.spec
@@ -186,7 +242,7 @@ class RecordListView(KindView):
             record = record_create(kind=self.kind, unit=unit, values=values, actor=request.user, source=Source.API)
         except EvidenceError as exc:
             _raise_service_error(exc)
-        return Response(serialize(spec, record, request.user), status=status.HTTP_201_CREATED)
+        return _with_etag(Response(serialize(spec, record, request.user), status=status.HTTP_201_CREATED), record)
 
 
 class RecordDetailView(KindView):
@@ -197,34 +253,40 @@ class RecordDetailView(KindView):
 
     def describe(self, method: str) -> dict:
         label, record = self.spec.label, serializers.record_serializer(self.kind)
-        changed = {200: record, 400: _VALIDATION_ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND}
+        changed = {200: record, 400: _VALIDATION_ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT}
         return {
             "GET": {"operation": "retrieve", "summary": f"查看一条{label}记录",
                     "responses": {200: record, 404: _NOT_FOUND}},
             "PUT": {"operation": "update", "summary": f"修改{label}记录（与 PATCH 相同：只改给出的字段）",
-                    "request": serializers.record_update_serializer(self.kind), "responses": changed},
+                    "request": serializers.record_update_serializer(self.kind), "responses": changed,
+                    "parameters": [_IF_MATCH]},
             "PATCH": {"operation": "partial_update", "summary": f"修改{label}记录（只改给出的字段）",
-                      "request": serializers.record_update_serializer(self.kind), "responses": changed},
+                      "request": serializers.record_update_serializer(self.kind), "responses": changed,
+                      "parameters": [_IF_MATCH]},
             "DELETE": {"operation": "destroy", "summary": f"软删除{label}记录（须说明原因）",
-                       "parameters": [OpenApiParameter("reason", str, description="删除原因（也可放在请求体中）")],
-                       "responses": {204: None, 400: _VALIDATION_ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND}},
+                       "parameters": [OpenApiParameter("reason", str, description="删除原因（也可放在请求体中）"),
+                                      _IF_MATCH],
+                       "responses": {204: None, 400: _VALIDATION_ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND,
+                                     409: _CONFLICT}},
         }[method]
 
     def get(self, request, pk):
         spec = self.spec
-        return Response(serialize(spec, selectors.record_for(request.user, spec, pk, Action.VIEW), request.user))
+        record = selectors.record_for(request.user, spec, pk, Action.VIEW)
+        return _with_etag(Response(serialize(spec, record, request.user)), record)
 
     def patch(self, request, pk):
         spec = self.spec
         record = self._for_change(request, spec, pk)
         current = {k: v for k, v in values_of(spec, record).items() if k != "unit_code"}
-        merged = {**current, **{k: v for k, v in request.data.items() if k != "unit_code"}}
+        revision = based_on(request)
+        merged = {**current, **{k: v for k, v in request.data.items() if k not in ("unit_code", "revision")}}
         values = _validated(spec, merged, spec.input_fields)
         try:
-            record_update(record=record, values=values, actor=request.user)
+            record_update(record=record, values=values, actor=request.user, based_on=revision)
         except EvidenceError as exc:
             _raise_service_error(exc)
-        return Response(serialize(spec, record, request.user))
+        return _with_etag(Response(serialize(spec, record, request.user)), record)
 
     put = patch
 
@@ -233,7 +295,7 @@ class RecordDetailView(KindView):
         record = self._for_change(request, spec, pk)
         reason = request.data.get("reason") or request.query_params.get("reason", "")
         try:
-            record_soft_delete(record=record, actor=request.user, reason=reason)
+            record_soft_delete(record=record, actor=request.user, reason=reason, based_on=based_on(request))
         except EvidenceError as exc:
             _raise_service_error(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -252,23 +314,27 @@ class RecordReviewView(KindView):
 
     def describe(self, method: str) -> dict:
         return {"operation": "review", "summary": f"审核{self.spec.label}记录：通过或退回",
-                "request": serializers.ReviewSerializer,
+                "request": serializers.ReviewSerializer, "parameters": [_IF_MATCH],
                 "responses": {200: serializers.record_serializer(self.kind), 400: _VALIDATION_ERROR, 403: _FORBIDDEN,
-                              404: _NOT_FOUND}}
+                              404: _NOT_FOUND, 409: _CONFLICT,
+                              428: OpenApiResponse(serializers.ErrorSerializer, description="缺少所审核的修订号")}}
 
     def post(self, request, pk):
         spec = self.spec
         record = selectors.record_for(request.user, spec, pk, Action.VIEW)
         body = serializers.ReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        revision = based_on(request)
         try:
+            if revision is None and can(request.user, Action.VERIFY, record.unit):
+                raise RevisionRequired()
             record_review(record=record, actor=request.user, decision=body.validated_data["decision"],
-                          note=body.validated_data.get("note", ""))
+                          note=body.validated_data.get("note", ""), based_on=revision)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied("您没有审核该记录的权限") from exc
         except EvidenceError as exc:
             _raise_service_error(exc)
-        return Response(serialize(spec, record, request.user))
+        return _with_etag(Response(serialize(spec, record, request.user)), record)
 
 
 class ImportView(APIView):

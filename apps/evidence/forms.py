@@ -23,17 +23,26 @@ def _form_field(spec) -> forms.Field:
         return forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
     if spec.type in (INT, DECIMAL):
         return forms.CharField(widget=forms.NumberInput(attrs={"step": "1" if spec.type == INT else "0.5"}), **common)
-    if spec.name in ("evaluation",):
+    if spec.multiline:
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
     return forms.CharField(max_length=spec.max_length or None, **common)
 
 
-class RecordForm(forms.Form):
-    """Fields of one kind for one unit (the unit comes from the URL, not the form)."""
+def _revision_field() -> forms.IntegerField:
+    """The record revision the page showed: a change based on an older one is refused (409)."""
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
-    def __init__(self, *args, kind: KindSpec, unit, initial_values=None, **kwargs):
+
+class RecordForm(forms.Form):
+    """Fields of one kind for one unit (the unit comes from the URL, not the form). An edit form
+    (``revision`` given) carries the record's revision in a hidden field."""
+
+    def __init__(self, *args, kind: KindSpec, unit, initial_values=None, revision: int | None = None, **kwargs):
         super().__init__(*args, initial=initial_values, **kwargs)
         self.kind, self.unit = kind, unit
+        if revision is not None:
+            self.fields["revision"] = _revision_field()
+            self.initial["revision"] = revision
         self.spec_fields = [f for f in kind.input_fields if not (kind.key == "trainings" and f.name in ("id_number", "name"))]
         if kind.key == "trainings":
             self.fields["person"] = forms.ModelChoiceField(
@@ -85,6 +94,7 @@ class ImportForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     # No decision is preselected: a returned record must not be one click away from 退回 again.
     decision = forms.ChoiceField(label="审核结果", choices=[("", "请选择"), ("verify", "审核通过"), ("return", "退回")],
                                  error_messages={"required": "请选择审核结果"})
@@ -93,6 +103,7 @@ class ReviewForm(forms.Form):
 
 
 class DeleteForm(forms.Form):
+    revision = _revision_field()
     reason = forms.CharField(label="删除原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -1,10 +1,13 @@
 """Importing evidence from the .xlsx templates (or a CSV with the same header).
 
 All or nothing: every row is checked first (validation.validate_values, the same code path as
-forms and the API), then units, people, teams and stored fingerprints are looked up with one
-query each, and only a file without a single error is written, with bulk inserts. A row whose
-fingerprint matches a stored record (or an earlier row) is recognised and skipped, so importing
-the same or a corrected file again never duplicates records.
+forms and the API), then the rows go through services.records_insert, the one write path of
+forms and the API too: people, teams and stored records are looked up with one query each, the
+records are inserted in bulk and the database's live-row unique constraints decide identity. A
+row whose fingerprint matches a stored record is recognised and skipped (also when a concurrent
+import of the same file committed it a moment earlier), so importing the same or a corrected
+file again never duplicates records. A row repeating an earlier row, or naming a person already
+registered, is an error, and a file with any error saves nothing.
 """
 
 from __future__ import annotations
@@ -17,18 +20,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.access import Action, can
 from apps.core.audit import record_event
 from apps.core.csvio import FileFormatError, read_csv_rows
-from apps.core.pii import mask_id_number
 from apps.evidence.kinds import KINDS, KindSpec
-from apps.evidence.models import Person, ReviewStatus, Source, Team
-from apps.evidence.records import apply_values
-from apps.evidence.services import RECORD_LEVELS, record_fingerprint_team
+from apps.evidence.models import Source, TeamType
+from apps.evidence.services import RECORD_LEVELS, Draft, missing_teams, records_insert
 from apps.evidence.services import today as local_today
-from apps.evidence.validation import fingerprint, normalize_label, person_key, validate_values
+from apps.evidence.validation import normalize_label, validate_values
 from apps.evidence.workbooks import FORMULA_WITHOUT_RESULT, formulas_without_result
 from apps.jurisdictions.models import Unit
 
@@ -209,18 +209,17 @@ def import_records(*, kind: str, data: bytes, actor=None, filename: str = "", to
         _resolve_units(spec, rows, actor, result)
         if result.errors:
             return result
-        records, teams = _build(spec, rows, actor, result)
-        if result.errors:
-            return result
     except ImportRejected as exc:
         result.errors = exc.errors
         return result
-    result.new_teams = [f"{t.unit.name} {t.name}（{t.get_team_type_display()}）"
-                        for t in teams.values() if t.pk is None]
-    if result.new_teams and not confirm_new_teams:
-        result.needs_confirmation = True
-        return result
-    _save(spec, records, teams, actor, result, filename)
+    if spec.key == "roster" and not confirm_new_teams:
+        wanted = {(row.unit, row.values["team_name"]): row.values["team_type"] for row in rows}
+        result.new_teams = [f"{unit.name} {name}（{TeamType(team_type).label}）"
+                            for unit, name, team_type in missing_teams(wanted)]
+        if result.new_teams:
+            result.needs_confirmation = True
+            return result
+    _save(spec, rows, actor, result, filename)
     return result
 
 
@@ -266,118 +265,19 @@ def _resolve_units(spec: KindSpec, rows: list[_Row], actor, result: ImportResult
             row.unit = unit
 
 
-def _build(spec: KindSpec, rows: list[_Row], actor, result: ImportResult):
-    """Model instances for the new rows; rows already stored (same fingerprint) are skipped."""
-    unit_ids = {row.unit.pk for row in rows}
-    stored = spec.model.objects.alive().filter(unit_id__in=unit_ids)
-    fields = ["fingerprint"] + (["name", "id_number"] if spec.key in ("personnel", "roster") else [])
-    fields += {"personnel": ["category"], "roster": ["team__name"]}.get(spec.key, [])
-    stored_rows = list(stored.values("unit_id", *fields))
-    known = {r["fingerprint"] for r in stored_rows}
-    taken = {_identity(spec, r["unit_id"], r) for r in stored_rows} if spec.identity else set()
-
-    people = _people_index(rows) if spec.key == "trainings" else {}
-    teams = _team_index(rows, actor) if spec.key == "roster" else {}
-    seen_keys: dict[tuple, int] = {}
-    in_file: dict[str, int] = {}
-    records = []
-    for row in rows:
-        v = row.values
-        record = spec.model(unit=row.unit, created_by=actor, source=Source.IMPORT, review_status=ReviewStatus.SUBMITTED)
-        apply_values(spec, record, v)
-        if spec.key == "trainings":
-            person = _find_person(people, row, result)
-            if person is None:
-                continue
-            record.person = person
-        if spec.key == "roster":
-            record.team = teams[(row.unit.pk, v["team_name"], v["team_type"])]
-        template_values = {f.name: v.get(f.name) for f in spec.template_fields if f.name != "unit_code"}
-        if spec.key == "trainings":
-            template_values.update(id_number=record.person.id_number, name=record.person.name)
-        record.fingerprint = fingerprint(spec.key, row.unit.code, template_values)
-        if record.fingerprint in in_file:
-            result.errors.append(RowError(row.number, "", f"与第 {in_file[record.fingerprint]} 行完全相同，请删除重复行"))
-            continue
-        in_file[record.fingerprint] = row.number
-        if record.fingerprint in known:
-            result.skipped += 1
-            continue
-        if spec.identity:
-            identity = _identity(spec, row.unit.pk, {**v, "team__name": v.get("team_name")})
-            column = "身份证号" if v.get("id_number") else "姓名"
-            if identity in seen_keys:
-                result.errors.append(RowError(row.number, column, f"同一人在文件中重复出现（与第 {seen_keys[identity]} 行相同）"))
-                continue
-            if identity in taken:
-                where = f"队伍“{v['team_name']}”" if spec.key == "roster" else "该单位同一人员类别"
-                result.errors.append(RowError(row.number, column, f"该人员已在{where}中登记，不能重复；如需更正请在系统中编辑原记录"))
-                continue
-            seen_keys[identity] = row.number
-        records.append(record)
-    return records, teams
-
-
-def _identity(spec: KindSpec, unit_id: int, r: dict) -> tuple:
-    extra = r.get("category") if spec.key == "personnel" else r.get("team__name")
-    return (unit_id, extra, person_key(r.get("id_number") or "", r.get("name") or ""))
-
-
-def _people_index(rows: list[_Row]) -> dict[tuple, list[Person]]:
-    """Alive people of the file's units by (unit, id:…) and (unit, name:…), in one query."""
-    index: dict[tuple, list[Person]] = {}
-    for person in Person.objects.alive().filter(unit_id__in={r.unit.pk for r in rows}):
-        if person.id_number:
-            index.setdefault((person.unit_id, f"id:{person.id_number}"), []).append(person)
-        index.setdefault((person.unit_id, f"name:{person.name}"), []).append(person)
-    return index
-
-
-def _find_person(people: dict, row: _Row, result: ImportResult) -> Person | None:
-    id_number, name = row.values.get("id_number") or "", row.values.get("name") or ""
-    if id_number:
-        found = people.get((row.unit.pk, f"id:{id_number}"), [])
-        if not found:
-            result.errors.append(RowError(row.number, "身份证号",
-                                          f"{row.unit.name}未登记身份证号为 {mask_id_number(id_number)} 的人员，请先导入人员"))
-            return None
-        return found[0]
-    found = people.get((row.unit.pk, f"name:{name}"), [])
-    if len(found) != 1:
-        reason = "未登记该姓名的人员，请先导入人员" if not found else "有多名同名人员，请填写身份证号"
-        result.errors.append(RowError(row.number, "姓名", f"{row.unit.name}{reason}"))
-        return None
-    return found[0]
-
-
-def _team_index(rows: list[_Row], actor) -> dict[tuple, Team]:
-    """Existing teams by (unit, name, type) in one query; missing ones prepared unsaved."""
-    teams = {
-        (t.unit_id, t.name, t.team_type): t
-        for t in Team.objects.alive().filter(unit_id__in={r.unit.pk for r in rows})
-    }
-    for row in rows:
-        key = (row.unit.pk, row.values["team_name"], row.values["team_type"])
-        if key not in teams:
-            team = Team(unit=row.unit, name=key[1], team_type=key[2], created_by=actor, source=Source.IMPORT)
-            team.fingerprint = record_fingerprint_team(team)
-            teams[key] = team
-    return teams
-
-
 @transaction.atomic
-def _save(spec: KindSpec, records: list, teams: dict, actor, result: ImportResult, filename: str) -> None:
-    history_user = actor if getattr(actor, "is_authenticated", False) else None
-    new_teams = [t for t in teams.values() if t.pk is None]
-    if new_teams:
-        bulk_create_with_history(new_teams, Team, batch_size=2000, default_user=history_user,
-                                 default_change_reason="导入")
-        for record in records:
-            record.team_id = record.team.pk  # the instances now carry their primary keys
-        result.teams_created = len(new_teams)
-    if records:
-        bulk_create_with_history(records, spec.model, batch_size=2000, default_user=history_user,
-                                 default_change_reason="导入")
-    result.created = len(records)
+def _save(spec: KindSpec, rows: list[_Row], actor, result: ImportResult, filename: str) -> None:
+    outcome = records_insert(kind=spec.key, drafts=[Draft(row.unit, row.values, row.number) for row in rows],
+                             actor=actor, source=Source.IMPORT, change_reason="导入")
+    if outcome.refused:
+        transaction.set_rollback(True)  # teams made for the file go too: nothing is saved
+        result.errors = sorted(
+            (RowError(r.draft.row, spec.field(r.error.field).label if r.error.field else "", r.error.message)
+             for r in outcome.refused),
+            key=lambda e: e.row,
+        )
+        return
+    result.created, result.skipped = len(outcome.created), len(outcome.present)
+    result.teams_created = outcome.teams_created
     record_event(actor=actor, action="evidence.import", kind=spec.key, filename=filename[:100], rows=result.rows,
                  created=result.created, skipped=result.skipped, teams_created=result.teams_created)

@@ -27,6 +27,7 @@ class FieldSpec:
     future_ok: bool = False  # dates are "not in the future" unless said otherwise
     template: bool = True  # a column of the import template (False: forms and API only)
     minimum: int | None = None
+    multiline: bool = False  # free text with line breaks (a textarea); other text is one line
 
     @property
     def choice_labels(self) -> dict[str, str]:
@@ -106,7 +107,7 @@ KINDS: dict[str, KindSpec] = {
                 FieldSpec("drill_type", "演练类型", CHOICE, choices=tuple(m.DrillType.choices)),
                 FieldSpec("subject", "演练科目", max_length=200),
                 FieldSpec("participants", "参演人数", INT, required=False, minimum=1),
-                FieldSpec("evaluation", "评估结论", required=False, max_length=2000),
+                FieldSpec("evaluation", "评估结论", required=False, max_length=2000, multiline=True),
             ),
             ("held_on", "drill_type", "subject", "participants"), "held_on",
         ),

@@ -2,6 +2,10 @@
 
 Every record is owned by a unit, attributed to its author, reviewed by the county
 (submitted → verified / returned), soft-deleted only, and its every change is kept in history.
+
+Identity is the database's job: partial unique constraints on live (not soft-deleted) rows keep
+one record per fingerprint and unit, one team per unit and name, one person per team (and per
+unit and category); services.py inserts and handles the conflict instead of checking first.
 """
 
 import secrets
@@ -59,11 +63,30 @@ class Record(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     delete_reason = models.CharField("删除原因", max_length=300, blank=True)
+    # Bumped by every change: edits and reviews carry the revision they were based on (API ETag /
+    # If-Match, a hidden form field) and are refused when the record moved on meanwhile.
+    revision = models.PositiveIntegerField("修订号", default=1, editable=False)
 
     objects = RecordQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+
+LIVE = models.Q(deleted_at__isnull=True)
+
+
+def live_unique(model: str, *fields: str, keyed: str = "") -> models.UniqueConstraint:
+    """At most one live (not soft-deleted) row per ``fields``. ``keyed`` names a computed key
+    column (fingerprint, identity_key) that rows written outside services.py (the devtools
+    generators' bulk inserts) leave empty: those rows stay outside the constraint."""
+    condition = LIVE & ~models.Q(**{keyed: ""}) if keyed else LIVE
+    return models.UniqueConstraint(fields=fields, condition=condition,
+                                   name=f"evidence_{model}_live_{'_'.join(fields)}")
+
+
+def live_fingerprint(model: str) -> models.UniqueConstraint:
+    return live_unique(model, "unit", "fingerprint", keyed="fingerprint")
 
 
 class PersonCategory(models.TextChoices):
@@ -88,6 +111,8 @@ class Person(PiiMixin, Record):
     name = models.CharField("姓名", max_length=50)
     id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
     phone = models.CharField("手机号", max_length=11, blank=True)
+    # validation.person_key(id_number, name): who this person is (issue 17 makes it a blind index).
+    identity_key = models.CharField(max_length=80, editable=False, default="")
     category = models.CharField("人员类别", max_length=20, choices=PersonCategory.choices)
     appointed_on = models.DateField("任职日期")
     left_on = models.DateField("离任日期", null=True, blank=True)
@@ -97,6 +122,7 @@ class Person(PiiMixin, Record):
         verbose_name = "人员"
         verbose_name_plural = "人员"
         ordering = ["unit", "name"]
+        constraints = [live_fingerprint("person"), live_unique("person", "unit", "category", "identity_key", keyed="identity_key")]
         indexes = [models.Index(fields=["unit", "category"])]
 
     def __str__(self) -> str:
@@ -118,6 +144,7 @@ class Team(Record):
         verbose_name = "救援队伍"
         verbose_name_plural = "救援队伍"
         ordering = ["unit", "name"]
+        constraints = [live_fingerprint("team"), live_unique("team", "unit", "name")]
 
     def __str__(self) -> str:
         return self.name
@@ -135,6 +162,7 @@ class TeamMember(PiiMixin, Record):
     name = models.CharField("姓名", max_length=50)
     id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
     phone = models.CharField("手机号", max_length=11, blank=True)
+    identity_key = models.CharField(max_length=80, editable=False, default="")
     employment = models.CharField("专兼职", max_length=10, choices=Employment.choices)
     joined_on = models.DateField("入队日期")
     left_on = models.DateField("离队日期", null=True, blank=True)
@@ -144,6 +172,7 @@ class TeamMember(PiiMixin, Record):
         verbose_name = "队员"
         verbose_name_plural = "队员"
         ordering = ["team", "name"]
+        constraints = [live_fingerprint("teammember"), live_unique("teammember", "team", "identity_key", keyed="identity_key")]
         indexes = [models.Index(fields=["unit", "joined_on"])]
 
     def __str__(self) -> str:
@@ -167,6 +196,7 @@ class Drill(Record):
         verbose_name = "演练"
         verbose_name_plural = "演练"
         ordering = ["-held_on"]
+        constraints = [live_fingerprint("drill")]
         indexes = [models.Index(fields=["unit", "held_on"])]
 
     def __str__(self) -> str:
@@ -184,6 +214,7 @@ class Training(Record):
         verbose_name = "培训"
         verbose_name_plural = "培训"
         ordering = ["-held_on"]
+        constraints = [live_fingerprint("training")]
         indexes = [models.Index(fields=["unit", "held_on"])]
 
     def __str__(self) -> str:
@@ -207,6 +238,7 @@ class Meeting(Record):
         verbose_name = "会议"
         verbose_name_plural = "会议"
         ordering = ["-held_on"]
+        constraints = [live_fingerprint("meeting")]
         indexes = [models.Index(fields=["unit", "held_on"])]
 
     def __str__(self) -> str:
@@ -233,6 +265,7 @@ class Facility(Record):
         verbose_name = "设施装备"
         verbose_name_plural = "设施装备"
         ordering = ["unit", "facility_type", "name"]
+        constraints = [live_fingerprint("facility")]
         indexes = [models.Index(fields=["unit", "facility_type"])]
 
     def __str__(self) -> str:
@@ -249,6 +282,7 @@ class WarningRelay(Record):
         verbose_name = "预警叫应"
         verbose_name_plural = "预警叫应"
         ordering = ["-received_at"]
+        constraints = [live_fingerprint("warningrelay")]
         indexes = [models.Index(fields=["unit", "received_at"])]
 
     def __str__(self) -> str:
@@ -302,6 +336,7 @@ class StandingDocument(Record):
         verbose_name = "制度文件"
         verbose_name_plural = "制度文件"
         ordering = ["unit", "doc_type", "-dated"]
+        constraints = [live_fingerprint("standingdocument")]
         indexes = [models.Index(fields=["unit", "doc_type"])]
 
     def __str__(self) -> str:

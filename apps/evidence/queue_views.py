@@ -19,7 +19,7 @@ from apps.evidence.forms import ReviewForm
 from apps.evidence.kinds import get_kind
 from apps.evidence.models import ReviewStatus
 from apps.evidence.records import display_values
-from apps.evidence.services import EvidenceError, record_review
+from apps.evidence.services import EvidenceError, InvalidTransition, StaleRecord, record_review
 
 
 def _may_review(user) -> None:
@@ -61,14 +61,20 @@ def queue_item(request, kind, pk):
     record = selectors.record_for(request.user, spec, pk, Action.VERIFY)
     form = ReviewForm(request.POST or None)
     decided = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         decision = form.cleaned_data["decision"]
         try:
-            record_review(record=record, actor=request.user, decision=decision, note=form.cleaned_data["note"])
+            record_review(record=record, actor=request.user, decision=decision, note=form.cleaned_data["note"],
+                          based_on=form.cleaned_data["revision"])
         except EvidenceError as exc:
             form.add_error("note" if exc.field == "note" else None, exc.message)
+            # The page now shows the record as it is: a stale review was refused and changed nothing.
+            status = 409 if isinstance(exc, StaleRecord | InvalidTransition) else 200
         else:
             return redirect(f"{_url_for(kind, pk)}?decided={decision}")
+    elif request.method == "POST" and "revision" in form.errors:
+        form.add_error(None, "页面缺少记录版本，审核未保存；请刷新页面后重试")
     if request.GET.get("decided") in ("verify", "return"):
         decided = request.GET["decided"]
     return render(request, "evidence/queue_item.html", {
@@ -79,7 +85,7 @@ def queue_item(request, kind, pk):
         "history": selectors.record_history(spec, record, reveal=False)[:5],
         "remaining": selectors.review_queue_count(request.user),
         "next_url": f"{reverse('evidence:queue_next')}?after={kind}:{pk}",
-    })
+    }, status=status)
 
 
 def _url_for(kind, pk) -> str:

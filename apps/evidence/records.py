@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from apps.core.pii import mask_id_number, mask_mobile
-from apps.evidence.kinds import ID_NUMBER, MOBILE, UNIT, KindSpec
+from apps.core.pii import mask_id_number, mask_mobile, mask_text
+from apps.evidence.kinds import ID_NUMBER, MOBILE, TEXT, UNIT, KindSpec
 from apps.evidence.validation import fingerprint
 
 RELATED = {
@@ -57,7 +57,8 @@ def record_fingerprint(kind: KindSpec, obj) -> str:
 
 def display_values(kind: KindSpec, obj, *, reveal: bool) -> list[tuple[str, str, Any]]:
     """(name, label, value for display) with choices as labels and personal data masked unless
-    ``reveal`` (the record's own township staff)."""
+    ``reveal`` (the record's own township staff): the ID and phone fields, and ID or mobile
+    numbers typed into free text (a subject, a remark)."""
     rows = []
     for spec in kind.fields:
         value = value_of(kind, obj, spec.name)
@@ -67,5 +68,7 @@ def display_values(kind: KindSpec, obj, *, reveal: bool) -> list[tuple[str, str,
             value = mask_id_number(value)
         elif spec.type == MOBILE and value and not reveal:
             value = mask_mobile(value)
+        elif spec.type == TEXT and value and not reveal:
+            value = mask_text(value)
         rows.append((spec.name, spec.label, value))
     return rows

@@ -11,8 +11,8 @@ from django.db.models import CharField, Value
 from django.http import Http404
 
 from apps.accounts.access import Action, can, filter_for_user, units_for
-from apps.core.pii import mask_id_number, mask_mobile
-from apps.evidence.kinds import DATETIME, ID_NUMBER, MOBILE, UNIT, KindSpec
+from apps.core.pii import mask_id_number, mask_mobile, mask_text
+from apps.evidence.kinds import DATETIME, ID_NUMBER, MOBILE, TEXT, UNIT, KindSpec
 from apps.evidence.models import Attachment
 from apps.evidence.records import RELATED
 from apps.evidence.services import RECORD_LEVELS
@@ -70,7 +70,7 @@ def reveals_personal_data(user, record) -> bool:
 class HistoryEntry:
     at: datetime
     user: str
-    kind: str  # 新建 / 修改 / 删除
+    kind: str  # 新建 / 修改 / 删除 / 审核通过 / 退回
     changes: list[tuple[str, Any, Any]]
     reason: str
 
@@ -97,36 +97,45 @@ def record_history(kind: KindSpec, record, *, reveal: bool) -> list[HistoryEntry
         user = version.history_user
         label, reason = _entry_label(version, older)
         entries.append(HistoryEntry(version.history_date, user.display_name if user else "系统", label, changes,
-                                    version.history_change_reason or reason))
+                                    reason if reveal else mask_text(reason)))
     return entries
 
 
 def _entry_label(version, older) -> tuple[str, str]:
-    """What a version did, as the reader names it: a review is 审核通过 or 退回 (with its reason),
-    an edit of a returned record is a resubmission; other versions are 新建 / 修改 / 删除."""
+    """What a version did, as the reader names it, and its reason: a review is 审核通过 or 退回
+    (with its reason; services.record_review also names the step in the change reason), an edit
+    of a returned record is a resubmission; other versions are 新建 / 修改 / 删除."""
     plain = _TYPE.get(version.history_type, version.history_type)
+    change_reason = version.history_change_reason or ""
+    if change_reason == "审核通过":
+        return "审核通过", version.review_note
+    if change_reason.startswith("退回："):
+        return "退回", version.review_note or change_reason.removeprefix("退回：")
     if version.history_type != "~" or older is None or older.review_status == version.review_status:
-        return plain, ""
+        return plain, change_reason
     if version.review_status == "returned":
         return "退回", version.review_note
     if version.review_status == "verified":
         return "审核通过", version.review_note
     if older.review_status == "returned":
-        return "修改后重新提交", ""
-    return plain, ""
+        return "修改后重新提交", change_reason
+    return plain, change_reason
 
 
 def _shown(spec, value, reveal: bool):
     if value in (None, ""):
         return "—"
     if spec is None:
-        return {"submitted": "已提交", "verified": "已审核", "returned": "已退回"}.get(value, value)
+        shown = {"submitted": "已提交", "verified": "已审核", "returned": "已退回"}.get(value, value)
+        return shown if reveal or not isinstance(shown, str) else mask_text(shown)
     if spec.choices:
         return spec.choice_labels.get(value, value)
     if spec.type == ID_NUMBER and not reveal:
         return mask_id_number(value)
     if spec.type == MOBILE and not reveal:
         return mask_mobile(value)
+    if spec.type == TEXT and not reveal:
+        return mask_text(value)
     return value
 
 

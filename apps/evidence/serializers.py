@@ -94,8 +94,10 @@ def record_serializer(kind: str) -> type[serializers.Serializer]:
         "unit_name": serializers.CharField(help_text="单位名称"),
         **{f.name: _field(f, direction="response") for f in spec.fields if f.type != UNIT},
         "labels": labels(),
+        "revision": serializers.IntegerField(help_text="修订号：每次修改、审核、删除加 1，与响应头 ETag 相同；"
+                                                     "修改或审核时用 If-Match 头（或 revision 字段）给出"),
         "review_status": serializers.ChoiceField(choices=ReviewStatus.choices, help_text="审核状态"),
-        "review_note": serializers.CharField(allow_blank=True, help_text="审核意见（退回原因）"),
+        "review_note": serializers.CharField(allow_blank=True, help_text="最近一次审核意见（退回原因；修改后重新提交时保留）"),
         "source": serializers.ChoiceField(choices=Source.choices, help_text="来源"),
         "created_by": serializers.CharField(allow_null=True, help_text="填报人用户名（系统导入时为空）"),
         "created_at": serializers.DateTimeField(),
@@ -128,12 +130,22 @@ def record_create_serializer(kind: str) -> type[serializers.Serializer]:
 def record_update_serializer(kind: str) -> type[serializers.Serializer]:
     spec = KINDS[kind]
     fields = {f.name: _field(f, direction="request", partial=True) for f in spec.input_fields}
+    fields["revision"] = _REVISION()
     return _build(f"{_camel(kind)}RecordUpdate", fields,
-                  f"修改{spec.label}记录：只需给出要改的字段，其余保持不变；单位不能修改。修改后记录回到“已提交”状态。")
+                  f"修改{spec.label}记录：只需给出要改的字段，其余保持不变；单位不能修改。有变化时记录回到“已提交”状态，"
+                  "没有变化则什么也不写。")
+
+
+def _REVISION():  # noqa: N802 - a field factory read like a field class
+    return serializers.IntegerField(required=False, min_value=1,
+                                    help_text="所依据的记录修订号（也可用 If-Match 头）；已过期时 409，不做任何修改")
 
 
 class ReviewSerializer(serializers.Serializer):
-    """县级审核：verify 审核通过；return 退回（须填写 note 说明原因）。"""
+    """县级审核：只能审核“已提交”的记录。verify 审核通过；return 退回（须填写 note 说明原因）。
+    须用 If-Match 头或 revision 字段给出所审核的记录修订号。"""
+
+    revision = _REVISION()
 
     decision = serializers.ChoiceField(choices=[("verify", "审核通过"), ("return", "退回")])
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="审核意见，退回时必填")

@@ -1,27 +1,46 @@
 """Writes to evidence records. Each service checks the access policy, changes the record (its
 history row is written by django-simple-history) and appends the audit event, all in one
 transaction. Forms, the API and imports share validation.validate_values before calling these.
+
+One write path for new records: ``records_insert`` serves imports (a whole file in bulk) and
+``record_create`` (forms, API: one record). Identity is the database's: partial unique
+constraints on live rows (models.py) decide what is "the same record", "the same team" and "the
+same person". We read what is stored once to report it nicely, insert in a savepoint, and when a
+concurrent writer got there first (IntegrityError) read again and report those rows as already
+present: never check-then-insert.
+
+Reviews are a state machine over a revision number (``Record.revision``): submitted → verified,
+submitted → returned, returned → submitted (by an edit). Edits and reviews name the revision
+they were based on; a stale one is refused (StaleRecord) and changes nothing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.access import Action, can
 from apps.core.audit import record_event
+from apps.core.pii import mask_id_number, mask_text
+from apps.core.text import TextRefused, check_text
 from apps.evidence.kinds import KINDS, MODEL_KIND, KindSpec
 from apps.evidence.models import Person, ReviewStatus, Source, Team
-from apps.evidence.records import apply_values, record_fingerprint
+from apps.evidence.records import apply_values, record_fingerprint, values_of
 from apps.evidence.validation import fingerprint, person_key
 from apps.jurisdictions.codes import Level
 from apps.jurisdictions.models import Unit
 
 RECORD_LEVELS = (Level.TOWNSHIP, Level.VILLAGE)
+BATCH_SIZE = 2000
+# A conflicting writer has committed by the time our INSERT fails (PostgreSQL waits for it), so
+# the second attempt sees its rows; a third covers a writer that committed in between.
+_ATTEMPTS = 3
 
 
 class EvidenceError(Exception):
@@ -31,6 +50,22 @@ class EvidenceError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class StaleRecord(EvidenceError):
+    """The record changed (or was reviewed) after the caller read it: HTTP 409, nothing changed."""
+
+
+class InvalidTransition(EvidenceError):
+    """The review status does not allow this step (e.g. verifying a returned record): HTTP 409."""
+
+
+class AlreadyPresent(EvidenceError):
+    """A create identical to a live stored record: recognised, not duplicated."""
+
+    def __init__(self, message: str, record_id: int | None):
+        super().__init__(message)
+        self.record_id = record_id
 
 
 def kind_of(record) -> KindSpec:
@@ -47,150 +82,410 @@ def check_unit_accepts_records(unit: Unit) -> None:
         raise EvidenceError("只能为乡镇(街道)或村(社区)填报记录", "unit_code")
 
 
-# -- related objects ------------------------------------------------------------------------
+def _history_user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# -- people and teams ------------------------------------------------------------------------
+
+
+def people_index(unit_ids) -> dict[tuple, list[Person]]:
+    """Live people of these units by (unit id, person_key) and (unit id, "name:…"): one query."""
+    index: dict[tuple, list[Person]] = {}
+    for person in Person.objects.alive().filter(unit_id__in=unit_ids).order_by("pk"):
+        if person.id_number:
+            index.setdefault((person.unit_id, person_key(person.id_number, "")), []).append(person)
+        index.setdefault((person.unit_id, person_key("", person.name)), []).append(person)
+    return index
+
+
+def find_person(index: dict, *, unit: Unit, id_number: str, name: str) -> Person:
+    """The person of a training: by ID number in that unit, or by a name unique there."""
+    if id_number:
+        found = index.get((unit.pk, person_key(id_number, "")), [])
+        if not found:
+            raise EvidenceError(f"{unit.name}未登记身份证号为 {mask_id_number(id_number)} 的人员，请先登记人员",
+                                "id_number")
+        return found[0]
+    found = index.get((unit.pk, person_key("", name)), [])
+    if not found:
+        raise EvidenceError(f"{unit.name}未登记该姓名的人员（{name}），请先登记人员", "name")
+    if len(found) > 1:
+        raise EvidenceError(f"{unit.name}有多名同名人员，请填写身份证号", "name")
+    return found[0]
 
 
 def resolve_person(*, unit: Unit, id_number: str, name: str) -> Person:
-    """The person of a training: by ID number in that unit, or by a name unique there."""
-    people = Person.objects.alive().filter(unit=unit)
-    if id_number:
-        person = people.filter(id_number=id_number).first()
-        if person is None:
-            raise EvidenceError("该单位未登记此身份证号的人员，请先登记人员", "id_number")
-        return person
-    matches = list(people.filter(name=name)[:2])
-    if not matches:
-        raise EvidenceError(f"该单位未登记名为“{name}”的人员，请先登记人员", "name")
-    if len(matches) > 1:
-        raise EvidenceError(f"该单位有多名“{name}”，请填写身份证号", "name")
-    return matches[0]
-
-
-def _team_for(*, unit: Unit, name: str, team_type: str, actor) -> Team:
-    team = Team.objects.alive().filter(unit=unit, name=name, team_type=team_type).first()
-    if team is None:
-        team = Team(unit=unit, name=name, team_type=team_type, created_by=actor, source=Source.FORM)
-        team.fingerprint = record_fingerprint_team(team)
-        team.save()
-    return team
+    return find_person(people_index([unit.pk]), unit=unit, id_number=id_number, name=name)
 
 
 def record_fingerprint_team(team: Team) -> str:
     return fingerprint("team", team.unit.code, {"name": team.name, "team_type": team.team_type})
 
 
-def _attach_related(kind: KindSpec, record, unit: Unit, values: dict[str, Any], actor) -> None:
-    if kind.key == "roster":
-        record.team = _team_for(unit=unit, name=values["team_name"], team_type=values["team_type"], actor=actor)
-    elif kind.key == "trainings":
-        if values.get("person") is not None:
-            person = values["person"]
-            if person.unit_id != unit.pk or person.deleted_at is not None:
+def missing_teams(wanted: dict[tuple[Unit, str], str]) -> list[tuple[Unit, str, str]]:
+    """(unit, name, type) of the wanted teams that do not exist yet (live), in one query."""
+    stored = set(Team.objects.alive().filter(unit_id__in={u.pk for u, _ in wanted},
+                                             name__in={n for _, n in wanted}).values_list("unit_id", "name"))
+    return [(unit, name, team_type) for (unit, name), team_type in wanted.items() if (unit.pk, name) not in stored]
+
+
+def teams_for(*, wanted: dict[tuple[Unit, str], str], actor, source: str, change_reason: str | None = None
+              ) -> tuple[dict[tuple[int, str], Team], int]:
+    """The live team of each (unit, name), created with the given type where missing.
+
+    Returns the teams by (unit id, name) and how many this call created. A team another writer
+    created meanwhile is found on the next attempt (the constraint on unit + name refused ours).
+    """
+    unit_ids = {unit.pk for unit, _ in wanted}
+    names = {name for _, name in wanted}
+    for _ in range(_ATTEMPTS):
+        teams = {(t.unit_id, t.name): t
+                 for t in Team.objects.alive().filter(unit_id__in=unit_ids, name__in=names)}
+        missing = [Team(unit=unit, name=name, team_type=team_type, created_by=actor, source=source)
+                   for (unit, name), team_type in wanted.items() if (unit.pk, name) not in teams]
+        if not missing:
+            return teams, 0
+        for team in missing:
+            team.fingerprint = record_fingerprint_team(team)
+        try:
+            with transaction.atomic():
+                bulk_create_with_history(missing, Team, batch_size=BATCH_SIZE, default_user=_history_user(actor),
+                                         default_change_reason=change_reason)
+        except IntegrityError:
+            continue
+        teams.update({(t.unit_id, t.name): t for t in missing})
+        return teams, len(missing)
+    raise EvidenceError("队伍正被同时创建，请稍后重试", "team_name")
+
+
+def _check_team_type(team: Team, team_type: str) -> None:
+    if team.team_type != team_type:
+        raise EvidenceError(f"该单位已有队伍“{team.name}”，类型为{team.get_team_type_display()}；"
+                            "同一单位的同名队伍只有一支，类型须一致", "team_type")
+
+
+# -- identity of a record: what the unique constraints compare --------------------------------
+
+# The live-row constraints besides (unit, fingerprint), as model attributes (models.py).
+IDENTITY = {"personnel": ("unit_id", "category", "identity_key"), "roster": ("team_id", "identity_key")}
+
+
+def set_keys(spec: KindSpec, record) -> None:
+    """Fingerprint and person identity key, computed from the record's values."""
+    record.fingerprint = record_fingerprint(spec, record)
+    if spec.key in IDENTITY:
+        record.identity_key = person_key(record.id_number, record.name)
+
+
+def _identity(spec: KindSpec, obj) -> tuple | None:
+    names = IDENTITY.get(spec.key)
+    return tuple(getattr(obj, n) for n in names) if names else None
+
+
+def _identity_message(spec: KindSpec, record) -> EvidenceError:
+    field_name = "id_number" if record.id_number else "name"
+    if spec.key == "personnel":
+        return EvidenceError("该人员已在该单位同一人员类别中登记，不能重复；如需更正请编辑原记录", field_name)
+    return EvidenceError(f"该人员已在队伍“{record.team.name}”中登记，同一人不能重复入队；如需更正请编辑原记录",
+                         field_name)
+
+
+@dataclass
+class Draft:
+    """One record to create: its unit and validated values; ``row`` numbers it for messages."""
+
+    unit: Unit
+    values: dict[str, Any]
+    row: int = 0
+
+
+@dataclass
+class Refusal:
+    draft: Draft
+    error: EvidenceError
+
+
+@dataclass
+class InsertOutcome:
+    created: list = field(default_factory=list)
+    present: list[tuple[Draft, int]] = field(default_factory=list)  # (draft, id of the stored twin)
+    refused: list[Refusal] = field(default_factory=list)
+    teams_created: int = 0
+
+
+def _related(spec: KindSpec, record, draft: Draft, people: dict, teams: dict) -> None:
+    values = draft.values
+    if spec.key == "roster":
+        record.team = teams[(draft.unit.pk, values["team_name"])]
+        _check_team_type(record.team, values["team_type"])
+    elif spec.key == "trainings":
+        person = values.get("person")
+        if person is not None:
+            if person.unit_id != draft.unit.pk or person.deleted_at is not None:
                 raise EvidenceError("所选人员不属于该单位", "person")
             record.person = person
         else:
-            record.person = resolve_person(unit=unit, id_number=values.get("id_number", ""), name=values.get("name", ""))
+            record.person = find_person(people, unit=draft.unit, id_number=values.get("id_number") or "",
+                                        name=values.get("name") or "")
 
 
-def _check_duplicates(kind: KindSpec, record) -> None:
-    """The same record twice, or the same person twice (in one unit's category or one team)."""
-    model = kind.model
-    others = model.objects.alive().filter(unit=record.unit)
-    if record.pk:
-        others = others.exclude(pk=record.pk)
-    if others.filter(fingerprint=record.fingerprint).exists():
-        raise EvidenceError("与已有记录完全相同，未重复保存")
-    if kind.key in ("personnel", "roster"):
-        key = person_key(record.id_number, record.name)
-        same = others.filter(id_number=record.id_number) if record.id_number else others.filter(name=record.name)
-        if kind.key == "personnel":
-            same = same.filter(category=record.category)
-            message = "该人员已以相同类别登记，请编辑已有记录"
+def records_insert(*, kind: str, drafts: list[Draft], actor, source: str, change_reason: str | None = None
+                   ) -> InsertOutcome:
+    """Create the records of ``drafts`` in bulk, or none of them.
+
+    Drafts identical to a live stored record (same fingerprint) are reported as ``present`` and
+    skipped; a draft that is the same person as a stored record, or that repeats an earlier draft,
+    or whose team or person does not fit, is ``refused``. With any refusal nothing is inserted
+    (teams may have been: the caller rolls its transaction back). The caller has checked SUBMIT on
+    every draft's unit and runs this inside ``transaction.atomic``.
+    """
+    spec = KINDS[kind]
+    out = InsertOutcome()
+    people = people_index({d.unit.pk for d in drafts}) if spec.key == "trainings" and any(
+        d.values.get("person") is None for d in drafts) else {}
+    teams: dict = {}
+    if spec.key == "roster":
+        wanted: dict[tuple[Unit, str], str] = {}
+        for d in drafts:
+            wanted.setdefault((d.unit, d.values["team_name"]), d.values["team_type"])
+        teams, out.teams_created = teams_for(wanted=wanted, actor=actor, source=source, change_reason=change_reason)
+    built: list[tuple[Draft, Any]] = []
+    seen: dict[Any, Draft] = {}
+    for d in drafts:
+        record = spec.model(unit=d.unit, created_by=actor, source=source, review_status=ReviewStatus.SUBMITTED)
+        apply_values(spec, record, d.values)
+        try:
+            _related(spec, record, d, people, teams)
+        except EvidenceError as exc:
+            out.refused.append(Refusal(d, exc))
+            continue
+        set_keys(spec, record)
+        twin = seen.get(("fp", record.unit_id, record.fingerprint))
+        if twin is not None:
+            out.refused.append(Refusal(d, EvidenceError(f"与第 {twin.row} 行完全相同，请删除重复行")))
+            continue
+        identity = _identity(spec, record)
+        if identity is not None and ("id", identity) in seen:
+            column = "id_number" if record.id_number else "name"
+            out.refused.append(Refusal(d, EvidenceError(
+                f"同一人在文件中重复出现（与第 {seen['id', identity].row} 行相同）", column)))
+            continue
+        seen["fp", record.unit_id, record.fingerprint] = d
+        if identity is not None:
+            seen["id", identity] = d
+        built.append((d, record))
+    if out.refused:
+        return out
+    for _ in range(_ATTEMPTS):
+        pending = _not_stored(spec, built, out)
+        if out.refused or not pending:
+            return out
+        # One order for every writer, so two overlapping files cannot deadlock on each other's rows.
+        records = sorted((r for _, r in pending), key=lambda r: (r.unit_id, r.fingerprint))
+        for record in records:
+            record.pk = None
+        try:
+            with transaction.atomic():  # a savepoint: a conflict undoes only this attempt
+                bulk_create_with_history(records, spec.model, batch_size=BATCH_SIZE,
+                                         default_user=_history_user(actor), default_change_reason=change_reason)
+        except IntegrityError:
+            built = pending  # someone committed some of these meanwhile: look again
+            continue
+        out.created = [r for _, r in pending]
+        return out
+    raise EvidenceError("记录正被同时写入，请稍后重试")
+
+
+def _not_stored(spec: KindSpec, built: list, out: InsertOutcome) -> list:
+    """The drafts not yet stored; the others become ``present`` (same fingerprint) or ``refused``
+    (same person). One query for the whole batch."""
+    if not built:
+        return []
+    units = {r.unit_id for _, r in built}
+    names = ("pk", "unit_id", "fingerprint", *IDENTITY.get(spec.key, ()))
+    stored = spec.model.objects.alive().filter(unit_id__in=units).values_list(*names)
+    fingerprints, identities = {}, set()
+    for row in stored:
+        fingerprints[(row[1], row[2])] = row[0]
+        if spec.key in IDENTITY:
+            identities.add(tuple(row[3:]))
+    pending = []
+    for draft, record in built:
+        twin = fingerprints.get((record.unit_id, record.fingerprint))
+        if twin is not None:
+            out.present.append((draft, twin))
+        elif _identity(spec, record) in identities:
+            out.refused.append(Refusal(draft, _identity_message(spec, record)))
         else:
-            same = same.filter(team=record.team)
-            message = f"该队员已在队伍“{record.team.name}”中，同一人不能重复入队"
-        if same.exists():
-            raise EvidenceError(message, "id_number" if key.startswith("id:") else "name")
+            pending.append((draft, record))
+    return pending
 
 
 # -- create / update / delete / review ------------------------------------------------------
 
 
-@transaction.atomic
 def record_create(*, kind: str, unit: Unit, values: dict[str, Any], actor, source: str = Source.FORM):
-    spec = KINDS[kind]
+    """One record from a form or the API, through the same insert as imports.
+
+    Raises AlreadyPresent when an identical live record exists (also when a concurrent request
+    stored it a moment earlier), EvidenceError when the same person is already registered.
+    """
     require_access(actor, Action.SUBMIT, unit)
     check_unit_accepts_records(unit)
-    record = spec.model(unit=unit, created_by=actor, source=source, review_status=ReviewStatus.SUBMITTED)
-    apply_values(spec, record, values)
-    _attach_related(spec, record, unit, values, actor)
-    record.fingerprint = record_fingerprint(spec, record)
-    _check_duplicates(spec, record)
-    record.save()
-    record_event(actor=actor, action="evidence.create", unit_code=unit.code, kind=kind, record_id=record.pk,
-                 source=source)
+    with transaction.atomic():
+        outcome = records_insert(kind=kind, drafts=[Draft(unit, values)], actor=actor, source=source)
+        if outcome.refused:
+            raise outcome.refused[0].error
+        if outcome.present:  # raising rolls back a team made for it too
+            raise AlreadyPresent("与已有记录完全相同，未重复保存", outcome.present[0][1])
+        record = outcome.created[0]
+        record_event(actor=actor, action="evidence.create", unit_code=unit.code, kind=kind, record_id=record.pk,
+                     source=source)
     return record
 
 
+def _locked(record):
+    """The record re-read under a row lock: the revision and status checks below hold until commit."""
+    return type(record).objects.select_for_update().get(pk=record.pk)
+
+
+def _check_revision(current, based_on: int | None) -> None:
+    if based_on is not None and based_on != current.revision:
+        raise StaleRecord("该记录已被他人修改或审核（您看到的是旧版本），本次操作未保存；请刷新页面查看最新内容后重试")
+
+
+def _refresh(record, current) -> None:
+    """Copy the stored state onto the caller's instance (views render it after the service)."""
+    for f in current._meta.concrete_fields:
+        setattr(record, f.attname, getattr(current, f.attname))
+    for name in ("team", "person"):
+        if hasattr(current, name):
+            setattr(record, name, getattr(current, name))
+
+
+def _bump(record) -> None:
+    record.revision += 1
+
+
 @transaction.atomic
-def record_update(*, record, values: dict[str, Any], actor):
-    """Change a record; a changed record goes back to "submitted" for the county to review."""
+def record_update(*, record, values: dict[str, Any], actor, based_on: int | None = None):
+    """Change a record; a changed record becomes "submitted" again for the county to review
+    (returned → submitted is how a returned record is resubmitted). ``based_on`` is the revision
+    the editor saw: a stale one raises StaleRecord. An edit that changes nothing writes nothing:
+    no history row, no audit event, the review status stays."""
     spec = kind_of(record)
     require_access(actor, Action.SUBMIT, record.unit)
-    if record.deleted_at is not None:
+    current = _locked(record)
+    if current.deleted_at is not None:
         raise EvidenceError("记录已删除，不能修改")
-    apply_values(spec, record, values)
-    _attach_related(spec, record, record.unit, values, actor)
-    record.fingerprint = record_fingerprint(spec, record)
-    _check_duplicates(spec, record)
-    record.review_status = ReviewStatus.SUBMITTED
-    record.reviewed_by, record.reviewed_at = None, None
-    record.save()
-    record_event(actor=actor, action="evidence.update", unit_code=record.unit.code, kind=spec.key,
-                 record_id=record.pk)
+    _check_revision(current, based_on)
+    before = values_of(spec, current)
+    person_before = getattr(current, "person_id", None)
+    apply_values(spec, current, values)
+    teams = {}
+    if spec.key == "roster":
+        wanted = {(current.unit, values["team_name"]): values["team_type"]}
+        teams, _ = teams_for(wanted=wanted, actor=actor, source=Source.FORM)
+    people = people_index([current.unit_id]) if spec.key == "trainings" and values.get("person") is None else {}
+    _related(spec, current, Draft(current.unit, values), people, teams)
+    if values_of(spec, current) == before and getattr(current, "person_id", None) == person_before:
+        return record  # nothing changed: nothing written (no team was created: the team is the same)
+    set_keys(spec, current)
+    current.review_status = ReviewStatus.SUBMITTED
+    # review_note stays: the reason of the last return, shown beside the resubmitted record.
+    current.reviewed_by, current.reviewed_at = None, None
+    _bump(current)
+    try:
+        with transaction.atomic():
+            current.save()
+    except IntegrityError:
+        raise _conflict_of(spec, current) from None
+    record_event(actor=actor, action="evidence.update", unit_code=current.unit.code, kind=spec.key,
+                 record_id=current.pk)
+    _refresh(record, current)
     return record
 
 
+def _conflict_of(spec: KindSpec, record) -> EvidenceError:
+    others = spec.model.objects.alive().filter(unit_id=record.unit_id).exclude(pk=record.pk)
+    if others.filter(fingerprint=record.fingerprint).exists():
+        return EvidenceError("与已有记录完全相同，未保存；如需更正请编辑已有记录")
+    return _identity_message(spec, record)
+
+
 @transaction.atomic
-def record_soft_delete(*, record, actor, reason: str):
+def record_soft_delete(*, record, actor, reason: str, based_on: int | None = None):
     """Nothing is deleted for real: who, when and why stay on the record and in its history."""
     spec = kind_of(record)
     require_access(actor, Action.SUBMIT, record.unit)
     reason = (reason or "").strip()
     if not reason:
         raise EvidenceError("请填写删除原因", "reason")
-    if record.deleted_at is not None:
+    reason = _checked(reason, "reason", multiline=True)
+    current = _locked(record)
+    if current.deleted_at is not None:
         raise EvidenceError("记录已删除")
-    if spec.key == "personnel" and record.trainings.filter(deleted_at__isnull=True).exists():
+    _check_revision(current, based_on)
+    if spec.key == "personnel" and current.trainings.filter(deleted_at__isnull=True).exists():
         raise EvidenceError("该人员仍有培训记录，请先删除其培训记录")
-    record.deleted_at, record.deleted_by, record.delete_reason = timezone.now(), actor, reason[:300]
-    record._change_reason = f"删除：{reason[:90]}"
-    record.save()
-    record_event(actor=actor, action="evidence.delete", unit_code=record.unit.code, kind=spec.key,
-                 record_id=record.pk, reason=reason[:300])
+    current.deleted_at, current.deleted_by, current.delete_reason = timezone.now(), actor, reason[:300]
+    current._change_reason = f"删除：{reason[:90]}"
+    _bump(current)
+    current.save()
+    record_event(actor=actor, action="evidence.delete", unit_code=current.unit.code, kind=spec.key,
+                 record_id=current.pk, reason=reason[:300])
+    _refresh(record, current)
     return record
 
 
+def _checked(text: str, field_name: str, *, multiline: bool = False) -> str:
+    try:
+        return check_text(text, multiline=multiline)
+    except TextRefused as exc:
+        raise EvidenceError(str(exc), field_name) from None
+
+
+# The review state machine: (from status, decision) → to status. Anything else is refused.
+REVIEW_STEPS = {
+    (ReviewStatus.SUBMITTED, "verify"): ReviewStatus.VERIFIED,
+    (ReviewStatus.SUBMITTED, "return"): ReviewStatus.RETURNED,
+}
+_STATUS_LABELS = dict(ReviewStatus.choices)
+
+
 @transaction.atomic
-def record_review(*, record, actor, decision: str, note: str = ""):
-    """A county official verifies a record, or returns it with a reason."""
+def record_review(*, record, actor, decision: str, note: str = "", based_on: int | None):
+    """A county official verifies a submitted record, or returns it with a reason.
+
+    ``based_on`` is the revision the reviewer read (required: a review is of the content seen).
+    The history row names the step (审核通过 / 退回：reason) so the return reason stays visible.
+    """
     spec = kind_of(record)
     require_access(actor, Action.VERIFY, record.unit)
-    note = (note or "").strip()
-    if record.deleted_at is not None:
-        raise EvidenceError("记录已删除，不能审核")
-    if decision == "verify":
-        record.review_status = ReviewStatus.VERIFIED
-    elif decision == "return":
-        if not note:
-            raise EvidenceError("退回时请填写原因", "note")
-        record.review_status = ReviewStatus.RETURNED
-    else:
+    if decision not in ("verify", "return"):
         raise EvidenceError("未知的审核操作", "decision")
-    record.review_note, record.reviewed_by, record.reviewed_at = note[:500], actor, timezone.now()
-    record.save()
-    record_event(actor=actor, action=f"evidence.{decision}", unit_code=record.unit.code, kind=spec.key,
-                 record_id=record.pk)
+    note = _checked((note or "").strip(), "note", multiline=True)
+    if decision == "return" and not note:
+        raise EvidenceError("退回时请填写原因", "note")
+    if based_on is None:
+        raise StaleRecord("审核须基于您所看到的版本（缺少版本号），请刷新页面后重试", "revision")
+    current = _locked(record)
+    if current.deleted_at is not None:
+        raise EvidenceError("记录已删除，不能审核")
+    _check_revision(current, based_on)
+    target = REVIEW_STEPS.get((current.review_status, decision))
+    if target is None:
+        raise InvalidTransition(f"记录当前为“{_STATUS_LABELS[current.review_status]}”，只能审核“已提交”的记录；"
+                                "退回的记录须由填报单位修改后重新提交")
+    current.review_status = target
+    current.review_note, current.reviewed_by, current.reviewed_at = note[:500], actor, timezone.now()
+    current._change_reason = "审核通过" if decision == "verify" else f"退回：{note[:90]}"
+    _bump(current)
+    current.save()
+    record_event(actor=actor, action=f"evidence.{decision}", unit_code=current.unit.code, kind=spec.key,
+                 record_id=current.pk, **({"note": mask_text(note[:500])} if decision == "return" else {}))
+    _refresh(record, current)
     return record
 
 

@@ -4,6 +4,11 @@ duplicates are resolved by the callers (importing.py, services.py) with set-base
 
 Forgiving about what Excel produces (date cells, serial numbers, 2026/3/10, 2026年3月10日,
 full-width digits and brackets, trailing ".0" on numbers), strict about what is accepted.
+
+Free text (names, subjects, remarks) is stored exactly as typed, full-width brackets and all;
+only control and bidi characters are refused (apps/core/text.py). Full-width forms are read as
+half-width where a value is parsed: dates, times, numbers, ID and mobile numbers, unit codes,
+enumeration labels and headers (docs/imports.md §2).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apps.core.pii import id_check_digit, is_valid_mobile, normalize_id_number, normalize_mobile
+from apps.core.text import TextRefused, check_text
 from apps.evidence.kinds import (
     CHOICE,
     DATE,
@@ -31,11 +37,15 @@ from apps.evidence.kinds import (
 )
 
 CHINA = ZoneInfo("Asia/Shanghai")
-# Full-width digits, letters and punctuation that Chinese input methods produce.
+# Full-width digits, letters and punctuation that Chinese input methods produce, and the dashes
+# people type in phone numbers (‐ ‑ – — －), as their half-width forms.
 _FULL_WIDTH = str.maketrans(
-    "０１２３４５６７８９（）：／－．　ＸｘＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＹＺ",
-    "0123456789():/-. XxABCDEFGHIJKLMNOPQRSTUVWYZ",
+    "０１２３４５６７８９（）：／－．　ＸｘＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＹＺ＋，‐‑–—",
+    "0123456789():/-. XxABCDEFGHIJKLMNOPQRSTUVWYZ+,----",
 )
+# An Excel date serial typed as text (a CSV exported from a column formatted as a number): five
+# digits, 10000–99999, i.e. 1927-05-18 to 2173-10-14. Eight digits stay a compact 20260310.
+_SERIAL_RE = re.compile(r"^\d{5}(\.\d+)?$")
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _TIME_RE = re.compile(r"^(\d{1,2})\s*[:时點点]\s*(\d{1,2})\s*分?(?:\s*[:]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?$")
@@ -55,12 +65,25 @@ class Invalid(ValueError):
     pass
 
 
-def normalize_text(value: Any) -> str:
+def _plain(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).translate(_FULL_WIDTH).strip()
+    return str(value)
+
+
+def normalize_text(value: Any) -> str:
+    """A value to parse (date, number, code, label): full-width forms read as half-width."""
+    return _plain(value).translate(_FULL_WIDTH).strip()
+
+
+def typed_text(value: Any, *, multiline: bool = False) -> str:
+    """Free text as typed (trimmed); raises Invalid for a control or bidi character."""
+    try:
+        return check_text(_plain(value), multiline=multiline).strip()
+    except TextRefused as exc:
+        raise Invalid(str(exc)) from None
 
 
 def normalize_label(value: Any) -> str:
@@ -82,6 +105,8 @@ def parse_date(value: Any) -> date:
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise Invalid("日期无效")
     text = normalize_text(value)
+    if _SERIAL_RE.match(text):
+        return parse_date(float(text))
     # Excel's CSV export may add a midnight time to a date.
     text = re.sub(r"[ T]0{1,2}:00(:00)?$", "", text)
     match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
@@ -103,6 +128,8 @@ def parse_datetime(value: Any) -> datetime:
         minutes = round((value - int(value)) * 24 * 60)
         return datetime.combine(days, time(), tzinfo=CHINA) + timedelta(minutes=minutes)
     text = normalize_text(value).replace("T", " ")
+    if _SERIAL_RE.match(text):
+        return parse_datetime(float(text))
     match = re.match(r"^(.+?日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*(.*)$", text)
     if not match or not match.group(2):
         raise Invalid("时间格式无法识别，请使用 2026-03-10 08:05（精确到分钟）")
@@ -206,7 +233,7 @@ def parse_value(spec: FieldSpec, value: Any, *, today: date) -> Any:
             raise Invalid("单位代码应为 12 位数字的统计用区划代码")
         return text
     else:
-        text = normalize_text(value)
+        text = typed_text(value, multiline=spec.multiline)
         if spec.max_length and len(text) > spec.max_length:
             raise Invalid(f"不能超过 {spec.max_length} 个字")
         return text

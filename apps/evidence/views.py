@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Action, can, get_unit_or_404, units_for
+from apps.core.pii import mask_text
 from apps.evidence import pending_imports, selectors
 from apps.evidence.attachments import attachment_add
 from apps.evidence.forms import (
@@ -33,6 +34,7 @@ from apps.evidence.kinds import KINDS, get_kind
 from apps.evidence.records import display_values
 from apps.evidence.services import (
     EvidenceError,
+    StaleRecord,
     record_create,
     record_review,
     record_soft_delete,
@@ -125,16 +127,25 @@ def update(request, kind, pk):
     record = selectors.record_for(request.user, spec, pk, Action.SUBMIT)
     if record.deleted_at is not None:
         raise Http404("记录已删除")
-    form = RecordForm(request.POST or None, kind=spec, unit=record.unit, initial_values=initial_from(spec, record))
+    form = RecordForm(request.POST or None, kind=spec, unit=record.unit, initial_values=initial_from(spec, record),
+                      revision=record.revision)
+    status = 200
     if request.method == "POST" and form.is_valid():
+        revision = record.revision
         try:
-            record_update(record=record, values=form.values, actor=request.user)
+            record_update(record=record, values=form.values, actor=request.user,
+                          based_on=form.cleaned_data.get("revision"))
         except EvidenceError as exc:
             _form_error(form, exc)
+            status = 409 if isinstance(exc, StaleRecord) else 200
         else:
-            messages.success(request, "已保存修改，记录重新进入待审核状态")
+            if record.revision == revision:
+                messages.info(request, "内容没有变化，未保存修改")
+            else:
+                messages.success(request, "已保存修改，记录重新进入待审核状态")
             return redirect("evidence:detail", kind=kind, pk=record.pk)
-    return render(request, "evidence/form.html", {"kind": spec, "unit": record.unit, "form": form, "record": record})
+    return render(request, "evidence/form.html", {"kind": spec, "unit": record.unit, "form": form, "record": record},
+                  status=status)
 
 
 @login_required
@@ -147,8 +158,13 @@ def detail(request, kind, pk):
         "history": selectors.record_history(spec, record, reveal=reveal),
         "attachments": selectors.attachments_of(record),
         "can_submit": reveal and record.deleted_at is None,
+        # Free text may hold an ID or mobile number: masked like the structured fields.
+        "title": str(record) if reveal else mask_text(str(record)),
+        "review_note": record.review_note if reveal else mask_text(record.review_note),
+        "delete_reason": record.delete_reason if reveal else mask_text(record.delete_reason),
         "can_verify": can(request.user, Action.VERIFY, record.unit) and record.deleted_at is None,
-        "review_form": ReviewForm(), "delete_form": DeleteForm(), "attachment_form": AttachmentForm(),
+        "review_form": ReviewForm(initial={"revision": record.revision}),
+        "delete_form": DeleteForm(initial={"revision": record.revision}), "attachment_form": AttachmentForm(),
     })
 
 
@@ -161,11 +177,13 @@ def review(request, kind, pk):
     if form.is_valid():
         try:
             record_review(record=record, actor=request.user, decision=form.cleaned_data["decision"],
-                          note=form.cleaned_data["note"])
+                          note=form.cleaned_data["note"], based_on=form.cleaned_data["revision"])
         except EvidenceError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, "已审核通过" if form.cleaned_data["decision"] == "verify" else "已退回")
+    elif "revision" in form.errors:
+        messages.error(request, "页面缺少记录版本，审核未保存；请刷新页面后重试")
     else:
         messages.error(request, "审核结果无效")
     return redirect("evidence:detail", kind=kind, pk=pk)
@@ -175,10 +193,11 @@ def review(request, kind, pk):
 def delete(request, kind, pk):
     spec = _kind_or_404(kind)
     record = selectors.record_for(request.user, spec, pk, Action.SUBMIT)
-    form = DeleteForm(request.POST or None)
+    form = DeleteForm(request.POST or None, initial={"revision": record.revision})
     if request.method == "POST" and form.is_valid():
         try:
-            record_soft_delete(record=record, actor=request.user, reason=form.cleaned_data["reason"])
+            record_soft_delete(record=record, actor=request.user, reason=form.cleaned_data["reason"],
+                               based_on=form.cleaned_data.get("revision"))
         except EvidenceError as exc:
             messages.error(request, exc.message)
             return redirect("evidence:detail", kind=kind, pk=pk)

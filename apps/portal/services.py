@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.access import Action, can
 from apps.core.audit import record_event
+from apps.core.text import TextRefused, check_text
 from apps.jurisdictions.models import Unit
 from apps.portal.models import CalendarToken, Supervision
 
@@ -64,6 +65,10 @@ def supervision_create(*, actor, unit: Unit, text: str, requirement_code: str = 
     due_on = due_on or today + timedelta(days=SUPERVISION_DEFAULT_DAYS)
     if due_on < today:
         raise ValidationError("办理时限不能早于今天")
+    try:
+        text = check_text(text, multiline=True)
+    except TextRefused as exc:
+        raise ValidationError(f"督办内容{exc}") from None
     requirement_code = (requirement_code or "").strip()[:60]
     title, kind = _requirement(requirement_code) if requirement_code else ("", "")
     supervision = Supervision.objects.create(

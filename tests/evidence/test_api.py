@@ -69,18 +69,25 @@ def test_it_lets_the_county_verify_and_return(client_for, people, today):
                                              content_type="application/json").json()["id"]
     county = client_for(people["county"])
     url = f"/api/v1/evidence/drills/{pk}/review/"
-    assert county.post(url, {"decision": "return"}, content_type="application/json").json() == {
+    assert county.post(url, {"decision": "return", "revision": 1}, content_type="application/json").json() == {
         "note": ["退回时请填写原因"]}
-    returned = county.post(url, {"decision": "return", "note": "缺照片"}, content_type="application/json").json()
-    assert (returned["review_status"], returned["review_note"]) == ("returned", "缺照片")
-    assert county.post(url, {"decision": "verify"}, content_type="application/json").json()["review_status"] == "verified"
+    returned = county.post(url, {"decision": "return", "note": "缺照片"}, content_type="application/json",
+                           headers={"If-Match": '"1"'})
+    assert (returned.json()["review_status"], returned.json()["review_note"]) == ("returned", "缺照片")
+    assert returned["ETag"] == '"2"'
+    township = client_for(people["township"])
+    township.patch(f"/api/v1/evidence/drills/{pk}/", {"subject": "防汛演练（补照片）"}, content_type="application/json",
+                   headers={"If-Match": '"2"'})
+    verified = client_for(people["county"]).post(url, {"decision": "verify", "revision": 3},
+                                                  content_type="application/json").json()
+    assert verified["review_status"] == "verified" and verified["review_note"] == ""
     assert county.post("/api/v1/evidence/drills/", DRILL, content_type="application/json").status_code == 404
 
 
 def test_it_refuses_review_to_township_staff(client_for, people, today):
     client = client_for(people["township"])
     pk = client.post("/api/v1/evidence/drills/", DRILL, content_type="application/json").json()["id"]
-    assert client.post(f"/api/v1/evidence/drills/{pk}/review/", {"decision": "verify"},
+    assert client.post(f"/api/v1/evidence/drills/{pk}/review/", {"decision": "verify", "revision": 1},
                        content_type="application/json").status_code == 403
 
 

@@ -180,7 +180,8 @@ def test_it_refuses_files_that_are_not_photos_or_pdfs_whatever_their_name(client
 
 
 def test_it_lets_the_county_verify(client_for, people, drill):
-    client_for(people["county"]).post(reverse("evidence:review", args=["drills", drill.pk]), {"decision": "verify"})
+    client_for(people["county"]).post(reverse("evidence:review", args=["drills", drill.pk]),
+                                      {"decision": "verify", "revision": 1})
     drill.refresh_from_db()
     assert (drill.review_status, drill.reviewed_by) == ("verified", people["county"])
     assert AuditEvent.objects.filter(action="evidence.verify", detail__record_id=drill.pk).exists()
@@ -190,11 +191,11 @@ def test_it_lets_the_county_verify(client_for, people, drill):
 def test_it_lets_the_county_return_only_with_a_reason(client_for, people, drill):
     client = client_for(people["county"])
     url = reverse("evidence:review", args=["drills", drill.pk])
-    page = client.post(url, {"decision": "return", "note": ""}, follow=True).content.decode()
+    page = client.post(url, {"decision": "return", "note": "", "revision": 1}, follow=True).content.decode()
     assert "退回时请填写原因" in page
     drill.refresh_from_db()
     assert drill.review_status == "submitted"
-    client.post(url, {"decision": "return", "note": "缺少签到表"})
+    client.post(url, {"decision": "return", "note": "缺少签到表", "revision": 1})
     drill.refresh_from_db()
     assert (drill.review_status, drill.review_note) == ("returned", "缺少签到表")
     assert Drill.objects.counted().count() == 0  # a returned record is not counted

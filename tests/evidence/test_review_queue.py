@@ -38,7 +38,7 @@ def waiting(units, people, today):
     person = _person(units, people)
     oldest = _drill(units, people, "老演练", unit=XUGOU)
     verified = _drill(units, people, "已审核演练")
-    record_review(record=verified, actor=people["county"], decision="verify")
+    record_review(record=verified, actor=people["county"], decision="verify", based_on=verified.revision)
     _age(person, 5)
     _age(oldest, 10)
     return {"oldest": oldest, "person": person, "newest": newest}
@@ -70,7 +70,8 @@ def test_it_refuses_the_queue_to_who_may_not_review(client_for, people, waiting,
     client = client_for(people[name])
     assert client.get(reverse("evidence:queue")).status_code == 404
     item = waiting["newest"]
-    response = client.post(reverse("evidence:queue_item", args=["drills", item.pk]), {"decision": "verify"})
+    response = client.post(reverse("evidence:queue_item", args=["drills", item.pk]),
+                           {"decision": "verify", "revision": item.revision})
     assert response.status_code == 404
     item.refresh_from_db()
     assert item.review_status == "submitted"
@@ -82,20 +83,20 @@ def test_it_decides_in_place_and_offers_the_next_one(client_for, people, waiting
     assert start.url == reverse("evidence:queue_item", args=["drills", waiting["oldest"].pk])
     page = client.get(start.url).content.decode()
     assert 'value="verify"' in page and "selected" not in page  # no decision preselected
-    done = client.post(start.url, {"decision": "verify"}, follow=True).content.decode()
+    done = client.post(start.url, {"decision": "verify", "revision": 1}, follow=True).content.decode()
     assert "已审核通过" in done and "下一条" in done and "还有 2 条" in done
     nxt = client.get(f"{reverse('evidence:queue_next')}?after=drills:{waiting['oldest'].pk}")
     assert nxt.url == reverse("evidence:queue_item", args=["personnel", waiting["person"].pk])
-    refused = client.post(nxt.url, {"decision": "return", "note": ""}).content.decode()
+    refused = client.post(nxt.url, {"decision": "return", "note": "", "revision": 1}).content.decode()
     assert "退回时请填写原因" in refused
-    client.post(nxt.url, {"decision": "return", "note": "缺少任职文件"})
+    client.post(nxt.url, {"decision": "return", "note": "缺少任职文件", "revision": 1})
     assert Person.objects.get().review_status == "returned"
     assert Drill.objects.get(pk=waiting["oldest"].pk).review_status == "verified"
 
 
 def test_it_shows_the_return_reason_until_resubmitted_and_names_it_in_history(client_for, units, people, today):
     drill = _drill(units, people, "防汛演练")
-    record_review(record=drill, actor=people["county"], decision="return", note="缺少签到表")
+    record_review(record=drill, actor=people["county"], decision="return", note="缺少签到表", based_on=drill.revision)
     township = client_for(people["township"])
     detail = reverse("evidence:detail", args=["drills", drill.pk])
     html = township.get(detail).content.decode()
