@@ -74,9 +74,9 @@ def test_it_verifies_a_returned_record_only_after_an_edit_resubmits_it(client_fo
 
 def test_it_changes_nothing_on_an_edit_that_changes_nothing(client_for, people, drill):
     client_for(people["county"]).post(_url(drill, True), {"decision": "verify", "revision": 1}, content_type=JSON)
+    township = client_for(people["township"])
     before = _state(drill)
     events = AuditEvent.objects.count()
-    township = client_for(people["township"])
     response = township.patch(_url(drill), {"subject": "防汛演练", "participants": "30"}, content_type=JSON)
     assert response.status_code == 200 and response.json()["review_status"] == "verified"
     assert _state(drill) == before

@@ -58,7 +58,7 @@ def fill_keys_and_retire_duplicates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evidence', '0002_attachment_random_name'),
+        ('evidence', '0003_publicity_campaign_and_document_types'),
         ('jurisdictions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
