@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # ours
     "apps.core",
     "apps.jurisdictions",
@@ -66,6 +69,9 @@ MIDDLEWARE = [
     "config.api.RejectNulCharacters",  # API hostile input: see config/api.py
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # 等保 level-3 account controls: sessions, forced password change, MFA (docs/accounts.md)
+    "apps.accounts.controls.AccountControlsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
@@ -155,11 +161,13 @@ AUTHENTICATION_BACKENDS = [
     *AUTHENTICATION_BACKENDS,
     "apps.accounts.oidc.PortalOIDCBackend",
 ]
+# Password policy (等保 2.0 level 3, 8.1.4.1 身份鉴别 a): at least 10 characters from 3 of the 4
+# classes, not containing the username, not one of the last 5 (apps/accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "apps.accounts.passwords.ComplexityValidator", "OPTIONS": {"min_length": 10, "min_classes": 3}},
+    {"NAME": "apps.accounts.passwords.HistoryValidator", "OPTIONS": {"count": 5}},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
@@ -174,6 +182,27 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# 等保 2.0 level-3 identity and session controls (docs/accounts.md). On by default in production
+# (DEBUG=false); the demo (DEBUG=true) leaves them off unless set explicitly.
+ACCOUNT_CONTROLS = env.bool("ACCOUNT_CONTROLS", default=not DEBUG)
+# Days before a password expires and must be changed (0: never).
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90 if ACCOUNT_CONTROLS else 0)
+# Minutes without a request before the session ends, and the warning shown that long before (0: off).
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30 if ACCOUNT_CONTROLS else 0)
+SESSION_IDLE_WARNING_MINUTES = env.int("SESSION_IDLE_WARNING_MINUTES", default=5)
+# Hours after login when the session ends whatever the activity (0: off).
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12 if ACCOUNT_CONTROLS else 0)
+# A new login ends the account's earlier session, whose browser is told why.
+SESSION_ONE_PER_ACCOUNT = env.bool("SESSION_ONE_PER_ACCOUNT", default=ACCOUNT_CONTROLS)
+# Roles that must log in with a TOTP code (django-otp) as a second factor.
+MFA_REQUIRED_ROLES = env.list(
+    "MFA_REQUIRED_ROLES",
+    default=["system_admin", "security_admin", "audit_admin", "auditor", "county_official"] if ACCOUNT_CONTROLS else [],
+)
+# https://django-otp-official.readthedocs.io/en/stable/overview.html#totp-devices
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="应急合规平台")
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60 or 14 * 24 * 60 * 60
 
 # ------------------------------------------------------------------------------
 # Internationalisation: the UI is Simplified Chinese

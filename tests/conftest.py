@@ -11,6 +11,14 @@ def _no_lockout_between_tests(settings):
 
 
 @pytest.fixture(autouse=True)
+def _account_controls_for_force_login(settings):
+    # Tests log users in with force_login, which skips the TOTP step, and often log one account
+    # in from two clients. tests/accounts/test_controls.py and test_mfa.py turn these back on.
+    settings.MFA_REQUIRED_ROLES = []
+    settings.SESSION_ONE_PER_ACCOUNT = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; tests create many users. Production keeps PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -38,10 +38,12 @@ class Action(StrEnum):
     EXPORT = "export"  # PDF / Excel scorecards and reports
     SEAL = "seal"  # freeze an evaluation for audit (auditors)
     ADMIN = "admin"  # administer units, users, imports of the hierarchy
+    MANAGE_USERS = "manage_users"  # 用户管理: township and village staff accounts (county officials)
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.COUNTY_OFFICIAL: frozenset({Action.VIEW, Action.VERIFY, Action.SUPERVISE, Action.EXPORT}),
+    Role.COUNTY_OFFICIAL: frozenset({Action.VIEW, Action.VERIFY, Action.SUPERVISE, Action.EXPORT,
+                                     Action.MANAGE_USERS}),
     Role.TOWNSHIP_STAFF: frozenset({Action.VIEW, Action.SUBMIT, Action.EXPORT}),
     Role.AUDITOR: frozenset({Action.VIEW, Action.EXPORT, Action.SEAL}),
     Role.SYSTEM_ADMIN: frozenset(Action),
@@ -268,3 +270,103 @@ def can_global(user, action: Action) -> bool:
 def can_read_audit_log(user) -> bool:
     """三员分立: the audit administrator, and only they, read and export the security audit log."""
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.AUDIT_ADMIN)
+
+
+# ------------------------------------------------------------------------------
+# Accounts: who may manage whose account, and a unit's users
+# ------------------------------------------------------------------------------
+# A county official manages only staff accounts (township staff, granted on a township or a
+# village) inside their subtree; never county officials, auditors or administrators.
+MANAGEABLE_ROLES = frozenset({Role.TOWNSHIP_STAFF})
+MANAGEABLE_LEVELS = frozenset({"township", "village"})
+
+
+def _granted_units_q(role: str):
+    codename = GRANT_CODENAME[role].split(".")[-1]
+    return UserObjectPermission.objects.filter(permission__codename=codename,
+                                               content_type__app_label="jurisdictions")
+
+
+def may_manage_users(actor) -> bool:
+    """Does 用户管理 apply to ``actor`` at all (no query beyond the cached grants)?"""
+    return _allows(actor, Action.MANAGE_USERS) and not _is_global(actor) and bool(grants(actor))
+
+
+def can_assign_unit(actor, unit: Unit) -> bool:
+    """May ``actor`` give a staff account a grant on ``unit`` (用户管理)?"""
+    return unit is not None and unit.level in MANAGEABLE_LEVELS and can(actor, Action.MANAGE_USERS, unit)
+
+
+def assignable_units(actor):
+    return units_for(actor, Action.MANAGE_USERS).filter(level__in=MANAGEABLE_LEVELS)
+
+
+def manageable_users(actor):
+    """Staff accounts ``actor`` may manage: every grant they hold lies in the actor's subtrees (as
+    SQL), and they hold at least one."""
+    User = get_user_model()
+    if not _allows(actor, Action.MANAGE_USERS):
+        return User.objects.none()
+    perms = _granted_units_q(Role.TOWNSHIP_STAFF).annotate(unit_pk=Cast("object_pk", BigIntegerField()))
+    inside = Unit.objects.filter(unit_q(actor, Action.MANAGE_USERS)).values("pk")
+    return (User.objects.filter(role__in=MANAGEABLE_ROLES, pk__in=perms.values("user_id"))
+            .exclude(pk__in=perms.exclude(unit_pk__in=inside).values("user_id")))
+
+
+def can_manage_user(actor, target) -> bool:
+    return target.pk != actor.pk and manageable_users(actor).filter(pk=target.pk).exists()
+
+
+def users_granted_on(unit: Unit):
+    """Users holding a grant on exactly this unit, whatever their role (the admin's unit page)."""
+    return get_user_model().objects.filter(
+        pk__in=UserObjectPermission.objects.filter(
+            content_type__app_label="jurisdictions", object_pk=str(unit.pk),
+            permission__codename__in=[c.split(".")[-1] for c in GRANT_CODENAME.values()],
+        ).values("user_id"),
+    ).order_by("username")
+
+
+@transaction.atomic
+def set_grants(user, units) -> tuple[list[str], list[str]]:
+    """Make ``units`` exactly the user's grants; returns the codes (added, removed)."""
+    current = {g.code for g in grants(user)}
+    wanted = {u.code: u for u in units}
+    added = sorted(set(wanted) - current)
+    removed = sorted(current - set(wanted))
+    for code in added:
+        grant(user, wanted[code])
+    for unit in Unit.objects.filter(code__in=removed):
+        revoke(user, unit)
+    return added, removed
+
+
+@transaction.atomic
+def change_role(user, role: str) -> None:
+    """Change the role and carry the grants over (a grant is stored per role)."""
+    held = list(Unit.objects.filter(code__in=[g.code for g in grants(user)]))
+    for unit in held:
+        revoke(user, unit)
+    user.role = role
+    user.save(update_fields=["role"])
+    user.__dict__.pop("_jurisdiction_grants", None)
+    user.__dict__.pop("_role_model_permissions", None)
+    if role in GRANT_CODENAME:
+        for unit in held:
+            grant(user, unit)
+
+
+def unit_names_of(users) -> dict[int, list[str]]:
+    """{user pk: ["清源镇（140121100000）", …]} for a page of users, in one query."""
+    by_pk: dict[int, list[str]] = {u.pk: [] for u in users}
+    codenames = {c.split(".")[-1] for c in GRANT_CODENAME.values()}
+    rows = (UserObjectPermission.objects.filter(user_id__in=list(by_pk), content_type__app_label="jurisdictions",
+                                                permission__codename__in=codenames)
+            .annotate(unit_pk=Cast("object_pk", BigIntegerField())).values_list("user_id", "unit_pk"))
+    pairs = list(rows)
+    labels = {pk: f"{name}（{code}）" for pk, name, code in
+              Unit.objects.filter(pk__in=[p for _, p in pairs]).values_list("pk", "name", "code")}
+    for user_id, unit_pk in pairs:
+        if unit_pk in labels:
+            by_pk[user_id].append(labels[unit_pk])
+    return by_pk

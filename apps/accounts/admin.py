@@ -1,18 +1,13 @@
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from apps.accounts import services
-from apps.accounts.models import ApiToken, User
-
-
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "full_name", "role", "is_active", "last_login")
-    list_filter = ("role", "is_active")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("门户角色", {"fields": ("role", "full_name")}))
+from apps.accounts import (
+    admin_users,  # noqa: F401  (registers users, and the units with their users)
+    services,
+)
+from apps.accounts.models import ApiToken
 
 
 @admin.register(ApiToken)

@@ -71,7 +71,7 @@ def query_with(context, **changes) -> str:
 @register.simple_tag(takes_context=True)
 def portal_nav(context) -> list[tuple[str, str]]:
     """Navigation links for the user's role, from the cached grants (no extra query)."""
-    from apps.accounts.access import Action, can_global, grants
+    from apps.accounts.access import Action, can_global, grants, may_manage_users
     from apps.accounts.models import Role
 
     request = context.get("request")
@@ -98,6 +98,8 @@ def portal_nav(context) -> list[tuple[str, str]]:
     if can_global(user, Action.EXPORT) or mine:
         items.append((_("报表导出"), reverse("reports:index")))
     items.append((_("日历订阅"), reverse("portal:calendar")))
+    if may_manage_users(user):
+        items.append((_("用户管理"), reverse("accounts:users")))
     return items
 
 
