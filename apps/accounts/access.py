@@ -90,14 +90,23 @@ ROLE_MODEL_PERMISSIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 
 def model_permissions(user) -> frozenset[str]:
-    """The ``app_label.codename`` model permissions of the user's role (cached on the user)."""
+    """The ``app_label.codename`` model permissions of the user's role."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_role_model_permissions", None)
+    return _role_model_permissions(user.role)
+
+
+# Permission rows change only with migrations (a deploy restarts the processes), so each role's
+# set is read once per process instead of once per request.
+_ROLE_PERMISSION_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _role_model_permissions(role: str) -> frozenset[str]:
+    cached = _ROLE_PERMISSION_CACHE.get(role)
     if cached is not None:
         return cached
     q = Q(pk__in=[])
-    for app_label, model, actions in ROLE_MODEL_PERMISSIONS.get(user.role, ()):
+    for app_label, model, actions in ROLE_MODEL_PERMISSIONS.get(role, ()):
         part = Q(content_type__app_label=app_label)
         if model != "*":
             part &= Q(content_type__model=model)
@@ -107,7 +116,8 @@ def model_permissions(user) -> frozenset[str]:
         q |= part
     rows = Permission.objects.filter(q).values_list("content_type__app_label", "codename")
     result = frozenset(f"{app}.{codename}" for app, codename in rows)
-    user._role_model_permissions = result
+    if result:  # never cache the empty answer of a database being set up
+        _ROLE_PERMISSION_CACHE[role] = result
     return result
 
 
@@ -292,12 +302,8 @@ def may_manage_users(actor) -> bool:
     return _allows(actor, Action.MANAGE_USERS) and not _is_global(actor) and bool(grants(actor))
 
 
-def can_assign_unit(actor, unit: Unit) -> bool:
-    """May ``actor`` give a staff account a grant on ``unit`` (用户管理)?"""
-    return unit is not None and unit.level in MANAGEABLE_LEVELS and can(actor, Action.MANAGE_USERS, unit)
-
-
 def assignable_units(actor):
+    """The units 用户管理 offers ``actor`` for a staff account (townships and villages of their county)."""
     return units_for(actor, Action.MANAGE_USERS).filter(level__in=MANAGEABLE_LEVELS)
 
 
@@ -311,10 +317,6 @@ def manageable_users(actor):
     inside = Unit.objects.filter(unit_q(actor, Action.MANAGE_USERS)).values("pk")
     return (User.objects.filter(role__in=MANAGEABLE_ROLES, pk__in=perms.values("user_id"))
             .exclude(pk__in=perms.exclude(unit_pk__in=inside).values("user_id")))
-
-
-def can_manage_user(actor, target) -> bool:
-    return target.pk != actor.pk and manageable_users(actor).filter(pk=target.pk).exists()
 
 
 def users_granted_on(unit: Unit):
@@ -350,7 +352,6 @@ def change_role(user, role: str) -> None:
     user.role = role
     user.save(update_fields=["role"])
     user.__dict__.pop("_jurisdiction_grants", None)
-    user.__dict__.pop("_role_model_permissions", None)
     if role in GRANT_CODENAME:
         for unit in held:
             grant(user, unit)

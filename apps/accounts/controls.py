@@ -100,8 +100,9 @@ class AccountControlsMiddleware:
         idle = getattr(settings, "SESSION_IDLE_TIMEOUT_MINUTES", 0) * 60
         if idle and now - session.get(LAST_SEEN, now) > idle:
             return _end_session(request, "idle")
-        # The idle warning polls the remaining time without counting as activity.
-        if request.path != reverse("accounts:session_status"):
+        # The idle warning polls the remaining time without counting as activity. Activity is
+        # stored at most once a minute, so most requests don't rewrite the session row.
+        if request.path != reverse("accounts:session_status") and now - session.get(LAST_SEEN, 0) >= 60:
             session[LAST_SEEN] = now
         if request.path.startswith(_OPEN_PREFIXES):
             return None
