@@ -8,9 +8,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # Debian packages: WeasyPrint's Pango, a CJK font (without one PDFs print boxes), poppler for PDF
 # checks, qpdf for the PDF structure check, Chromium for the browser tests, gettext for the
-# translation catalog.
+# translation catalog, docker-compose to validate docker-compose.yml without a Docker engine.
 DEB_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
-DEB_TEST := $(DEB_RUNTIME) chromium poppler-utils qpdf
+DEB_TEST := $(DEB_RUNTIME) chromium poppler-utils qpdf docker-compose
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

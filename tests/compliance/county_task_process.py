@@ -3,8 +3,7 @@
     python -m tests.compliance.county_task_process RUN_ID COUNTY_ID AS_OF BARRIER_DIR NAME MAIL_DIR
 
 Emails go to files in MAIL_DIR. The process waits at a barrier (a file per process in
-BARRIER_DIR) the first time the task looks up whom to notify, so two processes reach the
-notification step together.
+BARRIER_DIR) before the task's notification step, so two processes send at the same moment.
 """
 
 import json
@@ -26,19 +25,16 @@ from apps.compliance import services, tasks  # noqa: E402
 def main(run_id: str, county_id: str, as_of: str, barrier: str, name: str, mail_dir: str) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = mail_dir
-    real = services.users_with_grant_over
-    waited = []
+    real = services.county_report_notify
 
-    def gated(*args, **kwargs):
-        if not waited:
-            waited.append(True)
-            Path(barrier, name).touch()
-            deadline = time.monotonic() + 60
-            while len(list(Path(barrier).iterdir())) < 2 and time.monotonic() < deadline:
-                time.sleep(0.005)
-        return real(*args, **kwargs)
+    def gated(**kwargs):
+        Path(barrier, name).touch()
+        deadline = time.monotonic() + 60
+        while len(list(Path(barrier).iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return real(**kwargs)
 
-    services.users_with_grant_over = gated
+    services.county_report_notify = gated
     result = tasks.evaluate_county.apply(args=[int(run_id), int(county_id), as_of]).get()
     print(json.dumps(result))
 
