@@ -6,6 +6,7 @@ app_name = "evidence"
 urlpatterns = [
     path("unit/<str:code>/", views.hub, name="hub"),
     path("import/", views.import_view, name="import"),
+    path("import/errors.xlsx", views.import_errors_download, name="import_errors"),
     path("review/", queue_views.queue, name="queue"),
     path("review/next/", queue_views.queue_next, name="queue_next"),
     path("review/<str:kind>/<int:pk>/", queue_views.queue_item, name="queue_item"),

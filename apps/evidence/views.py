@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Action, can, get_unit_or_404, units_for
 from apps.core.pii import mask_text
-from apps.evidence import pending_imports, selectors
+from apps.evidence import import_report, pending_imports, selectors
 from apps.evidence.attachments import attachment_add
 from apps.evidence.forms import (
     AttachmentForm,
@@ -263,9 +263,30 @@ def import_view(request):
             messages.success(request, result.summary())
             return redirect(f"{reverse('evidence:import')}?kind={kind}")
         messages.error(request, result.summary())
+        return _import_failed(request, form, result, data)
     return render(request, "evidence/import.html", {"form": form, "result": result, "kinds": KINDS,
                                                      "max_rows": settings.IMPORT_MAX_ROWS,
                                                      "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+
+
+def _import_failed(request, form, result, data: bytes):
+    """The errors grouped by column and message, and the user's rows with an error column as a
+    downloadable Excel file (its token kept in the session: only the uploader can fetch it)."""
+    request.session["import_errors"] = import_report.store(import_report.error_workbook(result.errors, data))
+    return render(request, "evidence/import.html", {
+        "form": form, "result": result, "kinds": KINDS, "groups": import_report.group_errors(result.errors, data),
+        "error_report_url": reverse("evidence:import_errors"),
+        "max_rows": settings.IMPORT_MAX_ROWS, "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+
+
+@login_required
+def import_errors_download(request):
+    data = import_report.load(request.session.get("import_errors", ""))
+    if data is None:
+        raise Http404("错误报告已过期，请重新上传文件")
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('导入错误报告.xlsx')}"
+    return response
 
 
 def _import_confirmed(request):
@@ -283,10 +304,7 @@ def _import_confirmed(request):
         messages.success(request, result.summary())
         return redirect(f"{reverse('evidence:import')}?kind={pending['kind']}")
     messages.error(request, result.summary())
-    form = ImportForm(initial={"kind": pending["kind"]})
-    return render(request, "evidence/import.html", {"form": form, "result": result, "kinds": KINDS,
-                                                     "max_rows": settings.IMPORT_MAX_ROWS,
-                                                     "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+    return _import_failed(request, ImportForm(initial={"kind": pending["kind"]}), result, data)
 
 
 @login_required
