@@ -157,3 +157,11 @@ def due_text(row) -> str:
     from apps.compliance.results import days_text
 
     return days_text(getattr(row, "days_overdue", None), getattr(row, "due", None)) or "—"
+
+
+@register.filter
+def mask_pii(value) -> str:
+    """A record's free text for readers who may not see personal data (ID and mobile masked)."""
+    from apps.core.pii import mask_text
+
+    return mask_text(str(value or ""))
