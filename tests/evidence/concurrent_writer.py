@@ -1,10 +1,11 @@
 """A separate writer process for tests/evidence/test_concurrent_writes.py.
 
-    python tests/evidence/concurrent_writer.py import|api <kind> <file> <username>
+    python tests/evidence/concurrent_writer.py import|api|review <kind> <file> <username>
 
 Sets Django up, prints "ready", waits for a line on stdin (so two writers start together), then
-imports the file (``import``) or posts its rows one by one to the API (``api``: the CSV rows as
-JSON bodies, through Django's test client in this process) and prints the outcome as JSON.
+imports the file (``import``), posts its rows one by one to the API (``api``: the CSV rows as
+JSON bodies, through Django's test client in this process) or posts the review in the file
+(``review``: {"pk": …, "body": {…}}), and prints the outcome as JSON.
 """
 
 import csv
@@ -39,6 +40,11 @@ def main(mode: str, kind: str, path: str, username: str) -> dict:
         result = import_records(kind=kind, data=data, actor=user, filename="roster.csv")
         return {"created": result.created, "skipped": result.skipped, "teams_created": result.teams_created,
                 "errors": [str(e) for e in result.errors]}
+    if mode == "review":
+        review = json.loads(data)
+        response = client.post(f"/api/v1/evidence/{kind}/{review['pk']}/review/", review["body"],
+                               content_type="application/json", headers={"If-Match": review["if_match"]})
+        return {"status": response.status_code, "body": response.json()}
     by_label = {f.label: f.name for f in KINDS[kind].fields}
     statuses: dict[str, int] = {}
     for row in csv.DictReader(io.StringIO(data.decode())):

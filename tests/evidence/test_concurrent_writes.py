@@ -9,12 +9,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from apps.evidence.models import Team, TeamMember
+from apps.evidence.models import Drill, Team, TeamMember
+from apps.evidence.services import record_create
 from tests.evidence.helpers import QINGYUAN, csv_bytes, make_id
 from tests.worker import _database_url
 
@@ -34,12 +36,13 @@ def _roster() -> bytes:
     return csv_bytes("roster", rows)
 
 
-def _run_together(mode: str, path: Path, usernames: list[str]) -> list[dict]:
-    """Start one writer per username, wait until each is ready, release them at once."""
+def _run_together(mode: str, path: Path | list[Path], usernames: list[str], kind: str = "roster") -> list[dict]:
+    """Start one writer per username (and file), wait until each is ready, release them at once."""
     env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0", "REDIS_URL": ""}
-    procs = [subprocess.Popen([sys.executable, str(SCRIPT), mode, "roster", str(path), name], env=env,
+    paths = path if isinstance(path, list) else [path] * len(usernames)
+    procs = [subprocess.Popen([sys.executable, str(SCRIPT), mode, kind, str(p), name], env=env,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-             for name in usernames]
+             for p, name in zip(paths, usernames, strict=True)]
     try:
         for proc in procs:
             assert proc.stdout.readline().strip() == "ready"
@@ -78,3 +81,20 @@ def test_it_keeps_one_copy_when_two_clients_post_the_same_members_at_once(people
             totals[code] = totals.get(code, 0) + n
     # Every member was created exactly once; the other post of it answered "already present".
     assert totals == {"201": ROWS, "409:already_present": ROWS}
+
+
+def test_it_lets_one_of_two_simultaneous_reviews_of_the_same_revision_through(people, units, tmp_path):
+    drill = record_create(kind="drills", unit=units[QINGYUAN], actor=people["township"],
+                          values={"held_on": date(2025, 3, 10), "drill_type": "comprehensive", "subject": "防汛演练",
+                                  "participants": 30, "evaluation": ""})
+    bodies = [{"decision": "verify"}, {"decision": "return", "note": "缺签到表"}]
+    paths = []
+    for n, body in enumerate(bodies):
+        paths.append(tmp_path / f"review{n}.json")
+        paths[-1].write_text(json.dumps({"pk": drill.pk, "body": body, "if_match": '"1"'}))
+    results = _run_together("review", paths, ["county", "county"], kind="drills")
+    assert sorted(r["status"] for r in results) == [200, 409], results
+    winner = next(r for r in results if r["status"] == 200)["body"]
+    drill = Drill.objects.get()
+    assert (drill.review_status, drill.revision) == (winner["review_status"], 2)
+    assert drill.history.count() == 2  # created, and the one review that went through
