@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.access import Action, can_global
 from apps.core.audit import record_event
@@ -131,6 +132,18 @@ class VersionForm(forms.ModelForm):
         errors = kinds.validate_params(data.get("kind", ""), data.get("params"))
         if errors:
             self.add_error("params", errors)
+        latest = None
+        if not self.instance.pk and data.get("requirement"):
+            latest = data["requirement"].versions.order_by("-effective_from").first()
+        if latest is not None:
+            # A further version of an existing requirement: requirement_revise's rules, shown on the form.
+            today = timezone.localdate()
+            day = data.get("effective_from")
+            if day and (day < today or day <= latest.effective_from):
+                self.add_error("effective_from", f"新版本的生效日期不得早于今天（{today.isoformat()}），且须晚于现行最新版本的"
+                                                 f"生效日期 {latest.effective_from.isoformat()}，以免改变已做出的历史评价")
+            if not (data.get("change_reason") or "").strip():
+                self.add_error("change_reason", "请填写变更原因")
         if self.instance.pk:
             if not self.has_changed():
                 return data
@@ -152,10 +165,11 @@ class RequirementVersionAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.version = (obj.requirement.versions.order_by("-version").values_list("version", flat=True).first()
-                           or 0) + 1
+            if obj.requirement.versions.exists():
+                return  # a further version: save_related creates it through requirement_revise
+            obj.version = 1
             obj.created_by = request.user
-            super().save_model(request, obj, form, change)  # Audited: records the new version
+            super().save_model(request, obj, form, change)  # Audited: records the first version
             return
         # A change never rewrites this version: it becomes the next version from the new date.
         editable = set(RULE_FIELDS) | set(WORDING_FIELDS)
@@ -169,6 +183,9 @@ class RequirementVersionAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
             request._revise_error = exc
 
     def save_related(self, request, form, formsets, change):
+        if not change and form.instance.pk is None:
+            self._add_through_revise(request, form, formsets)
+            return
         if not change:
             super().save_related(request, form, formsets, change)
             return
@@ -176,6 +193,41 @@ class RequirementVersionAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
         # new version); the admin's change message still expects saved formsets.
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def _add_through_revise(self, request, form, formsets) -> None:
+        """The add page for a requirement that has versions: the same service as an edit, with the
+        citations entered on the page."""
+        editable = set(RULE_FIELDS) | set(WORDING_FIELDS)
+        changes = {f: form.cleaned_data[f] for f in editable if f in form.cleaned_data}
+        citations = [{"clause": f.cleaned_data["clause"], "quote": f.cleaned_data["quote"]}
+                     for formset in formsets for f in formset.forms
+                     if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if citations:
+            changes["citations"] = citations
+        try:
+            request._new_version = requirement_revise(
+                requirement=form.cleaned_data["requirement"], effective_from=form.cleaned_data["effective_from"],
+                changes=changes, actor=request.user, reason=form.cleaned_data["change_reason"],
+            )
+        except ValidationError as exc:
+            request._revise_error = exc
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:  # a version made by requirement_revise is in the audit log already
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        error = getattr(request, "_revise_error", None)
+        if error is not None:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        new = getattr(request, "_new_version", None)
+        if new is not None:
+            self.message_user(request, f"已生成新版本 {new}。", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:policies_requirementversion_change", args=[new.pk]))
+        return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
         error = getattr(request, "_revise_error", None)

@@ -31,7 +31,7 @@ def _form(**overrides):
     data = {"requirement": Requirement.objects.get(code="CN-POST-CARD").pk, "effective_from": "2030-01-01",
             "title": "制定重点岗位应急处置卡", "description": "", "kind": "standing_document",
             "params": '{"doc_types": ["post_card"]}', "levels": "village, township", "scope_province_code": "",
-            "flags_any": "", "weight": "5", "change_reason": ""}
+            "flags_any": "", "weight": "5", "change_reason": "测试"}
     return VersionForm(data={**data, **overrides})
 
 
@@ -98,3 +98,48 @@ def test_it_turns_an_admin_edit_of_a_version_into_a_new_version(people, catalog,
     assert versions[0].effective_from == v1.effective_from and versions[1].created_by == people["admin"]
     assert versions[1].citations.count() == len(citations)
     assert AuditEvent.objects.filter(action="policies.requirement_revised").count() == 1
+
+
+def _add_page_data(v1, effective_from, citations):
+    data = {"requirement": v1.requirement_id, "effective_from": effective_from.isoformat(), "title": v1.title,
+            "description": v1.description, "kind": v1.kind,
+            "params": '{"min_members": 60, "team_types": ["comprehensive"]}', "levels": v1.levels,
+            "scope_province_code": v1.scope_province_code, "flags_any": "", "weight": str(v1.weight),
+            "change_reason": "测试：提高到60人",
+            "citations-TOTAL_FORMS": str(len(citations)), "citations-INITIAL_FORMS": "0",
+            "citations-MIN_NUM_FORMS": "0", "citations-MAX_NUM_FORMS": "1000"}
+    for i, c in enumerate(citations):
+        data.update({f"citations-{i}-order": "0", f"citations-{i}-clause": c.clause_id, f"citations-{i}-quote": c.quote})
+    return data
+
+
+def test_it_refuses_a_back_dated_version_on_the_add_page(people, catalog, client_for):
+    from datetime import date
+
+    from apps.policies.models import RequirementVersion
+
+    v1 = RequirementVersion.objects.get(requirement__code="TJ-TEAM-TOWNSHIP")
+    data = _add_page_data(v1, date(2025, 1, 1), list(v1.citations.all()))
+    response = client_for(people["admin"]).post("/admin/policies/requirementversion/add/", data)
+    assert response.status_code == 200 and "不得早于今天" in response.content.decode()
+    assert RequirementVersion.objects.filter(requirement__code="TJ-TEAM-TOWNSHIP").count() == 1
+
+
+def test_it_adds_a_version_on_the_add_page_through_requirement_revise(people, catalog, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.core.models import AuditEvent
+    from apps.policies.models import RequirementVersion
+
+    v1 = RequirementVersion.objects.get(requirement__code="TJ-TEAM-TOWNSHIP")
+    citations = list(v1.citations.all())
+    data = _add_page_data(v1, timezone.localdate() + timedelta(days=1), citations)
+    response = client_for(people["admin"]).post("/admin/policies/requirementversion/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    versions = list(RequirementVersion.objects.filter(requirement__code="TJ-TEAM-TOWNSHIP").order_by("version"))
+    assert [(v.version, v.params["min_members"]) for v in versions] == [(1, 50), (2, 60)]
+    assert versions[1].created_by == people["admin"] and versions[1].citations.count() == len(citations)
+    event = AuditEvent.objects.get(action="policies.requirement_revised")
+    assert event.detail["version"] == 2 and event.detail["reason"] == "测试：提高到60人"
