@@ -13,7 +13,7 @@
     xAxis: { type: "category", data: trend.dates.map(function (d) { var p = d.split("-"); return p[0] + "年" + +p[1] + "月" + +p[2] + "日"; }) },
     yAxis: { type: "value", min: 0, max: 100 },
     series: [{ type: "line", data: trend.scores, smooth: true, connectNulls: true, itemStyle: { color: "#0b4f8a" },
-      markLine: { silent: true, symbol: "none", data: [{ yAxis: 60 }, { yAxis: 90 }], lineStyle: { color: "#9e9e9e" } } }]
+      markLine: { silent: true, symbol: "none", data: trend.bands.map(function (b) { return { yAxis: b }; }), lineStyle: { color: "#9e9e9e" } } }]
   });
   window.addEventListener("resize", function () { chart.resize(); });
 })();

@@ -206,3 +206,13 @@ def test_it_shows_the_history_of_status_changes_on_the_unit_page(people, catalog
     history = html[html.index('id="h-hist"'):]
     assert "2026年6月30日：明确应急管理专职人员 未达标 →" in history, history[:600]
     assert "已达标" in history
+
+
+def test_it_draws_the_grade_bands_and_the_upcoming_window_from_the_settings(people, catalog, client_for, settings,
+                                                                              monkeypatch):
+    settings.COMPLIANCE_GRADE_PASS, settings.COMPLIANCE_GRADE_EXCELLENT = 50, 95
+    monkeypatch.setattr("apps.portal.selectors.UPCOMING_DAYS", 45)
+    county = client_for(people["county"]).get(reverse("portal:dashboard", args=["140121000000"]) + Q)
+    assert county.context["trend"]["bands"] == [50, 95]
+    html = client_for(people["township"]).get(reverse("portal:workspace", args=[QINGYUAN]) + Q).content.decode()
+    assert "未来 45 天" in html and "未来 90 天" not in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -74,6 +75,8 @@ def dashboard(request, code):
     trend = {
         "dates": [d.isoformat() for d, _ in data.trend],
         "scores": [None if s is None else round(s, 1) for _, s in data.trend],
+        # The grade bands drawn as lines on the chart: the settings, not numbers in the script.
+        "bands": [settings.COMPLIANCE_GRADE_PASS, settings.COMPLIANCE_GRADE_EXCELLENT],
     }
     return render(request, "portal/dashboard.html", {
         "data": data, "form": form, "as_of": as_of, "trend": trend, "flag_labels": FLAG_LABELS,
@@ -158,6 +161,7 @@ def workspace(request, code):
         "can_submit": can_submit, "hub_url": evidence_hub_url(unit.code) if can_submit else "",
         "import_url": reverse("evidence:import") if can_submit else "",
         "rollup": data.rollups.get(unit.code), "own_grade": data.own_grade,
+        "upcoming_days": selectors.UPCOMING_DAYS,
     })
 
 
