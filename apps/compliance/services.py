@@ -30,7 +30,7 @@ from apps.compliance import selectors
 from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
 from apps.compliance.results import Status, UnitEvaluation
 from apps.core.audit import record_event
-from apps.jurisdictions.codes import subtree_range
+from apps.jurisdictions.codes import Level, ancestor_code, subtree_range
 from apps.jurisdictions.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -286,7 +286,7 @@ def reminders_enqueue(*, county: Unit, as_of: date, rows: list[dict]) -> int:
         return 0
     by_township: dict[str, list[dict]] = {}
     for row in wanted:
-        by_township.setdefault(row["unit"][:9] + "000", []).append(row)
+        by_township.setdefault(ancestor_code(row["unit"], Level.TOWNSHIP), []).append(row)
     outbox = []
     townships = list(Unit.objects.filter(code__in=list(by_township), level="township"))
     staff = users_with_grant_over_each(townships, Role.TOWNSHIP_STAFF)

@@ -325,10 +325,10 @@ def returned_records(*, user, root: Unit, limit: int = 50) -> list[dict]:
         (ev.StandingDocument, "documents", "title"),
     ]
     rows = []
+    rng = subtree_range(root.code, root.level)
     for model, kind, label_field in kinds:
         qs = filter_for_user(model.objects.alive(), user, Action.VIEW).filter(
-            review_status=ev.ReviewStatus.RETURNED, unit__code__gte=root.code[: SIGNIFICANT_DIGITS[root.level]],
-            unit__code__lte=root.code[: SIGNIFICANT_DIGITS[root.level]] + "9" * (12 - SIGNIFICANT_DIGITS[root.level]),
+            review_status=ev.ReviewStatus.RETURNED, unit__code__gte=rng.low, unit__code__lte=rng.high,
         ).values("pk", "unit__code", "unit__name", "review_note", "reviewed_at", "updated_at", label_field)[:limit]
         for r in qs:
             rows.append({
