@@ -14,7 +14,7 @@ DEB_TEST := $(DEB_RUNTIME) chromium poppler-utils qpdf docker-compose
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint system-deps system-deps-test venv migrate serve worker beat clean bench bench-web
+.PHONY: demo test test-parallel messages lint system-deps system-deps-test venv migrate serve worker beat clean bench bench-web
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -49,10 +49,25 @@ demo: system-deps venv
 	@echo "演示账号 / demo accounts: county_demo, township_demo, auditor_demo, admin_demo — 密码 / password: Demo-2026!"
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite runs in parallel (pytest-xdist, TEST_WORKERS processes, each with its own test
+# database). Tests that start a browser or a Celery worker, or fuzz the API at length (markers
+# browser, worker, fuzz; tests/conftest.py marks them by folder) then run one at a time: `make test`
+# runs both parts, `make test-parallel` the parallel part alone (CI's SQLite pass).
 # pytest exits 5 when it collected no tests: that is not a failure of the suite itself.
-test: system-deps-test venv
+TEST_WORKERS ?= auto
+SERIAL_TESTS := browser or worker or fuzz
+PYTEST_PARALLEL = $(PY) -m pytest -n $(TEST_WORKERS) -m "not ($(SERIAL_TESTS))" $(PYTEST_ARGS)
+PYTEST_SERIAL = $(PY) -m pytest -m "$(SERIAL_TESTS)" $(PYTEST_ARGS)
+
+messages:
 	@if [ -f locale/zh_Hans/LC_MESSAGES/django.po ]; then $(PY) manage.py compilemessages -l zh_Hans >/dev/null; fi
-	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+
+test: system-deps-test venv messages
+	$(PYTEST_PARALLEL); a=$$?; $(PYTEST_SERIAL); b=$$?; \
+	for rc in $$a $$b; do [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc; done
+
+test-parallel: system-deps-test venv messages
+	$(PYTEST_PARALLEL); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
@@ -51,3 +53,36 @@ def client_for(client):
 def pytest_report_header(config):
     db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"database: {db}; celery: {'redis' if settings.REDIS_URL else 'eager (in-process)'}"
+
+
+# Run one at a time after the parallel part of the suite (Makefile "test"): they start browsers,
+# Celery workers or other processes and servers, or fuzz at length. Marked by folder, so a new test
+# there is serial the day it is added.
+SERIAL_BY_PATH = {("browser",): "browser", ("faults",): "worker", ("api", "test_fuzz.py"): "fuzz"}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        parts = Path(str(item.path)).resolve().relative_to(TESTS).parts
+        for prefix, marker in SERIAL_BY_PATH.items():
+            if parts[: len(prefix)] == prefix:
+                item.add_marker(marker)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_queue_per_xdist_worker(worker_id):
+    """Under pytest-xdist each worker process has its own test database (pytest-django appends
+    the worker id to its name), so tasks it queues on a real broker go to its own queue, which no
+    Celery worker of another test reads; the queue is deleted at the end."""
+    if worker_id == "master" or not settings.REDIS_URL:
+        yield
+        return
+    import redis
+
+    from config.celery import app
+
+    queue = f"ecp-test-{worker_id}"
+    app.conf.task_default_queue = queue
+    yield
+    redis.Redis.from_url(settings.REDIS_URL).delete(queue)
