@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Action, can, get_unit_or_404, units_for
+from apps.core.audit import record_event
 from apps.core.pii import mask_text
 from apps.evidence import import_report, pending_imports, selectors
 from apps.evidence.attachments import attachment_add
@@ -30,7 +31,7 @@ from apps.evidence.forms import (
     initial_from,
 )
 from apps.evidence.importing import import_records
-from apps.evidence.kinds import KINDS, get_kind
+from apps.evidence.kinds import ID_NUMBER, KINDS, MOBILE, get_kind
 from apps.evidence.records import display_values
 from apps.evidence.services import (
     EvidenceError,
@@ -153,6 +154,11 @@ def detail(request, kind, pk):
     spec = _kind_or_404(kind)
     record = selectors.record_for(request.user, spec, pk, Action.VIEW)
     reveal = selectors.reveals_personal_data(request.user, record)
+    personal = [f.name for f in spec.fields if f.type in (ID_NUMBER, MOBILE) and getattr(record, f.name, "")]
+    if reveal and personal:
+        # 个人信息保护: who saw which record's ID number or phone in full (the values stay out of the log).
+        record_event(actor=request.user, action="evidence.pii_reveal", unit_code=record.unit.code, kind=spec.key,
+                     record_id=record.pk, fields=personal)
     return render(request, "evidence/detail.html", {
         "kind": spec, "record": record, "values": display_values(spec, record, reveal=reveal),
         "history": selectors.record_history(spec, record, reveal=reveal),

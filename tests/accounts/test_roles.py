@@ -62,6 +62,9 @@ def test_it_gives_the_security_and_audit_administrators_no_unit(people, units):
             access.grant(people[name], units["140121000000"])
 
 
-def test_it_sends_the_security_and_audit_administrators_to_the_admin(people, client_for):
-    response = client_for(people["audit_admin"]).get("/")
+def test_it_sends_the_security_administrator_to_the_admin_and_the_audit_administrator_to_the_log(
+        people, client_for):
+    response = client_for(people["security_admin"]).get("/")
     assert response.status_code == 302 and response["Location"] == "/admin/"
+    response = client_for(people["audit_admin"]).get("/")
+    assert response.status_code == 302 and response["Location"] == "/audit/"

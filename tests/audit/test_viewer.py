@@ -39,7 +39,7 @@ def _targets(response) -> list[str]:
     return [e.target for e in response.context["page"].object_list if e.target.startswith("record_id")]
 
 
-@pytest.mark.parametrize("who", ["county", "township", "auditor", "admin"])
+@pytest.mark.parametrize("who", ["county", "township", "auditor", "admin", "security_admin"])
 def test_it_refuses_everyone_but_the_audit_administrator(who, people, client_for):
     assert client_for(people[who]).get(URL).status_code == 403
     assert client_for(people[who]).get(URL, {"format": "csv"}).status_code == 403
@@ -48,6 +48,13 @@ def test_it_refuses_everyone_but_the_audit_administrator(who, people, client_for
 def test_it_sends_anonymous_callers_to_the_login(client):
     response = client.get(URL)
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+def test_it_takes_the_audit_administrator_from_the_home_page_to_the_log(auditadmin, client_for):
+    client = client_for(auditadmin)
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 302 and response["Location"] == URL
+    assert f'href="{URL}"' in client.get(URL).content.decode()
 
 
 def test_it_lists_entries_newest_first(auditadmin, entries, client_for):

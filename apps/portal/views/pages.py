@@ -38,8 +38,10 @@ def home(request):
         return redirect("portal:workspace", code=grants[0].code)
     if user.role == Role.AUDITOR or user.is_portal_admin:
         return redirect("portal:search")
-    if user.role in (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
-        return redirect("admin:index")  # they administer accounts or read the audit log, not units
+    if user.role == Role.AUDIT_ADMIN:
+        return redirect("audit:log")  # they read the security audit log, nothing else
+    if user.role == Role.SECURITY_ADMIN:
+        return redirect("admin:index")  # they administer accounts, not units
     return render(request, "portal/no_jurisdiction.html", status=200)
 
 
