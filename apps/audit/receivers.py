@@ -103,6 +103,18 @@ def _mfa_changed(verb):
     return receiver
 
 
+def _admin_logged(sender, instance, created, **kwargs):
+    """Every change made in /admin/ (units, catalog, schedules and other settings, lockouts, users)
+    is also written to the audit chain: Django's own admin log is an ordinary, editable table."""
+    if not created:
+        return
+    verb = {1: "add", 2: "change", 3: "delete"}.get(instance.action_flag, "other")
+    model = f"{instance.content_type.app_label}.{instance.content_type.model}" if instance.content_type_id else ""
+    record_event(actor=instance.user, action=f"admin.{verb}", target=f"{model}:{instance.object_id}"[:200],
+                 model=model, object=instance.object_repr[:100],
+                 change=mask_text(instance.get_change_message())[:300])
+
+
 def connect() -> None:
     user_logged_in.connect(_logged_in, dispatch_uid="audit_login")
     user_logged_out.connect(_logged_out, dispatch_uid="audit_logout")
@@ -119,6 +131,9 @@ def connect() -> None:
                       weak=False)
     post_delete.connect(_grant_changed("removed"), sender=UserObjectPermission, dispatch_uid="audit_grant_rm",
                         weak=False)
+    from django.contrib.admin.models import LogEntry
+
+    post_save.connect(_admin_logged, sender=LogEntry, dispatch_uid="audit_admin_log")
     from django.apps import apps
 
     if apps.is_installed("django_otp"):

@@ -234,6 +234,8 @@ def attachment_upload(request, kind, pk):
 @login_required
 def attachment_download(request, pk):
     attachment = selectors.attachment_for(request.user, pk)
+    record_event(actor=request.user, action="evidence.attachment_download", unit_code=attachment.unit.code,
+                 attachment=attachment.pk)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.mime_type)
     # Always a download (never rendered inline), never sniffed into something executable.
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.original_name)}"
