@@ -9,7 +9,7 @@ PIP := $(VENV)/bin/pip
 # Debian packages: WeasyPrint's Pango, a CJK font (without one PDFs print boxes), poppler for PDF
 # checks, qpdf for the PDF structure check, Chromium for the browser tests, gettext for the
 # translation catalog, docker-compose to validate docker-compose.yml without a Docker engine.
-DEB_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
+DEB_RUNTIME := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
 DEB_TEST := $(DEB_RUNTIME) chromium poppler-utils qpdf docker-compose
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -42,12 +42,24 @@ venv: $(VENV)/.installed
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
+# `make demo PORT=8080`: links printed in PDFs and e-mails (the scorecard QR code) use the address
+# the demo is served at, not a fixed :8000.
+DEMO_ENV := DEBUG=true PORTAL_BASE_URL=http://$(HOST):$(PORT)
 demo: system-deps venv
+	@echo "[1/4] 编译界面翻译 compiling translations"
 	@if [ -f locale/zh_Hans/LC_MESSAGES/django.po ]; then $(PY) manage.py compilemessages -l zh_Hans >/dev/null; fi
-	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py load_demo
-	@echo "演示账号 / demo accounts: county_demo, township_demo, auditor_demo, admin_demo — 密码 / password: Demo-2026!"
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "[2/4] 建立数据库 migrating the database"
+	@$(DEMO_ENV) $(PY) manage.py migrate --noinput >/dev/null
+	@echo "[3/4] 导入行政区划、规则库、演示数据和一年的月末评估（约需一两分钟） loading demo data"
+	@set -o pipefail; $(DEMO_ENV) $(PY) manage.py load_demo | grep --line-buffered -E "历史评估|演示数据已就绪"
+	@echo "[4/4] 启动 starting the server"
+	@echo ""
+	@echo "============================================================"
+	@echo " 应急合规演示已就绪： http://$(HOST):$(PORT)/"
+	@echo " 演示账号 county_demo / township_demo / auditor_demo / admin_demo"
+	@echo " 密码 Demo-2026!        停止：Ctrl+C"
+	@echo "============================================================"
+	@$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The suite runs in parallel (pytest-xdist, TEST_WORKERS processes, each with its own test
 # database). Tests that start a browser or a Celery worker, or fuzz the API at length (markers

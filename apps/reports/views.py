@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Action, can, filter_for_user, get_unit_or_404, units_for
 from apps.jurisdictions.codes import Level
+from apps.jurisdictions.models import Unit
 from apps.reports import selectors, services
 from apps.reports.forms import ScorecardForm, SealForm, VerifyLookupForm, VerifyUploadForm
 from apps.reports.models import Scorecard, ScorecardJob
@@ -42,7 +43,7 @@ def index(request):
         {
             "form": ScorecardForm(),
             "seal_form": SealForm(),
-            "units": _unit_choices(user, Action.EXPORT),
+            "units": _with_preselected(_unit_choices(user, Action.EXPORT), user, request.GET.get("unit", "")),
             "seal_units": _unit_choices(user, Action.SEAL),
             "may_seal": can_seal_somewhere(user),
             "scorecards": selectors.scorecards_for(user),
@@ -53,6 +54,16 @@ def index(request):
             "today": timezone.localdate(),
         },
     )
+
+
+def _with_preselected(units, user, code: str) -> list:
+    """The choices, plus the unit the page was opened from (a village is not in the list)."""
+    units = list(units)
+    if code and all(u.code != code for u in units):
+        unit = Unit.objects.filter(code=code, level__in=services.SCORECARD_LEVELS).first()
+        if unit is not None and can(user, Action.EXPORT, unit):
+            units.insert(0, unit)
+    return units
 
 
 def can_seal_somewhere(user) -> bool:

@@ -59,3 +59,19 @@ def test_it_refuses_a_future_date_in_the_command_without_writing_a_file(units, s
 def test_it_caps_the_date_pickers_at_today(client_for, people):
     html = client_for(people["auditor"]).get(reverse("reports:index")).content.decode()
     assert f'max="{timezone.localdate().isoformat()}"' in html
+
+
+def test_it_preselects_the_unit_the_export_was_opened_from(client_for, people):
+    html = client_for(people["auditor"]).get(reverse("reports:index"), {"unit": "140121100201"}).content.decode()
+    assert '<option value="140121100201" selected>' in html  # a village, added to the choices
+    html = client_for(people["auditor"]).get(reverse("reports:index"), {"unit": TOWNSHIP}).content.decode()
+    assert f'<option value="{TOWNSHIP}" selected>' in html
+    outsider = client_for(people["other_township"]).get(reverse("reports:index"), {"unit": TOWNSHIP}).content.decode()
+    assert f'value="{TOWNSHIP}"' not in outsider
+
+
+def test_it_links_search_results_to_the_scorecard(client_for, people):
+    html = client_for(people["auditor"]).get(reverse("portal:search"), {"q": "清源"}).content.decode()
+    assert f'{reverse("reports:index")}?unit={TOWNSHIP}#scorecard' in html
+    html = client_for(people["auditor"]).get(reverse("reports:index")).content.decode()
+    assert 'id="seals"' in html and "封存记录" in html  # the seal list is always there for auditors

@@ -81,10 +81,11 @@ def test_it_verifies_an_uploaded_file(client, card):
     page = client.get(url)  # public: no login
     assert page.status_code == 200
     body = page.content.decode()
-    assert card.sha256 in body and "清源镇" in body and "2026-06-30" in body
+    assert card.sha256 in body and "清源镇" in body and "2026年6月30日" in body  # prose dates, Chinese style
     data = _pdf(card)
     ok = client.post(url, {"file": SimpleUploadedFile("s.pdf", data, "application/pdf")}).content.decode()
     assert "文件一致" in ok and 'data-result="match"' in ok
+    assert "matches" not in ok and "does not" not in ok  # Chinese only
     middle = len(data) // 2
     tampered = data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :]
     bad = client.post(url, {"file": SimpleUploadedFile("s.pdf", tampered, "application/pdf")}).content.decode()
