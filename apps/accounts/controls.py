@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import JsonResponse
@@ -26,6 +26,7 @@ from django.utils.http import urlencode
 
 from apps.accounts.passwords import password_expired
 
+SSO_BACKEND = "apps.accounts.oidc.PortalOIDCBackend"
 LOGIN_AT = "_controls_login_at"
 LAST_SEEN = "_controls_last_seen"
 
@@ -106,7 +107,10 @@ class AccountControlsMiddleware:
             session[LAST_SEEN] = now
         if request.path.startswith(_OPEN_PREFIXES):
             return None
-        if user.must_change_password or password_expired(user):
+        # A session begun at the province's identity service used no portal password, so there is
+        # none to change or renew (an account created by single sign-on has no usable password).
+        signed_in_by_sso = session.get(BACKEND_SESSION_KEY) == SSO_BACKEND
+        if not signed_in_by_sso and (user.must_change_password or password_expired(user)):
             if request.path != reverse("accounts:password_change"):
                 return _divert(request, "accounts:password_change")
             return None

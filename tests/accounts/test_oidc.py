@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlparse
 
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts import oidc
 from apps.accounts.access import grants, units_for
@@ -143,6 +145,16 @@ def test_it_creates_an_account_with_no_grant_and_the_least_role_when_allowed(sso
     assert user.role == Role.TOWNSHIP_STAFF and grants(user) == () and not user.has_usable_password()
     assert not units_for(user).exists()  # reaches no unit until an administrator grants one
     assert AuditEvent.objects.filter(action="accounts.user_created", target="user=stranger").exists()
+
+
+@pytest.mark.django_db
+def test_it_asks_no_password_change_of_a_person_signed_in_by_the_provider(sso, people, settings, client):
+    settings.PASSWORD_MAX_AGE_DAYS = 90
+    User.objects.filter(pk=people["county"].pk).update(date_joined=timezone.now() - timedelta(days=400),
+                                                      must_change_password=True)
+    Browser(client, sso).sign_in("county", PEOPLE["county"])
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 302 and not response["Location"].startswith(reverse("accounts:password_change"))
 
 
 @pytest.mark.django_db
