@@ -83,7 +83,9 @@ class UnitOverdueView(APIView):
     @extend_schema(
         operation_id="unit_overdue_report",
         parameters=[AS_OF_PARAM, OpenApiParameter("format", str, enum=["json", "csv", "xlsx"],
-                                                  description="csv / xlsx 下载同一报告（需导出权限）")],
+                                                  description="csv / xlsx 下载同一报告（需导出权限）。xlsx 供人查阅：代码为文本单元格、"
+                                                              "截止日期为日期单元格、逾期天数为数字；csv 供系统对接"
+                                                              "（UTF-8 含 BOM）")],
         responses={200: OverdueReportSerializer, 404: OpenApiResponse(description="单位不存在或无权查看")},
     )
     def get(self, request, code):
