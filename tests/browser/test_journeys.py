@@ -95,7 +95,13 @@ def test_it_lets_township_staff_see_the_reminder_and_record_evidence(page, shot,
         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }])
     page.locator("form button.primary").click()
+    # The roster names a team that does not exist yet: the page says so and waits for a confirmation.
+    expect(page.locator(".messages")).to_contain_text("将新建队伍：")
+    expect(page.locator(".confirm-teams")).to_be_visible()
+    shot(page, "township-3a-new-team-confirm")
+    page.get_by_role("button", name="确认新建并导入").click()
     expect(page.locator(".messages")).to_contain_text("导入完成")
+    expect(page.locator(".messages")).to_contain_text("新建队伍 1 支")
     shot(page, "township-3-roster-imported")
 
     page.goto(f"/units/{QINGYUAN}/")
