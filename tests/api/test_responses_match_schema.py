@@ -143,7 +143,9 @@ def test_the_write_responses_match_the_live_schema_strictly(seeded, people, api_
         response = township.patch(detail, data={}, content_type="application/json")
         assert response.status_code == 200, (detail, response.content[:300])
         errors = _errors(_validator(spec, base + "{id}/", 200, "patch"), response.json())
-        response = county.post(detail + "review/", data={"decision": "verify"}, content_type="application/json")
+        revision = response.json()["revision"]  # the review names the revision it was based on
+        response = county.post(detail + "review/", data={"decision": "verify"}, content_type="application/json",
+                               headers={"If-Match": f'"{revision}"'})
         assert response.status_code == 200, (detail, response.content[:300])
         errors += _errors(_validator(spec, path, 200, "post"), response.json())
         if errors:
