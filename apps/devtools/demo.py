@@ -74,7 +74,8 @@ class _UnitDemo:
         if team_type in self.teams:
             return
         self.teams.add(team_type)
-        size = p["min_members"] + self.rng.randint(0, 6) if self.keeps() else self.rng.randint(3, p["min_members"] - 1)
+        short = self.rng.randint(min(3, p["min_members"] - 1), p["min_members"] - 1)
+        size = p["min_members"] + self.rng.randint(0, 6) if self.keeps() else short
         team = ev.Team(unit=self.unit, name=f"{self.unit.name}应急救援队", team_type=team_type)
         members = [
             ev.TeamMember(unit=self.unit, team=team, name=self.name(), id_number=self.id_number(),
@@ -92,20 +93,25 @@ class _UnitDemo:
             current = end >= self.as_of
             # The current period is often still open: record it only sometimes.
             if self.keeps() and (not current or self.rng.random() < 0.5):
-                for _ in range(p.get("min_count", 1)):
-                    self._event(p["evidence"], field_name, values[0], self.day(period, end))
+                # Named campaigns: one record of each; an evaluated drill where one is required.
+                for tag in p.get("campaigns") or [""] * p.get("min_count", 1):
+                    self._event(p["evidence"], field_name, values[0], self.day(period, end), tag=tag,
+                                evaluated=p.get("require_evaluation", False) or self.rng.random() < 0.5)
             period = add_months(period, months)
 
-    def _event(self, evidence: str, field_name: str, value: str, on: date) -> None:
+    def _event(self, evidence: str, field_name: str, value: str, on: date, tag: str = "",
+               evaluated: bool = False) -> None:
         if evidence == "drill":
             self.batch.drills.append(ev.Drill(unit=self.unit, held_on=on, drill_type=value or "comprehensive",
-                                              subject=SUBJECTS["drill"], participants=self.rng.randint(20, 120)))
+                                              subject=SUBJECTS["drill"], participants=self.rng.randint(20, 120),
+                                              evaluation="达到预期，已据此修订预案" if evaluated else ""))
         elif evidence == "meeting":
             self.batch.meetings.append(ev.Meeting(unit=self.unit, held_on=on, meeting_type=value or "work_meeting",
                                                   chair=self.name(), topic=SUBJECTS["meeting"]))
         else:
-            self.batch.documents.append(ev.StandingDocument(unit=self.unit, doc_type=value, dated=on,
-                                                            title=f"{self.unit.name}{ev.DocumentType(value).label}"))
+            label = ev.Campaign(tag).label if tag else ev.DocumentType(value).label
+            self.batch.documents.append(ev.StandingDocument(unit=self.unit, doc_type=value, dated=on, campaign=tag,
+                                                            title=f"{self.unit.name}{label}"))
 
     def audience(self, category: str, count: int) -> list:
         people = self.people.setdefault(category, [])

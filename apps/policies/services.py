@@ -28,7 +28,7 @@ from apps.policies.rules import mark, quote_in, split_marked
 # Fields that decide a verdict: changing them needs a new version (an evaluation "as of" the past
 # must keep using the old rule). Title, description and citations are wording only.
 RULE_FIELDS = ("kind", "params", "levels", "scope_province_code", "flags_any", "deadline", "binding", "weight",
-               "retired")
+               "retired", "obligation_from", "supersedes")
 WORDING_FIELDS = ("title", "description")
 REVISABLE = {*RULE_FIELDS, *WORDING_FIELDS, "citations"}
 
@@ -79,6 +79,12 @@ def load_catalog(*, base_dir: Path | None = None, actor=None) -> dict[str, dict[
     req_rows = _read_yaml(base / "policies" / "requirements.yaml")["requirements"]
     _load_duties(duty_rows, clauses, counts, errors)
     _load_requirements(req_rows, clauses, counts, errors)
+    codes = {row["code"] for row in req_rows}
+    for row in req_rows:
+        for v in row["versions"]:
+            unknown = sorted(set(v.get("supersedes") or []) - codes - {row["code"]})
+            if unknown or row["code"] in (v.get("supersedes") or []):
+                errors.append(f"{row['code']}@{v['effective_from']}: 替代的要求不存在或为自身 {'、'.join(unknown) or row['code']}")
     if errors:
         raise CatalogError(errors)  # rolls the whole load back
 
@@ -164,6 +170,7 @@ def _load_duties(rows: list[dict], clauses, counts, errors: list[str]) -> None:
 
 def _version_values(row: dict) -> dict:
     deadline = row.get("deadline")
+    obligation_from = row.get("obligation_from")
     return {
         "title": row["title"],
         "description": row.get("description", ""),
@@ -176,6 +183,8 @@ def _version_values(row: dict) -> dict:
         "binding": row.get("binding", True),
         "weight": Decimal(str(row.get("weight", 0))).quantize(Decimal("0.01")),
         "retired": row.get("retired", False),
+        "obligation_from": date.fromisoformat(str(obligation_from)) if obligation_from else None,
+        "supersedes": mark(row.get("supersedes") or []),
     }
 
 

@@ -52,3 +52,15 @@ def test_load_demo_stores_a_year_of_month_end_evaluations_for_the_trend():
     trend = subtree_score_history(county, limit=12, until=date(2026, 11, 23))
     assert len(trend) == 12 and trend[-1][0] == date(2026, 11, 23) and trend[0][0] == date(2025, 12, 31)
     assert all(score is not None for _, score in trend)
+
+
+def test_the_demo_county_shows_red_yellow_and_green_after_the_catalog_corrections():
+    from apps.compliance.results import Status
+
+    call_command("load_demo", as_of="2026-12-01", stdout=StringIO())
+    county = Unit.objects.get(code="140121000000")
+    evaluations = evaluate_subtree(county, date(2026, 12, 1), use_snapshots=False)
+    colours = {Status.COLOURS[r.status] for e in evaluations.values() for r in e.results if not r.advisory}
+    assert {"red", "yellow", "green"} <= colours
+    grades = {e.grade for code, e in evaluations.items() if code != county.code}
+    assert {"优秀", "合格"} <= grades

@@ -78,7 +78,7 @@ def test_it_turns_an_admin_edit_of_a_version_into_a_new_version(people, catalog,
     from apps.core.models import AuditEvent
     from apps.policies.models import RequirementVersion
 
-    v1 = RequirementVersion.objects.get(requirement__code="TJ-TEAM-TOWNSHIP")
+    v1 = RequirementVersion.objects.get(requirement__code="SX-TEAM-TOWNSHIP")
     today = timezone.localdate()
     citations = list(v1.citations.all())
     data = {"requirement": v1.requirement_id, "effective_from": (today + timedelta(days=1)).isoformat(),
@@ -93,8 +93,8 @@ def test_it_turns_an_admin_edit_of_a_version_into_a_new_version(people, catalog,
     response = client_for(people["admin"]).post(f"/admin/policies/requirementversion/{v1.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
 
-    versions = list(RequirementVersion.objects.filter(requirement__code="TJ-TEAM-TOWNSHIP").order_by("version"))
-    assert [(v.version, v.params["min_members"]) for v in versions] == [(1, 50), (2, 60)]
+    versions = list(RequirementVersion.objects.filter(requirement__code="SX-TEAM-TOWNSHIP").order_by("version"))
+    assert [(v.version, v.params["min_members"]) for v in versions] == [(1, 30), (2, 60)]
     assert versions[0].effective_from == v1.effective_from and versions[1].created_by == people["admin"]
     assert versions[1].citations.count() == len(citations)
     assert AuditEvent.objects.filter(action="policies.requirement_revised").count() == 1

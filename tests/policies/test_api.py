@@ -33,8 +33,10 @@ def test_it_serves_requirements_with_versions_and_citations(people, catalog, cli
     assert drill["levels"] == ["township", "village"] and drill["binding"] is True
     assert {(c["document"], c["clause"]) for c in drill["citations"]} == {
         ("CN-2024", "(十三)"), ("SX-2025", "十"), ("TJ-2025", "(十)"), ("BJ-2025", "（十）")}
-    satcom = client.get("/api/v1/policies/requirements/SX-SATCOM/").json()["versions"][0]
-    assert satcom["flags_any"] == ["high_natural_risk", "multi_hazard"] and satcom["scope_province_code"] == "140000000000"
+    newest, first = client.get("/api/v1/policies/requirements/SX-SATCOM/").json()["versions"][:2]
+    assert first["flags_any"] == ["high_natural_risk", "multi_hazard"]
+    satcom = newest  # the 2026-12-01 correction: binding for 自然灾害综合风险高 only (措施十五)
+    assert satcom["flags_any"] == ["high_natural_risk"] and satcom["scope_province_code"] == "140000000000"
     assert satcom["summary"] == "卫星通信终端/卫星电话合计不少于1处(台)"
 
 

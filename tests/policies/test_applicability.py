@@ -137,10 +137,11 @@ def test_it_refuses_a_revision_that_would_change_the_past_and_writes_nothing(cat
 
     today = timezone.localdate()
     requirement = Requirement.objects.get(code="TJ-TEAM-TOWNSHIP")
+    before = requirement.versions.count()
     for effective_from, reason in [(today - timedelta(days=1), "回溯"), (today, "")]:
         with pytest.raises(ValidationError):
             requirement_revise(requirement=requirement, effective_from=effective_from,
                                changes={"params": {"min_members": 60, "team_types": ["comprehensive"]}},
                                actor=people["admin"], reason=reason)
-    assert requirement.versions.count() == 1
+    assert requirement.versions.count() == before
     assert not AuditEvent.objects.filter(action="policies.requirement_revised").exists()

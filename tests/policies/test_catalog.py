@@ -89,9 +89,15 @@ def test_it_keeps_every_clause_text_in_its_document(catalog):
             ("SX-2025-88", "（五）")} <= numbers
 
 
+def _in_force(code, as_of=date(2026, 12, 1)):
+    from apps.policies.selectors import versions_in_force
+
+    return next((v for v in versions_in_force(as_of) if v.requirement.code == code), None)
+
+
 def test_it_takes_the_numbers_from_the_documents(catalog):
     def params(code):
-        return RequirementVersion.objects.get(requirement__code=code).params
+        return _in_force(code).params
 
     assert params("SX-TEAM-COUNTY")["min_members"] == 50
     assert params("SX-TEAM-TOWNSHIP")["min_members"] == 30
@@ -102,9 +108,11 @@ def test_it_takes_the_numbers_from_the_documents(catalog):
     assert params("TJ-TRAIN-VILLAGE-COMMITTEE")["period"] == "quarter"
     assert params("BJ-TRAIN-TOWNSHIP-CADRE")["cycle_months"] == 60
     assert params("BJ-TRAIN-VILLAGE")["cycle_months"] == 36
-    sx_team = RequirementVersion.objects.get(requirement__code="SX-TEAM-TOWNSHIP")
+    assert params("TJ-TRAIN-TOWNSHIP-CADRE")["new_appointee_months"] == 12
+    assert params("BJ-TRAIN-COMMUNITY-STAFF")["cycle_months"] == 36
+    sx_team = _in_force("SX-TEAM-TOWNSHIP")
     assert sx_team.deadline.isoformat() == "2027-12-31"
-    assert RequirementVersion.objects.get(requirement__code="TJ-TEAM-TOWNSHIP").deadline is None
+    assert _in_force("TJ-TEAM-TOWNSHIP").deadline is None
     # The reply letter is advisory: what it alone says is never binding.
     assert not RequirementVersion.objects.filter(binding=True, citations__clause__document__code="SX-2025-88").exclude(
         citations__clause__document__binding=True
@@ -146,20 +154,21 @@ def test_it_refuses_to_rewrite_the_rule_of_an_existing_version(catalog, tmp_path
     with pytest.raises(CatalogError) as exc:
         load_catalog(base_dir=base)
     assert "TJ-TEAM-TOWNSHIP" in str(exc.value)
-    assert RequirementVersion.objects.get(requirement__code="TJ-TEAM-TOWNSHIP").params["min_members"] == 50
+    assert RequirementVersion.objects.get(requirement__code="TJ-TEAM-TOWNSHIP", version=1).params["min_members"] == 50
 
 
 def test_it_adds_a_new_version_from_the_fixtures(catalog, tmp_path):
     base = _copy_fixtures(tmp_path)
     data = yaml.safe_load((base / "policies" / "requirements.yaml").read_text(encoding="utf-8"))
     row = next(r for r in data["requirements"] if r["code"] == "TJ-TEAM-TOWNSHIP")
-    newer = dict(row["versions"][0], effective_from="2027-01-01", params={"min_members": 60, "team_types": ["comprehensive"]})
+    newer = dict(row["versions"][-1], effective_from="2027-01-01",
+                 params={"min_members": 60, "team_types": ["comprehensive"]})
     row["versions"].append(newer)
     (base / "policies" / "requirements.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     counts = load_catalog(base_dir=base)
     assert counts["versions"]["created"] == 1
     assert list(RequirementVersion.objects.filter(requirement__code="TJ-TEAM-TOWNSHIP").order_by("version")
-                .values_list("version", "params__min_members")) == [(1, 50), (2, 60)]
+                .values_list("version", "params__min_members")) == [(1, 50), (2, 50), (3, 60)]
 
 
 ZHEJIANG_TEXT = """## 中共浙江省委办公厅 浙江省人民政府办公厅关于进一步提升基层应急管理能力的实施意见

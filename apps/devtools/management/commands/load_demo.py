@@ -66,7 +66,7 @@ class Command(BaseCommand):
 
         # Evidence is generated once: a second run must not add another year of records.
         if not Person.objects.filter(unit__is_demo=True).exists():
-            villages_and_townships = Unit.objects.filter(is_demo=True, level__in=["township", "village"])
+            villages_and_townships = Unit.objects.filter(is_demo=True, level__in=["county", "township", "village"])
             populate_demo_evidence(villages_and_townships, as_of=as_of, seed=1)
         ensure_beat_schedule()
         self._history(as_of)
