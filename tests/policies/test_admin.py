@@ -118,11 +118,11 @@ def test_it_refuses_a_back_dated_version_on_the_add_page(people, catalog, client
 
     from apps.policies.models import RequirementVersion
 
-    v1 = RequirementVersion.objects.get(requirement__code="TJ-TEAM-TOWNSHIP")
+    v1 = RequirementVersion.objects.get(requirement__code="SX-TEAM-TOWNSHIP")
     data = _add_page_data(v1, date(2025, 1, 1), list(v1.citations.all()))
     response = client_for(people["admin"]).post("/admin/policies/requirementversion/add/", data)
     assert response.status_code == 200 and "不得早于今天" in response.content.decode()
-    assert RequirementVersion.objects.filter(requirement__code="TJ-TEAM-TOWNSHIP").count() == 1
+    assert RequirementVersion.objects.filter(requirement__code="SX-TEAM-TOWNSHIP").count() == 1
 
 
 def test_it_adds_a_version_on_the_add_page_through_requirement_revise(people, catalog, client_for):
@@ -133,13 +133,13 @@ def test_it_adds_a_version_on_the_add_page_through_requirement_revise(people, ca
     from apps.core.models import AuditEvent
     from apps.policies.models import RequirementVersion
 
-    v1 = RequirementVersion.objects.get(requirement__code="TJ-TEAM-TOWNSHIP")
+    v1 = RequirementVersion.objects.get(requirement__code="SX-TEAM-TOWNSHIP")
     citations = list(v1.citations.all())
     data = _add_page_data(v1, timezone.localdate() + timedelta(days=1), citations)
     response = client_for(people["admin"]).post("/admin/policies/requirementversion/add/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    versions = list(RequirementVersion.objects.filter(requirement__code="TJ-TEAM-TOWNSHIP").order_by("version"))
-    assert [(v.version, v.params["min_members"]) for v in versions] == [(1, 50), (2, 60)]
+    versions = list(RequirementVersion.objects.filter(requirement__code="SX-TEAM-TOWNSHIP").order_by("version"))
+    assert [(v.version, v.params["min_members"]) for v in versions] == [(1, 30), (2, 60)]
     assert versions[1].created_by == people["admin"] and versions[1].citations.count() == len(citations)
     event = AuditEvent.objects.get(action="policies.requirement_revised")
     assert event.detail["version"] == 2 and event.detail["reason"] == "测试：提高到60人"
