@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from apps.compliance import services
 from apps.compliance.models import EvaluationRun
+from apps.core.dates import parse_as_of
 from apps.jurisdictions.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -27,15 +28,11 @@ WATCHDOG_BEAT_NAME = "夜间评估看门狗与提醒补发"
 WATCHDOG_EVERY_MINUTES = 5
 
 
-def _as_of(value: str | None) -> date:
-    return date.fromisoformat(value) if value else timezone.localdate()
-
-
 @shared_task(name=NIGHTLY_TASK)
 def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
     """Start the run of ``as_of`` (default: today) and fan out one task per county; a second
     trigger while it runs joins it (nothing sent twice)."""
-    day = _as_of(as_of)
+    day = parse_as_of(as_of)
     run, fan_out = services.evaluation_run_open(as_of=day, trigger=trigger)
     if not fan_out:
         logger.info("nightly run %s is already running: joined", day)

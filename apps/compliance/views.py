@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from apps.accounts.access import Action, get_unit_or_404
 from apps.compliance import exports, selectors
 from apps.compliance.results import Status
+from apps.core.dates import as_of_or_today
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -19,18 +17,10 @@ CONTENT_TYPES = {
 }
 
 
-def _as_of(request) -> tuple[date, str]:
-    value = request.GET.get("as_of", "")
-    try:
-        return (date.fromisoformat(value), "") if value else (timezone.localdate(), "")
-    except ValueError:
-        return timezone.localdate(), "日期格式应为 YYYY-MM-DD，已按今天评估"
-
-
 @login_required
 def unit_evaluation(request, code):
     unit = get_unit_or_404(request.user, code, Action.VIEW)
-    as_of, error = _as_of(request)
+    as_of, error = as_of_or_today(request.GET.get("as_of"))
     evaluation = selectors.evaluate_unit(unit, as_of)
     results = [
         {"r": r, "label": Status.LABELS[r.status], "colour": Status.COLOURS[r.status],
@@ -46,7 +36,7 @@ def unit_evaluation(request, code):
 @login_required
 def overdue(request, code):
     unit = get_unit_or_404(request.user, code, Action.VIEW)
-    as_of, error = _as_of(request)
+    as_of, error = as_of_or_today(request.GET.get("as_of"))
     fmt = request.GET.get("format", "")
     if fmt in CONTENT_TYPES:
         get_unit_or_404(request.user, code, Action.EXPORT)

@@ -5,27 +5,14 @@ Read access for every logged-in role; the per-unit page asks the access policy f
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 
 from apps.accounts.access import Action, get_unit_or_404
+from apps.core.dates import as_of_or_today
 from apps.policies import selectors
 from apps.policies.models import Topic
-
-
-def parse_as_of(value: str | None) -> tuple[date, str]:
-    """The as-of date from a query string (default today) and an error message, if any."""
-    today = timezone.localdate()
-    if not value:
-        return today, ""
-    try:
-        return date.fromisoformat(value), ""
-    except ValueError:
-        return today, f"日期格式有误（应为 YYYY-MM-DD），已按今天 {today.isoformat()} 显示"
 
 
 def _entries(versions, names):
@@ -38,7 +25,7 @@ def _entries(versions, names):
 
 @login_required
 def catalog(request):
-    as_of, error = parse_as_of(request.GET.get("as_of"))
+    as_of, error = as_of_or_today(request.GET.get("as_of"))
     names = selectors.scope_names()
     versions = selectors.versions_in_force(as_of)
     by_topic = [
@@ -79,7 +66,7 @@ def requirement_detail(request, code: str):
 @login_required
 def unit_applicability(request, code: str):
     unit = get_unit_or_404(request.user, code, Action.VIEW)
-    as_of, error = parse_as_of(request.GET.get("as_of"))
+    as_of, error = as_of_or_today(request.GET.get("as_of"))
     applicable = selectors.applicable_versions(unit, as_of)
     rows = [{"a": a, "summary": selectors.summary(a.version)} for a in applicable]
     return render(request, "policies/unit.html", {
@@ -92,6 +79,6 @@ def unit_applicability(request, code: str):
 
 @login_required
 def compare(request):
-    as_of, error = parse_as_of(request.GET.get("as_of"))
+    as_of, error = as_of_or_today(request.GET.get("as_of"))
     columns, rows = selectors.comparison(as_of)
     return render(request, "policies/compare.html", {"as_of": as_of, "error": error, "columns": columns, "rows": rows})

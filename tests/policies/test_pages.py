@@ -60,7 +60,7 @@ def test_it_answers_404_for_unknown_documents_and_requirements(people, catalog, 
 
 def test_it_reports_a_bad_date_and_uses_today(people, catalog, client_for):
     page = client_for(people["county"]).get("/policies/?as_of=2026-13-45").content.decode()
-    assert "日期格式有误" in page
+    assert "日期格式应为 YYYY-MM-DD" in page and "已按今天" in page
 
 
 def test_it_renders_pages_in_a_constant_number_of_queries(people, catalog, client_for, units):

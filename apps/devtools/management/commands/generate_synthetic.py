@@ -1,7 +1,7 @@
-from datetime import date
 
 from django.core.management.base import BaseCommand
 
+from apps.core.dates import as_of_option
 from apps.devtools.synthetic import generate
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         result = generate(
             counties=o["counties"], townships_per_county=o["townships_per_county"],
             villages_per_township=o["villages_per_township"], years=o["years"], seed=o["seed"],
-            as_of=date.fromisoformat(o["as_of"]) if o["as_of"] else None, first_county=o["first_county"],
+            as_of=as_of_option(o["as_of"]), first_county=o["first_county"],
         )
         codes = ", ".join(c.code for c in result.counties) or "（均已存在）"
         self.stdout.write(self.style.SUCCESS(f"已生成 {result.units} 个单位、{result.records} 条记录；县：{codes}"))

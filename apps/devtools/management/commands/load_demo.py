@@ -15,6 +15,7 @@ from apps.accounts import access
 from apps.accounts.models import Role, User
 from apps.compliance.services import county_report_build
 from apps.compliance.tasks import ensure_beat_schedule
+from apps.core.dates import as_of_option
 from apps.devtools.demo import populate_demo_evidence
 from apps.evidence.models import Person
 from apps.jurisdictions.models import Unit
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", default=None, help="Date the demo evidence is generated up to")
 
     def handle(self, *args, as_of=None, **options):
-        as_of = date.fromisoformat(as_of) if as_of else date.today()
+        as_of = as_of_option(as_of)
         fixtures = settings.BASE_DIR / "fixtures"
         for name in ("jurisdictions.csv", "demo_jurisdictions.csv"):
             result = import_jurisdictions(data=(fixtures / name).read_bytes())

@@ -4,11 +4,11 @@ Writes the same stored PDF the portal serves (same SHA-256, verifiable), for bat
 """
 
 import shutil
-from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.core.dates import as_of_option
 from apps.jurisdictions.models import Unit
 from apps.reports import services
 
@@ -23,10 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--xlsx", default="", help="also write the Excel twin to this file")
 
     def handle(self, *args, unit, as_of, output, xlsx="", **options):
-        try:
-            as_of_date = date.fromisoformat(as_of)
-        except ValueError as exc:
-            raise CommandError(f"--as-of must be YYYY-MM-DD, got {as_of!r}") from exc
+        as_of_date = as_of_option(as_of)
         target = Unit.objects.filter(code=unit).first()
         if target is None:
             raise CommandError(f"unit {unit} not found")
