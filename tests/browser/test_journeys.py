@@ -19,12 +19,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 QINGXU, QINGYUAN = "140121000000", "140121100000"
 
 
-def test_it_lets_a_county_official_read_the_dashboard_and_send_a_reminder(page, shot, people, journey_catalog):
+def test_it_lets_a_county_official_read_the_dashboard_and_send_a_reminder(page, shot, people, units, journey_catalog):
+    # Pages read stored evaluations; the nightly run stores them (here: last month-end and today).
+    from apps.compliance.services import county_report_build
+
+    today = timezone.localdate()
+    for day in (today.replace(day=1) - timedelta(days=1), today):
+        county_report_build(county=units[QINGXU], as_of=day)
     login(page, "county", PASSWORD)
     expect(page).to_have_url(re.compile(f"/dashboard/{QINGXU}/"))
     expect(page.locator("h1")).to_contain_text("清徐县")
     expect(page.locator("table.matrix")).to_contain_text("清源镇")
     expect(page.locator("#trend-chart svg")).to_be_visible()  # ECharts, served by the portal itself
+    expect(page.locator("#trend-chart svg")).to_contain_text(f"{today.year}年")  # dates with their year
     shot(page, "county-1-dashboard")
 
     # Keyboard: the first Tab reaches the skip link, which moves focus to the content; the red
