@@ -5,6 +5,7 @@ a structure tree, the verification URL as a real link)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -46,6 +47,12 @@ def test_every_scorecard_passes_qpdf_check_and_pdfinfo_says_tagged_a4(units, peo
     assert fields["Tagged"] == "yes"
     assert re.match(r"595\.\d* x 841\.\d* pts \(A4\)", fields["Page size"]), fields["Page size"]
     assert "评分卡" in fields["Title"]
+    # The document language, read by qpdf from the catalog (pdfinfo does not print it).
+    dump = _run("qpdf", "--json=2", "--json-key=qpdf", str(path))
+    assert dump.returncode == 0, dump.stderr
+    objects = json.loads(dump.stdout)["qpdf"][1]
+    catalog = objects[f"obj:{objects['trailer']['value']['/Root']}"]["value"]
+    assert catalog["/Lang"] == "u:zh-CN" and catalog["/MarkInfo"]["/Marked"] is True
 
 
 @pytest.mark.parametrize("code", [TOWNSHIP, COUNTY])
