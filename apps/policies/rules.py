@@ -65,6 +65,19 @@ def matches(version, *, code: str = "", province_code: str, level: str, flags: s
                    province_code=province_code, flags=flags, as_of=as_of)
 
 
+def own_citations(citations, province_code: str) -> list:
+    """The citations a unit is shown: central documents and its own province's only, each clause
+    once (the first quote of a clause stands for it). A Shanxi township never cites 北京 or 天津."""
+    seen, result = set(), []
+    for c in citations:
+        scope = c.clause.document.scope_province_code
+        if (scope and scope != province_code) or c.clause_id in seen:
+            continue
+        seen.add(c.clause_id)
+        result.append(c)
+    return result
+
+
 def explain(version, unit, as_of: date, province_name: str = "") -> list[str]:
     """Why ``version`` applies to ``unit`` on ``as_of``: scope, level, flags, date, version."""
     if version.scope_province_code:

@@ -17,13 +17,14 @@ from apps.jurisdictions.codes import Level, effective_flags
 from apps.jurisdictions.models import Unit
 from apps.policies import kinds
 from apps.policies.models import Citation, Clause, Document, Duty, Requirement, RequirementVersion, Topic
-from apps.policies.rules import explain, matches, split_marked
+from apps.policies.rules import explain, matches, own_citations, split_marked
 
 
 @dataclass
 class Applicability:
     version: RequirementVersion
     reasons: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)  # central and the unit's province only
 
 
 def _citations_prefetch() -> Prefetch:
@@ -61,7 +62,8 @@ def applicable_versions(unit: Unit, as_of: date) -> list[Applicability]:
     province_name = ""
     if any(v.scope_province_code for v in versions):
         province_name = Unit.objects.filter(code=unit.province_code).values_list("name", flat=True).first() or ""
-    return [Applicability(version=v, reasons=explain(v, unit, as_of, province_name)) for v in versions]
+    return [Applicability(version=v, reasons=explain(v, unit, as_of, province_name),
+                          citations=own_citations(v.citations.all(), unit.province_code)) for v in versions]
 
 
 def _unit_keys(units) -> Iterable[tuple[str, str, str, str]]:

@@ -229,3 +229,20 @@ def test_it_quotes_the_not_yet_evidenced_list_verbatim():
                     for p in (Path(settings.BASE_DIR) / "fixtures" / "documents").glob("*.txt"))
     assert len(quotes) >= 8
     assert [q for q in quotes if not quote_in(q, texts)] == []
+
+
+def test_it_shows_a_shanxi_township_only_central_and_shanxi_documents(catalog, units, client_for):
+    from tests.factories import make_people
+
+    people = make_people(units)
+    client = client_for(people["township"])
+    pages = [f"/policies/unit/140121100000/?as_of={CORRECTED}", f"/units/140121100000/?as_of={CORRECTED}",
+             f"/compliance/units/140121100000/?as_of={CORRECTED}",
+             f"/compliance/units/140121100000/overdue/?as_of={CORRECTED}&format=csv"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode("utf-8-sig")
+        assert "天津实施意见" not in body and "北京实施意见" not in body, url
+    policies_page = client.get(pages[0]).content.decode()
+    assert "中办国办意见(十三)" in policies_page and "山西若干措施十" in policies_page
