@@ -13,6 +13,8 @@ class DueEvent:
     due: date
     summary: str
     description: str = ""
+    # When the phone reminds: a week before by default; an overdue task (moved to today) at 09:00.
+    alarm: str = "-P7D"
 
 
 # Control characters other than HTAB are not allowed in iCalendar text (RFC 5545 3.3.11,
@@ -56,7 +58,7 @@ def calendar(events: list[DueEvent], *, name: str, stamp: datetime) -> str:
         ]
         if e.description:
             lines.append(f"DESCRIPTION:{_escape(e.description)}")
-        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-P7D", f"DESCRIPTION:{_escape(e.summary)}", "END:VALARM",
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"TRIGGER:{e.alarm}", f"DESCRIPTION:{_escape(e.summary)}", "END:VALARM",
                   "END:VEVENT"]
     lines.append("END:VCALENDAR")
     folded = [part for line in lines for part in _fold(line)]

@@ -14,4 +14,20 @@
     var field = event.target.closest && event.target.closest("[data-select-on-click]");
     if (field) field.select();
   });
+  // 复制地址: copy the feed address; fall back to selecting it where the clipboard is unavailable.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    var status = button.parentNode.querySelector(".copied");
+    if (!field) return;
+    field.select();
+    var done = function () { if (status) status.textContent = "已复制"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
 })();

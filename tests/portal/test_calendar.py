@@ -98,3 +98,25 @@ def test_the_served_feed_parses_strictly_with_a_carriage_return_in_a_stored_name
     parsed = _strict_parse(response.content.decode())
     assert parsed.events
     assert any(e.summary.startswith("清源镇\nCR,测试;：") for e in parsed.events)
+
+
+def test_it_puts_overdue_items_on_today_with_a_morning_alarm(client, people, catalog):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    token = calendar_token_create(actor=people["township"])
+    body = client.get(reverse("portal:calendar_feed", args=[token.token])).content.decode().replace("\r\n ", "")
+    events = body.split("BEGIN:VEVENT")[1:]
+    late = [e for e in events if "【已逾期" in e]
+    assert late, "the catalog's 2025 drill is overdue"
+    for event in late:
+        assert f"DTSTART;VALUE=DATE:{today:%Y%m%d}" in event and "TRIGGER:PT9H" in event
+    assert all(int(line.split(":")[1][:8]) >= int(f"{today:%Y%m%d}")
+               for e in events for line in e.split("\r\n") if line.startswith("DTSTART"))  # nothing in the past
+
+
+def test_it_offers_the_feed_as_a_qr_code_and_a_copy_button(people, client_for):
+    client = client_for(people["township"])
+    client.post(reverse("portal:calendar_token_create"))
+    html = client.get(reverse("portal:calendar")).content.decode()
+    assert '<div class="qr"' in html and "<svg" in html and 'data-copy="#feed-' in html and "复制地址" in html

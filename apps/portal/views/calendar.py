@@ -25,8 +25,21 @@ MAX_FEED_UNITS = 5  # a feed covers the user's granted townships (or county), no
 @login_required
 def calendar_settings(request):
     tokens = CalendarToken.objects.filter(user=request.user, revoked_at__isnull=True)
-    feeds = [(t, request.build_absolute_uri(reverse("portal:calendar_feed", args=[t.token]))) for t in tokens]
+    feeds = [(t, url, _qr_svg(url)) for t in tokens
+             for url in [request.build_absolute_uri(reverse("portal:calendar_feed", args=[t.token]))]]
     return render(request, "portal/calendar.html", {"feeds": feeds})
+
+
+def _qr_svg(url: str) -> str:
+    """The feed address as an inline SVG QR code, drawn here (no outside service), for a phone to scan."""
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    buffer = io.BytesIO()
+    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=6).save(buffer)
+    return buffer.getvalue().decode()
 
 
 @login_required
@@ -69,11 +82,18 @@ def calendar_feed(request, token):
                         continue
                     uid_src = f"{code}|{result.requirement}|{task.due}|{task.subject}"
                     uid = hashlib.sha256(uid_src.encode()).hexdigest()[:24] + "@yingji-hegui"
-                    events.append(ics.DueEvent(
-                        uid=uid, due=task.due,
-                        summary=f"{evaluation.unit_name}：{result.title}{'（' + task.subject + '）' if task.subject else ''}",
-                        description=task.missing or Status.LABELS.get(task.status, task.status),
-                    ))
+                    summary = f"{evaluation.unit_name}：{result.title}{'（' + task.subject + '）' if task.subject else ''}"
+                    description = task.missing or Status.LABELS.get(task.status, task.status)
+                    if task.due < as_of:
+                        # An overdue task on its past date is never seen again: it goes on today,
+                        # says how late it is, and rings in the morning.
+                        late = (as_of - task.due).days
+                        events.append(ics.DueEvent(
+                            uid=uid, due=as_of, summary=f"【已逾期 {late} 天】{summary}",
+                            description=f"截止日期 {task.due.year}年{task.due.month}月{task.due.day}日。{description}",
+                            alarm="PT9H"))
+                    else:
+                        events.append(ics.DueEvent(uid=uid, due=task.due, summary=summary, description=description))
     CalendarToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
     body = ics.calendar(events, name="应急合规 到期事项", stamp=datetime.now(UTC))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
