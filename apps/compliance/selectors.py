@@ -143,8 +143,6 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
 
 
 _COUNTED = [ev.ReviewStatus.SUBMITTED, ev.ReviewStatus.VERIFIED]
-_EVIDENCE_MODELS = [ev.Person, ev.Training, ev.Team, ev.TeamMember, ev.Drill, ev.Meeting, ev.StandingDocument,
-                    ev.Facility, ev.WarningRelay]
 
 
 # ---------------------------------------------------------------------------
@@ -177,7 +175,7 @@ def county_fingerprints(rng: CodeRange) -> dict[str, str]:
     )
     for row in unit_rows:
         parts[row["k"]].append(f"u{row['n']}|{row['m']}")
-    for model in _EVIDENCE_MODELS:
+    for model in ev.EVIDENCE_MODELS:
         rows = (
             model.objects.filter(**_in_range(rng))
             .annotate(k=_group_key("unit__"))

@@ -113,9 +113,7 @@ def _analyze() -> None:
     """
     if connection.vendor != "postgresql":
         return
-    tables = [Unit._meta.db_table] + [m._meta.db_table for m in (
-        ev.Person, ev.Training, ev.Team, ev.TeamMember, ev.Drill, ev.Meeting, ev.Facility, ev.StandingDocument,
-        ev.WarningRelay)]
+    tables = [Unit._meta.db_table] + [m._meta.db_table for m in ev.EVIDENCE_MODELS]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 

@@ -374,3 +374,9 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# The one registry of evidence record models: everything an evaluation reads, in this order
+# (the compliance loader and its freshness fingerprint, a seal's evidence hashes, the synthetic
+# data's ANALYZE). A new kind of record is added here once.
+EVIDENCE_MODELS = (Person, Training, Team, TeamMember, Drill, Meeting, StandingDocument, Facility, WarningRelay)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.access import Action, filter_for_user
 from apps.compliance import selectors as compliance
+from apps.evidence.models import EVIDENCE_MODELS
 from apps.jurisdictions.codes import subtree_range
 from apps.jurisdictions.models import Unit
 from apps.reports import content
@@ -98,10 +98,6 @@ def scorecard_payload(unit: Unit, as_of: date, raw: dict | None = None) -> tuple
 
 
 # -- evidence content hashes ------------------------------------------------------------------
-EVIDENCE_MODELS = [
-    "evidence.Person", "evidence.Training", "evidence.Team", "evidence.TeamMember", "evidence.Drill",
-    "evidence.Meeting", "evidence.StandingDocument", "evidence.Facility", "evidence.WarningRelay",
-]
 UNHASHED_FIELDS = {"updated_at"}
 
 
@@ -115,8 +111,7 @@ def subtree_evidence(unit: Unit) -> list[dict]:
     the evaluation read (apps.compliance loads exactly these), one query per evidence kind."""
     rng = subtree_range(unit.code, unit.level)
     out = []
-    for label in EVIDENCE_MODELS:
-        model = django_apps.get_model(label)
+    for model in EVIDENCE_MODELS:
         qs = model.objects.counted().filter(unit__code__gte=rng.low, unit__code__lte=rng.high).order_by("pk")
         out += [{"ref": f"{model._meta.model_name}:{obj.pk}", "sha256": _record_hash(obj)} for obj in qs]
     return out
