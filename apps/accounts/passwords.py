@@ -97,7 +97,7 @@ def password_expired(user, now=None) -> bool:
     """True when PASSWORD_MAX_AGE_DAYS have passed since the last change (or, for accounts older
     than this rule, since they joined). No query."""
     days = getattr(settings, "PASSWORD_MAX_AGE_DAYS", 0)
-    if not days:
-        return False
+    if not days or not user.has_usable_password():
+        return False  # single sign-on accounts have no local password to expire
     changed = user.password_changed_at or user.date_joined
     return (now or timezone.now()) - changed > timedelta(days=days)

@@ -56,3 +56,19 @@ def test_the_system_administrator_cannot_change_roles_or_grants(people, units, c
 def test_a_units_page_lists_its_users(people, units, client_for):
     body = client_for(people["admin"]).get(f"/admin/jurisdictions/unit/{units['140121100000'].pk}/change/").content.decode()
     assert "本单位用户" in body and "township" in body and "other_township" not in body
+
+
+def test_the_security_administrator_unlocks_a_locked_out_account(people, client, client_for, settings):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    settings.AXES_ENABLED = True
+    browser = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        browser.post("/accounts/login/", {"username": "township", "password": "wrong"})
+    assert browser.post("/accounts/login/", {"username": "township", "password": PASSWORD}).status_code == 429
+    client_for(people["security_admin"]).post("/admin/accounts/user/", {
+        "action": "unlock", "_selected_action": [people["township"].pk]})
+    assert browser.post("/accounts/login/", {"username": "township", "password": PASSWORD}).status_code == 302
+    assert AuditEvent.objects.filter(action="accounts.unlocked", actor=people["security_admin"]).exists()

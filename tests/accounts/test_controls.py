@@ -115,6 +115,16 @@ def test_it_forces_a_change_when_the_password_expired(people, settings):
         assert "已超过有效期" in client.get(response["Location"]).content.decode()
 
 
+def test_it_never_expires_an_account_without_a_local_password(people, settings):
+    from apps.accounts.passwords import password_expired
+
+    settings.PASSWORD_MAX_AGE_DAYS = 90
+    user = people["township"]
+    user.set_unusable_password()  # created by single sign-on
+    with time_machine.travel("2030-01-01 08:00 +0800"):
+        assert not password_expired(user)
+
+
 def test_it_keeps_the_new_session_active_after_a_password_change(people, settings):
     settings.SESSION_ONE_PER_ACCOUNT = True
     client = login("township")

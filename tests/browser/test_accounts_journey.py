@@ -84,3 +84,17 @@ def test_a_fresh_administrator_sets_up_a_county_official_who_sets_up_a_township(
         response = page.goto(outside)
         assert response.status == 404, outside
     assert page.goto("/accounts/users/").status == 403
+
+
+def test_it_warns_before_the_idle_timeout_and_keeps_the_session_on_request(page, people, settings):
+    # A one-minute timeout warned one minute ahead: the first poll (after 5 s) shows the warning.
+    settings.SESSION_IDLE_TIMEOUT_MINUTES = 1
+    settings.SESSION_IDLE_WARNING_MINUTES = 1
+    from tests.factories import PASSWORD
+
+    login(page, "township", PASSWORD)
+    warning = page.locator("#session-warning")
+    expect(warning).to_be_visible(timeout=15_000)
+    expect(warning).to_contain_text("将自动退出登录")
+    warning.locator("button", has_text="继续使用").click()
+    expect(warning).to_be_hidden()
