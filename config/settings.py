@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI assets served locally (/api/docs/ works offline, no CDN)
     "guardian",
-    "axes",
+    "apps.core.vendor_labels.AxesConfig",  # django-axes with a Chinese app name (no zh_Hans upstream)
     "simple_history",
     "django_celery_beat",
     "django_otp",

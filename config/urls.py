@@ -4,6 +4,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config import api
 
+# The admin in Chinese: its title bar and index page (the models' names come from the catalogs).
+admin.site.site_header = "应急合规 后台管理"
+admin.site.site_title = "应急合规 后台管理"
+admin.site.index_title = "后台管理"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.accounts.urls")),
