@@ -311,7 +311,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    # DRF's UserRateThrottle, failing open when its cache (Redis) is down: see apps/core/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env("API_THROTTLE_RATE", default="6000/hour")},
 }
 SPECTACULAR_SETTINGS = {
@@ -390,8 +391,7 @@ LOGGING = {
 # https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
 if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Redis down: API throttle counters fail open (apps/core/throttling.py) and give up quickly.
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["apps.core.throttling.UserRateThrottle"]
+# Redis down: API throttle counters fail open (REST_FRAMEWORK above) and give up quickly.
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
 # Broker down: queueing a job fails within 2 s, and the caller shows its clear message. By default
