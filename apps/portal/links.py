@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from apps.jurisdictions.codes import Level
+
 # Requirement kind -> the evidence form kind that satisfies it (evidence:create kinds).
 KIND_TO_EVIDENCE = {
     "team_floor": "roster",
@@ -82,3 +84,13 @@ def form_presets(kind: str, params: dict) -> dict[str, str]:
         if params.get(key):
             presets[field] = params[key][0]
     return presets
+
+
+def landing_url(code: str, level: str) -> str:
+    """The page a unit opens on: a township on its workspace, a village on its unit page, a
+    county (or a city or province, which pick a county there) on the dashboard."""
+    if level == Level.TOWNSHIP:
+        return reverse("portal:workspace", args=[code])
+    if level == Level.VILLAGE:
+        return reverse("portal:unit", args=[code])
+    return reverse("portal:dashboard", args=[code])

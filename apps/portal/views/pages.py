@@ -21,7 +21,7 @@ from apps.compliance.results import Status
 from apps.jurisdictions.codes import FLAG_LABELS, Level
 from apps.portal import selectors, services
 from apps.portal.forms import DashboardFilterForm, OverdueFilterForm, SupervisionForm
-from apps.portal.links import evidence_hub_url
+from apps.portal.links import evidence_hub_url, landing_url
 from apps.portal.models import Supervision
 from apps.portal.views.common import paginate, parse_as_of
 
@@ -32,10 +32,8 @@ def home(request):
     workspace, auditors and administrators on the search."""
     user = request.user
     grants = list(home_units(user).order_by("code")[:2])
-    if user.role == Role.COUNTY_OFFICIAL and grants:
-        return redirect("portal:dashboard", code=grants[0].code)
-    if user.role == Role.TOWNSHIP_STAFF and grants:
-        return redirect("portal:workspace", code=grants[0].code)
+    if user.role in (Role.COUNTY_OFFICIAL, Role.TOWNSHIP_STAFF) and grants:
+        return redirect(landing_url(grants[0].code, grants[0].level))
     if user.role == Role.AUDITOR or user.is_portal_admin:
         return redirect("portal:search")
     if user.role == Role.AUDIT_ADMIN:
@@ -56,8 +54,7 @@ def _as_of_or_message(request):
 def dashboard(request, code):
     root = get_unit_or_404(request.user, code, Action.VIEW)
     if root.level in (Level.TOWNSHIP, Level.VILLAGE):
-        return redirect("portal:workspace", code=root.code) if root.level == Level.TOWNSHIP else redirect(
-            "portal:unit", code=root.code)
+        return redirect(landing_url(root.code, root.level))
     form = DashboardFilterForm(request.GET or None)
     as_of = _as_of_or_message(request)
     flag = status = ""
