@@ -78,6 +78,20 @@ def test_it_accepts_a_recovery_code_once(people):
     assert AuditEvent.objects.filter(action="accounts.mfa_recovery_code_used").count() == 1
 
 
+def test_it_regenerates_the_recovery_codes_and_the_old_ones_stop_working(people):
+    client = login("county")
+    _, old = enrol(client)
+    assert "重新生成恢复码" in client.get(reverse("accounts:password_change")).content.decode()
+    response = client.post(reverse("accounts:mfa_recovery_codes"))
+    new = re.findall(r"<li><code>([^<]+)</code></li>", response.content.decode())
+    assert len(new) == 10 and not set(new) & set(old) and "no-store" in response["Cache-Control"]
+    with time_machine.travel(time.time(), tick=False) as clock:
+        assert login("county").post(reverse("accounts:mfa"), {"token": old[1]}).status_code == 200  # refused
+        clock.shift(60)  # past the throttle delay of that failure
+        assert login("county").post(reverse("accounts:mfa"), {"token": new[0]}).status_code == 302
+    assert AuditEvent.objects.filter(action="accounts.mfa_recovery_codes_regenerated").count() == 1
+
+
 def test_it_does_not_ask_township_staff(people):
     client = login("township")
     assert "accounts/mfa" not in client.get("/")["Location"]
