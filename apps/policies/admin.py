@@ -174,13 +174,30 @@ class RequirementVersionAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
         # A change never rewrites this version: it becomes the next version from the new date.
         editable = set(RULE_FIELDS) | set(WORDING_FIELDS)
         changes = {f: form.cleaned_data[f] for f in form.changed_data if f in editable}
+        self._revise(request, form, obj.requirement, changes)
+
+    @staticmethod
+    def _revise(request, form, requirement, changes) -> None:
+        """Create the next version through the service; the response reports the outcome."""
         try:
             request._new_version = requirement_revise(
-                requirement=obj.requirement, effective_from=form.cleaned_data["effective_from"], changes=changes,
+                requirement=requirement, effective_from=form.cleaned_data["effective_from"], changes=changes,
                 actor=request.user, reason=form.cleaned_data["change_reason"],
             )
         except ValidationError as exc:
             request._revise_error = exc
+
+    def _revised_response(self, request, success: str):
+        """The redirect after a revision, or None when the save made none."""
+        error = getattr(request, "_revise_error", None)
+        if error is not None:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        new = getattr(request, "_new_version", None)
+        if new is not None:
+            self.message_user(request, success.format(new=new), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:policies_requirementversion_change", args=[new.pk]))
+        return None
 
     def save_related(self, request, form, formsets, change):
         if not change and form.instance.pk is None:
@@ -204,13 +221,7 @@ class RequirementVersionAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
                      if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if citations:
             changes["citations"] = citations
-        try:
-            request._new_version = requirement_revise(
-                requirement=form.cleaned_data["requirement"], effective_from=form.cleaned_data["effective_from"],
-                changes=changes, actor=request.user, reason=form.cleaned_data["change_reason"],
-            )
-        except ValidationError as exc:
-            request._revise_error = exc
+        self._revise(request, form, form.cleaned_data["requirement"], changes)
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
@@ -219,26 +230,12 @@ class RequirementVersionAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
             super().log_addition(request, obj, message)
 
     def response_add(self, request, obj, post_url_continue=None):
-        error = getattr(request, "_revise_error", None)
-        if error is not None:
-            self.message_user(request, "；".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.path)
-        new = getattr(request, "_new_version", None)
-        if new is not None:
-            self.message_user(request, f"已生成新版本 {new}。", messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:policies_requirementversion_change", args=[new.pk]))
-        return super().response_add(request, obj, post_url_continue)
+        return (self._revised_response(request, "已生成新版本 {new}。")
+                or super().response_add(request, obj, post_url_continue))
 
     def response_change(self, request, obj):
-        error = getattr(request, "_revise_error", None)
-        if error is not None:
-            self.message_user(request, "；".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.path)
-        new = getattr(request, "_new_version", None)
-        if new is not None:
-            self.message_user(request, f"已生成新版本 {new}，原版本保持不变。", messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:policies_requirementversion_change", args=[new.pk]))
-        return super().response_change(request, obj)
+        return (self._revised_response(request, "已生成新版本 {new}，原版本保持不变。")
+                or super().response_change(request, obj))
 
 
 class VersionInline(AdministratorsOnly, admin.TabularInline):
