@@ -92,9 +92,12 @@ def _mfa_changed(verb):
         if not isinstance(instance, Device):
             return
         if verb == "saved":
-            if not kwargs.get("created") and "confirmed" not in (kwargs.get("update_fields") or {"confirmed"}):
-                return  # a counter or throttle update on each verification, not a change
-            action = "accounts.mfa_device_added" if kwargs.get("created") else "accounts.mfa_device_changed"
+            created = kwargs.get("created")
+            # django-otp saves the device on every verification (counters, throttling) without
+            # update_fields; only its creation and its confirmation (set-up done) are changes.
+            if not created and "confirmed" not in (kwargs.get("update_fields") or ()):
+                return
+            action = "accounts.mfa_device_added" if created else "accounts.mfa_device_confirmed"
         else:
             action = "accounts.mfa_device_removed"
         record_event(actor=current_user(), action=action, target=f"user={instance.user.get_username()}",

@@ -46,3 +46,17 @@ def test_it_records_an_attachment_download(units, people, client_for):
 def test_it_schedules_the_daily_pruning_and_the_task_runs():
     assert PeriodicTask.objects.filter(task="audit.prune", enabled=True).exists()
     assert prune_audit_log() == 0
+
+
+def test_it_records_mfa_set_up_and_removal_but_not_each_verification(people):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = people["county"]
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=False)
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    device.save()  # what django-otp does after each verification
+    device.delete()
+    actions = list(AuditEvent.objects.filter(action__startswith="accounts.mfa_device").order_by("seq")
+                   .values_list("action", flat=True))
+    assert actions == ["accounts.mfa_device_added", "accounts.mfa_device_confirmed", "accounts.mfa_device_removed"]
