@@ -32,6 +32,9 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL_UNITS = 700_000
 AS_OF = "2025-06-30"
+SMALL_VILLAGES = 20
+SMALL_COUNTY_NUMBER = 99  # far from 1..N, so a bigger province never overwrites it
+PAGE_REQUESTS = 7  # median of this many requests per page
 
 
 # ---------------------------------------------------------------------------
@@ -77,10 +80,16 @@ def _prepare(args) -> dict:
     for n in range(1, args.counties + 1):  # one county per transaction keeps memory flat
         generate(counties=1, townships_per_county=args.townships, villages_per_township=args.villages,
                  years=args.years, seed=n, as_of=date.fromisoformat(args.as_of), first_county=n)
+    # The small county of the page ratios: one township of 20 villages (22 units).
+    generate(counties=1, townships_per_county=1, villages_per_township=SMALL_VILLAGES, years=args.years,
+             seed=SMALL_COUNTY_NUMBER, as_of=date.fromisoformat(args.as_of), first_county=SMALL_COUNTY_NUMBER)
+    small = Unit.objects.get(level="county", code__endswith=f"{SMALL_COUNTY_NUMBER:02d}000000")
     generated = time.perf_counter() - started
     counties = Unit.objects.filter(level="county").count()
     units = Unit.objects.filter(level__in=["county", "township", "village"]).count()
-    return {"generate_s": round(generated, 1), "counties": counties, "units": units, "records": _records()}
+    largest = max(Unit.objects.filter(level="county"), key=lambda c: Unit.objects.subtree(c).count())
+    return {"generate_s": round(generated, 1), "counties": counties, "units": units, "records": _records(),
+            "small_county": small.code, "large_county": largest.code}
 
 
 def _records() -> int:
@@ -183,6 +192,138 @@ def _child(as_of: str, clear: bool) -> dict:
 
 
 # ---------------------------------------------------------------------------
+# The SQL floor: the same evidence read with plain SQL, plus a COPY of as many snapshot rows
+# ---------------------------------------------------------------------------
+def _evidence_querysets(rng):
+    """The evidence the county task reads (selectors.load_evidence's filters and columns)."""
+    from apps.compliance.selectors import _COUNTED, _in_range
+    from apps.evidence import models as ev
+
+    return [
+        ev.Person.objects.counted().filter(**_in_range(rng)).values_list(
+            "id", "unit_id", "name", "category", "appointed_on", "left_on"),
+        ev.Training.objects.counted().filter(person__deleted_at__isnull=True, **_in_range(rng, "person__unit__"))
+        .values_list("id", "person_id", "person__unit_id", "held_on"),
+        ev.TeamMember.objects.counted().filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED,
+                                               **_in_range(rng, "team__unit__"))
+        .values_list("id", "team_id", "team__unit_id", "team__team_type", "name", "id_number", "joined_on",
+                     "left_on"),
+        ev.Drill.objects.counted().filter(**_in_range(rng)).values_list(
+            "id", "unit_id", "drill_type", "held_on", "evaluation"),
+        ev.Meeting.objects.counted().filter(**_in_range(rng)).values_list("id", "unit_id", "meeting_type", "held_on"),
+        ev.StandingDocument.objects.counted().filter(**_in_range(rng)).values_list(
+            "id", "unit_id", "doc_type", "dated", "valid_until", "campaign"),
+        ev.Facility.objects.counted().filter(**_in_range(rng)).values_list(
+            "id", "unit_id", "facility_type", "quantity", "in_service_from", "in_service_to"),
+        ev.WarningRelay.objects.counted().filter(**_in_range(rng)).values_list(
+            "id", "unit_id", "warning_id", "received_at", "relayed_at"),
+    ]
+
+
+def floor(as_of: str) -> dict:
+    """Per county: the evidence queries as plain SQL (rows fetched as tuples, no objects), then a
+    COPY of that county's stored snapshot rows (the payloads the cold run wrote, read beforehand and
+    not timed) into a temporary copy of the snapshot table. The cheapest a night can be with
+    today's data and today's snapshot size."""
+    import io
+
+    from django.db import connection
+
+    from apps.compliance.models import Snapshot
+    from apps.jurisdictions.codes import subtree_range
+    from apps.jurisdictions.models import Unit
+
+    counties = list(Unit.objects.filter(level="county").order_by("code"))
+    table = Snapshot._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS bench_floor (LIKE "{table}" INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)')
+        cur.execute("TRUNCATE bench_floor")
+    payloads = {}
+    for county in counties:  # untimed: the rows a county writes
+        rng = subtree_range(county.code, county.level)
+        buf = io.StringIO()
+        for unit_id, payload, score, counts in Snapshot.objects.filter(
+                as_of=as_of, unit__code__gte=rng.low, unit__code__lte=rng.high).values_list(
+                "unit_id", "payload", "score", "counts"):
+            text = json.dumps(payload, ensure_ascii=False).replace("\\", "\\\\")  # COPY text format
+            buf.write("\t".join([str(unit_id), as_of, text, "\\N" if score is None else str(score), "B",
+                                 json.dumps(counts), "0" * 64, "2025-01-01T00:00:00Z"]) + "\n")
+        payloads[county.pk] = (rng, buf.getvalue())
+    rows = copied = 0
+    started = time.perf_counter()
+    for _pk, (rng, data) in payloads.items():
+        with connection.cursor() as cur:
+            for qs in _evidence_querysets(rng):
+                sql, params = qs.query.sql_with_params()
+                cur.execute(sql, params)
+                rows += len(cur.fetchall())
+            cur.cursor.copy_expert(
+                "COPY bench_floor (unit_id, as_of, payload, score, grade, counts, fingerprint, computed_at) "
+                "FROM STDIN", io.StringIO(data))
+            copied += cur.cursor.rowcount
+    wall = time.perf_counter() - started
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_floor")
+    return {"wall_s": round(wall, 2), "evidence_rows": rows, "snapshot_rows_copied": copied}
+
+
+# ---------------------------------------------------------------------------
+# Pages: server time of the county dashboard and overdue list (Django test client, in-process)
+# ---------------------------------------------------------------------------
+def pages(as_of: str, small: str, large: str) -> dict:
+    import statistics
+
+    from django.conf import settings
+    from django.test import Client
+
+    from apps.accounts import access
+    from apps.accounts.models import Role, User
+    from apps.jurisdictions.models import Unit
+
+    user, _ = User.objects.get_or_create(username="bench-county", defaults={"role": Role.COUNTY_OFFICIAL,
+                                                                             "full_name": "基准县级用户"})
+    # force_login skips the TOTP step, as in tests/conftest.py: the page cost is what is measured.
+    settings.MFA_REQUIRED_ROLES = []
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    result: dict = {}
+    for label, code in (("small", small), ("large", large)):
+        county = Unit.objects.get(code=code)
+        if not access.can(user, access.Action.VIEW, county):
+            access.grant(user, county)
+        for page in ("dashboard", "overdue"):
+            url = f"/{page}/{code}/?as_of={as_of}"
+            times = []
+            for _ in range(PAGE_REQUESTS + 1):  # the first request warms caches and is not counted
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{url} answered {response.status_code}")
+            result[f"{page}_{label}_ms"] = round(statistics.median(times[1:]) * 1000, 1)
+        result[f"{label}_units"] = Unit.objects.subtree(county).count()
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Warm night: evidence added to 1 % of the units since the last run
+# ---------------------------------------------------------------------------
+def add_evidence(as_of: str, share: float = 0.01) -> int:
+    from apps.evidence import models as ev
+    from apps.jurisdictions.models import Unit
+
+    villages = list(Unit.objects.filter(level="village").order_by("code").values_list("pk", flat=True))
+    step = max(1, round(1 / share))
+    chosen = villages[::step]
+    ev.Drill.objects.bulk_create([
+        ev.Drill(unit_id=pk, held_on=date.fromisoformat(as_of), drill_type=ev.DrillType.choices[0][0],
+                 subject="基准新增演练", evaluation="良好", review_status=ev.ReviewStatus.SUBMITTED)
+        for pk in chosen
+    ])
+    return len(chosen)
+
+
+# ---------------------------------------------------------------------------
 # Real worker
 # ---------------------------------------------------------------------------
 def _rss_high_water(pid: int) -> dict[int, float]:
@@ -252,6 +393,29 @@ def _rate(result: dict) -> float:
     return result["units"] / result["wall_s"] if result["wall_s"] else 0.0
 
 
+def ratios(results: dict) -> dict:
+    """The issue's ratios, all from this one run (targets: docs/performance.md)."""
+    cold = results["eager"]["wall_s"]
+    p = results["pages"]
+
+    def ratio(a, b):
+        return round(a / b, 2) if b else None
+
+    out = {
+        "cold_over_floor": ratio(cold, results["floor"]["wall_s"]),
+        "rerun_over_cold": ratio(results["eager_rerun"]["wall_s"], cold),
+        "warm_over_cold": ratio(results["eager_warm"]["wall_s"], cold),
+        "dashboard_large_over_small": ratio(p["dashboard_large_ms"], p["dashboard_small_ms"]),
+        "overdue_large_over_small": ratio(p["overdue_large_ms"], p["overdue_small_ms"]),
+        "units_per_s_eager": round(_rate(results["eager"])),
+        "peak_rss_mb_eager_process": results["eager"]["peak_rss_mb"],
+    }
+    if "worker" in results:
+        out["units_per_s_worker"] = round(_rate(results["worker"]))
+        out["peak_rss_mb_per_worker_process"] = results["worker"]["peak_rss_mb_per_process"]
+    return out
+
+
 def extrapolate(units_per_s_per_process: float, workers=(2, 8, 32, 64)) -> list[str]:
     lines = []
     for n in workers:
@@ -263,6 +427,8 @@ def extrapolate(units_per_s_per_process: float, workers=(2, 8, 32, 64)) -> list[
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counties", type=int, default=10)
+    parser.add_argument("--province", action="store_true",
+                        help="the issue's 70-county province (70×20×20, 29,470 units): slow on 2 cores")
     parser.add_argument("--townships", type=int, default=20, help="townships per county")
     parser.add_argument("--villages", type=int, default=20, help="villages per township")
     parser.add_argument("--years", type=int, default=2, help="years of evidence")
@@ -284,6 +450,8 @@ def main(argv=None) -> int:
         _django()
         print(json.dumps(eager(args.as_of, clear=not args.keep)))
         return 0
+    if args.province:
+        args.counties, args.townships, args.villages = 70, 20, 20
     if args.recreate:
         _recreate_database(url)
     _django()
@@ -292,11 +460,16 @@ def main(argv=None) -> int:
     print(f"Preparing {results['shape']} …", flush=True)
     results["data"] = _prepare(args)
     print(json.dumps(results["data"]), flush=True)
+    data = results["data"]
     results["eager"] = _child(args.as_of, clear=True)
     results["eager_rerun"] = _child(args.as_of, clear=False)
+    results["floor"] = floor(args.as_of)
+    results["pages"] = pages(args.as_of, data["small_county"], data["large_county"])
+    results["warm_units_with_new_evidence"] = add_evidence(args.as_of)
+    results["eager_warm"] = _child(args.as_of, clear=False)
     if os.environ.get("REDIS_URL") and not args.no_worker:
         results["worker"] = worker(args.as_of, args.workers, args.timeout)
-
+    results["ratios"] = ratios(results)
     e = results["eager"]
     print()
     print(f"Dataset: {results['data']['counties']} counties, {results['data']['units']} units, "
@@ -314,6 +487,14 @@ def main(argv=None) -> int:
         w = results["worker"]
         print(f"Celery worker, {w['processes']} processes: {w['units']} units in {w['wall_s']} s = {_rate(w):.0f} "
               f"units/s, state {w['state']}, peak RSS per process {w['peak_rss_mb_per_process']} MB")
+    f = results["floor"]
+    print(f"SQL floor (evidence by plain SQL + COPY of the snapshot rows): {f['wall_s']} s "
+          f"({f['evidence_rows']} evidence rows, {f['snapshot_rows_copied']} snapshot rows)")
+    wm = results["eager_warm"]
+    print(f"Warm night ({results['warm_units_with_new_evidence']} villages with new evidence): {wm['wall_s']} s, "
+          f"queries per county task {wm['queries_per_county']}")
+    print(f"Pages (median of {PAGE_REQUESTS}): {results['pages']}")
+    print("Ratios: " + json.dumps(results["ratios"], ensure_ascii=False))
     print(f"Extrapolation to {NATIONAL_UNITS:,} units at {_rate(e):.0f} units/s per process:")
     print("\n".join(extrapolate(_rate(e))))
     if args.json:
