@@ -168,11 +168,18 @@ def parse_decimal(value: Any) -> Decimal:
     return result.quantize(Decimal("0.1"))
 
 
+# Labels renamed since files were first filled in, still accepted: 应急管理专职人员 became
+# 应急管理工作人员(专职或兼职) when CN-STAFF-DESIGNATED was read as designated staff, full- or part-time.
+LEGACY_LABELS = {normalize_label("应急管理专职人员"): "emergency_staff"}
+
+
 def parse_choice(value: Any, spec: FieldSpec) -> str:
     wanted = normalize_label(value)
     for stored, label in spec.choices:
         if wanted in (normalize_label(label), stored):
             return stored
+    if LEGACY_LABELS.get(wanted) in dict(spec.choices):
+        return LEGACY_LABELS[wanted]
     return _raise(f"“{normalize_text(value)}”不是有效的{spec.label}，应为：{'、'.join(lbl for _, lbl in spec.choices)}")
 
 

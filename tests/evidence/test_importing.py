@@ -290,3 +290,11 @@ def test_it_reads_the_stored_result_of_a_formula_cell(people, today):
             dst.writestr(name, body)
     assert import_records(kind="drills", data=out.getvalue(), actor=people["township"]).ok
     assert Drill.objects.get().participants == 35
+
+
+def test_it_still_accepts_the_former_label_of_designated_emergency_staff(people, today):
+    # 应急管理专职人员 was renamed 应急管理工作人员(专职或兼职): files filled in before still import.
+    row = [QINGYUAN, "李四", make_id(2), "", "应急管理专职人员", "2024-03-01"]
+    result = _import("personnel", [row], people["township"])
+    assert result.ok, result.errors
+    assert Person.objects.get(name="李四").category == "emergency_staff"
