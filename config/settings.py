@@ -340,6 +340,9 @@ SPECTACULAR_SETTINGS = {
 COMPLIANCE_DUE_SOON_DAYS = env.int("COMPLIANCE_DUE_SOON_DAYS", default=30)
 COMPLIANCE_GRADE_EXCELLENT = env.int("COMPLIANCE_GRADE_EXCELLENT", default=90)
 COMPLIANCE_GRADE_PASS = env.int("COMPLIANCE_GRADE_PASS", default=60)
+# Timeliness (及时率): a period's records count as on time when created within this many days
+# after the period's end (docs/semantics.md "报送率、及时率").
+REPORTING_DEADLINE_DAYS = env.int("REPORTING_DEADLINE_DAYS", default=10)
 # Snapshot retention: every night's snapshots for this many days, then one per month (0 keeps all).
 COMPLIANCE_SNAPSHOT_DAILY_DAYS = env.int("COMPLIANCE_SNAPSHOT_DAILY_DAYS", default=400)
 # Nightly run watchdog and reminder outbox (apps/compliance/services.py, docs/operations.md):

@@ -78,6 +78,7 @@ class TrainingFact:
     id: int
     person_id: int
     held_on: date
+    entered_on: date | None = None  # local date the record was created (timeliness, 及时率)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class EventFact:
     valid_until: date | None = None
     tag: str = ""  # a publicity record's campaign
     evaluated: bool = False  # a drill with its evaluation (评估结论) recorded
+    entered_on: date | None = None  # local date the record was created (timeliness, 及时率)
 
 
 @dataclass(frozen=True)
@@ -619,12 +621,8 @@ def score_results(results: list[RequirementResult], raw_weights: list[float]) ->
     return round(max(0.0, 100 - deductions), 1)
 
 
-def evaluate_unit(unit: UnitFacts, specs: Iterable[Spec], evidence: Evidence, as_of: date,
-                  cfg: Settings = Settings()) -> UnitEvaluation:
-    """Every applicable requirement of one unit, scored. ``specs`` may hold versions that do not
-    apply to this unit; they are filtered here with the catalog's matching rule. A requirement
-    superseded by another that applies to the unit (a provincial restatement of a central one) is
-    not evaluated: it is listed in ``superseded`` as 「由…替代」, so one fact is never deducted twice."""
+def _applicable_specs(unit: UnitFacts, specs: Iterable[Spec], as_of: date) -> tuple[list[Spec], list[dict]]:
+    """The specs evaluated for the unit and the superseded ones (「由…替代」)."""
     applicable = [s for s in sorted(specs, key=lambda s: s.requirement) if applies(s, unit, as_of)]
     replaced_by = {code: s for s in applicable for code in s.supersedes}
     superseded = [
@@ -632,7 +630,16 @@ def evaluate_unit(unit: UnitFacts, specs: Iterable[Spec], evidence: Evidence, as
          "by_title": replaced_by[s.requirement].title}
         for s in applicable if s.requirement in replaced_by
     ]
-    applicable = [s for s in applicable if s.requirement not in replaced_by]
+    return [s for s in applicable if s.requirement not in replaced_by], superseded
+
+
+def evaluate_unit(unit: UnitFacts, specs: Iterable[Spec], evidence: Evidence, as_of: date,
+                  cfg: Settings = Settings()) -> UnitEvaluation:
+    """Every applicable requirement of one unit, scored. ``specs`` may hold versions that do not
+    apply to this unit; they are filtered here with the catalog's matching rule. A requirement
+    superseded by another that applies to the unit (a provincial restatement of a central one) is
+    not evaluated: it is listed in ``superseded`` as 「由…替代」, so one fact is never deducted twice."""
+    applicable, superseded = _applicable_specs(unit, specs, as_of)
     results = [evaluate_requirement(spec, unit, evidence, as_of, cfg) for spec in applicable]
     score = score_results(results, [spec.weight for spec in applicable])
     counts: dict[str, int] = {}
@@ -640,3 +647,101 @@ def evaluate_unit(unit: UnitFacts, specs: Iterable[Spec], evidence: Evidence, as
         counts[result.status] = counts.get(result.status, 0) + 1
     return UnitEvaluation(unit=unit.code, unit_name=unit.name, level=unit.level, as_of=as_of, score=score,
                           grade=grade_for(score, cfg), results=results, counts=counts, superseded=superseded)
+
+
+# ---------------------------------------------------------------------------
+# Reporting completeness and timeliness (报送率、及时率), docs/semantics.md
+# ---------------------------------------------------------------------------
+DEFAULT_REPORTING_DEADLINE_DAYS = 10
+
+
+@dataclass(frozen=True)
+class PeriodFact:
+    """One owed period of a periodic obligation (per person for per-period trainings): whether
+    the unit's records satisfy it, and whether records entered by the reporting deadline did."""
+
+    requirement: str
+    unit: str
+    subject: str
+    period_start: date
+    period_end: date
+    satisfied: bool
+    on_time: bool
+
+
+def _periodic(spec: Spec) -> bool:
+    return spec.kind == "periodic_event" or (spec.kind == "training_cycle" and bool(spec.params.period))
+
+
+def _period_tasks(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg: Settings) -> dict:
+    """The owed periods the kind's rule decided (tasks with a period), keyed by (subject, start)."""
+    verdict = KIND_RULES[spec.kind](spec, unit, ev, as_of, cfg)
+    return {(t.subject, t.period_start): t for t in verdict.tasks if t.period_start and t.period_end}
+
+
+def _entered_by(ev: Evidence, day: date) -> Evidence:
+    """The evidence as it stood at the end of ``day`` (records without an entry date count)."""
+    def keep(items):
+        return [x for x in items if x.entered_on is None or x.entered_on <= day]
+    return Evidence(people=ev.people, trainings=keep(ev.trainings), members=ev.members, drills=keep(ev.drills),
+                    meetings=keep(ev.meetings), documents=keep(ev.documents), facilities=ev.facilities,
+                    relays=ev.relays)
+
+
+def period_facts(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, *, within: tuple[date, date],
+                 deadline_days: int = DEFAULT_REPORTING_DEADLINE_DAYS, cfg: Settings = Settings()) -> list[PeriodFact]:
+    """The periods of ``spec`` the unit owes (the kind's own rule decides, with the short-first-
+    period rule of ``owed``) that lie inside ``within`` and have ended by ``as_of``. A period is
+    satisfied when the records counted on ``as_of`` meet it; on time when the records entered by
+    its end + ``deadline_days`` already met it (creation date, not the event date)."""
+    if spec.kind not in KIND_RULES or not _periodic(spec):
+        return []
+    low, high = within
+    tasks = _period_tasks(spec, unit, ev, as_of, cfg)
+    facts = []
+    timely_cache: dict[date, dict] = {}
+    for key, t in sorted(tasks.items(), key=lambda kv: (kv[1].period_start, kv[1].subject)):
+        if t.period_start < low or t.period_end > high or t.period_end >= as_of:
+            continue
+        satisfied = t.status == Status.COMPLIANT
+        on_time = False
+        if satisfied:
+            deadline = t.period_end + timedelta(days=deadline_days)
+            if deadline not in timely_cache:
+                timely_cache[deadline] = _period_tasks(spec, unit, _entered_by(ev, deadline), as_of, cfg)
+            early = timely_cache[deadline].get(key)
+            on_time = early is not None and early.status == Status.COMPLIANT
+        facts.append(PeriodFact(spec.requirement, unit.code, t.subject, t.period_start, t.period_end,
+                                satisfied, on_time))
+    return facts
+
+
+@dataclass(frozen=True)
+class ReportingRow:
+    unit: str
+    unit_name: str
+    requirement: str
+    expected: int
+    reported: int
+    on_time: int
+
+
+def reporting_unit(unit: UnitFacts, specs: Iterable[Spec], ev: Evidence, as_of: date, *,
+                   within: tuple[date, date], deadline_days: int = DEFAULT_REPORTING_DEADLINE_DAYS,
+                   cfg: Settings = Settings()) -> list[ReportingRow]:
+    """One row per periodic requirement evaluated for the unit: owed periods inside ``within``
+    (expected), satisfied (reported) and satisfied by the deadline (on time)."""
+    applicable, _ = _applicable_specs(unit, specs, as_of)
+    rows = []
+    for spec in applicable:
+        if not _periodic(spec):
+            continue
+        facts = period_facts(spec, unit, ev, as_of, within=within, deadline_days=deadline_days, cfg=cfg)
+        rows.append(ReportingRow(unit.code, unit.name, spec.requirement, len(facts),
+                                 sum(f.satisfied for f in facts), sum(f.on_time for f in facts)))
+    return rows
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A share in [0, 1], None when nothing is expected."""
+    return round(part / whole, 4) if whole else None

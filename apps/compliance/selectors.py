@@ -20,6 +20,7 @@ from django.utils import timezone
 from apps.compliance import rules
 from apps.compliance.models import EvaluationRun, Snapshot
 from apps.compliance.results import Source, Status, UnitEvaluation
+from apps.core.dates import parse_period
 from apps.evidence import models as ev
 from apps.jurisdictions.codes import CodeRange, subtree_range
 from apps.jurisdictions.models import Unit
@@ -93,10 +94,11 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
     for row in (
         ev.Training.objects.counted()
         .filter(person__deleted_at__isnull=True, **_in_range(rng, "person__unit__"))
-        .values("id", "person_id", "person__unit_id", "held_on")
+        .values("id", "person_id", "person__unit_id", "held_on", "created_at")
     ):
         by_unit[row["person__unit_id"]].trainings.append(
-            rules.TrainingFact(id=row["id"], person_id=row["person_id"], held_on=row["held_on"])
+            rules.TrainingFact(id=row["id"], person_id=row["person_id"], held_on=row["held_on"],
+                               entered_on=_local_date(row["created_at"]))
         )
     for row in (
         ev.TeamMember.objects.counted()
@@ -109,20 +111,24 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
                              team_id=row["team_id"])
         )
     for row in ev.Drill.objects.counted().filter(**_in_range(rng)).values(
-        "id", "unit_id", "drill_type", "held_on", "evaluation"
+        "id", "unit_id", "drill_type", "held_on", "evaluation", "created_at"
     ):
         by_unit[row["unit_id"]].drills.append(
-            rules.EventFact(row["id"], row["drill_type"], row["held_on"], evaluated=bool(row["evaluation"].strip()))
+            rules.EventFact(row["id"], row["drill_type"], row["held_on"], evaluated=bool(row["evaluation"].strip()),
+                            entered_on=_local_date(row["created_at"]))
         )
     for row in ev.Meeting.objects.counted().filter(**_in_range(rng)).values(
-        "id", "unit_id", "meeting_type", "held_on"
+        "id", "unit_id", "meeting_type", "held_on", "created_at"
     ):
-        by_unit[row["unit_id"]].meetings.append(rules.EventFact(row["id"], row["meeting_type"], row["held_on"]))
+        by_unit[row["unit_id"]].meetings.append(
+            rules.EventFact(row["id"], row["meeting_type"], row["held_on"], entered_on=_local_date(row["created_at"]))
+        )
     for row in ev.StandingDocument.objects.counted().filter(**_in_range(rng)).values(
-        "id", "unit_id", "doc_type", "dated", "valid_until", "campaign"
+        "id", "unit_id", "doc_type", "dated", "valid_until", "campaign", "created_at"
     ):
         by_unit[row["unit_id"]].documents.append(
-            rules.EventFact(row["id"], row["doc_type"], row["dated"], row["valid_until"], tag=row["campaign"])
+            rules.EventFact(row["id"], row["doc_type"], row["dated"], row["valid_until"], tag=row["campaign"],
+                            entered_on=_local_date(row["created_at"]))
         )
     for row in ev.Facility.objects.counted().filter(**_in_range(rng)).values(
         "id", "unit_id", "facility_type", "quantity", "in_service_from", "in_service_to"
@@ -143,6 +149,10 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
 
 
 _COUNTED = [ev.ReviewStatus.SUBMITTED, ev.ReviewStatus.VERIFIED]
+
+
+def _local_date(moment) -> date | None:
+    return timezone.localtime(moment).date() if moment else None
 
 
 # ---------------------------------------------------------------------------
@@ -417,3 +427,33 @@ def nightly_run_problems(unit: Unit, as_of: date) -> tuple[EvaluationRun | None,
     errors = [e for e in run.errors or []
               if rng.low <= str(e.get("county", "")) <= rng.high or e.get("county") == unit.county_code]
     return (run, errors) if errors else (None, [])
+
+
+# ---------------------------------------------------------------------------
+# Reporting completeness and timeliness (报送率、及时率)
+# ---------------------------------------------------------------------------
+def completeness_report(root: Unit, period: str, as_of: date) -> dict:
+    """Expected, reported and on-time periods of every unit of ``root``'s subtree and periodic
+    requirement inside ``period`` (apps/core/dates.parse_period), with subtree totals. The owed
+    periods and their satisfaction come from the rules (rules.reporting_unit)."""
+    within = parse_period(period)
+    units = subtree_units(root)
+    rng = subtree_range(root.code, root.level)
+    specs = specs_in_force(as_of)
+    evidence = load_evidence(rng)
+    cfg = rule_settings()
+    empty = rules.Evidence()
+    rows = []
+    for u in units:
+        rows.extend(rules.reporting_unit(unit_facts(u), specs, evidence.get(u.pk, empty), as_of, within=within,
+                                         deadline_days=settings.REPORTING_DEADLINE_DAYS, cfg=cfg))
+    expected = sum(r.expected for r in rows)
+    reported = sum(r.reported for r in rows)
+    on_time = sum(r.on_time for r in rows)
+    return {
+        "unit": root.code, "period": period,
+        "totals": {"expected": expected, "reported": reported, "on_time": on_time,
+                   "reporting_rate": rules.rate(reported, expected), "timely_rate": rules.rate(on_time, expected)},
+        "rows": [{"unit": r.unit, "unit_name": r.unit_name, "requirement": r.requirement, "expected": r.expected,
+                  "reported": r.reported, "on_time": r.on_time} for r in rows],
+    }

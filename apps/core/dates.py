@@ -43,3 +43,26 @@ def as_of_option(value: str | None, option: str = "--as-of") -> date:
         return parse_as_of(value)
     except ValueError as exc:
         raise CommandError(f"{option} must be YYYY-MM-DD (应为 YYYY-MM-DD), got {value!r}") from exc
+
+
+PERIOD_HELP = "期间格式应为 YYYY、YYYYQn 或 YYYY-MM（例如 2026、2026Q3、2026-07）"
+
+
+def parse_period(value: str | None) -> tuple[date, date]:
+    """A reporting period: ``2026`` (year), ``2026Q3`` (quarter) or ``2026-07`` (month), as its
+    first and last day. Raises ValueError for anything else."""
+    value = (value or "").strip()
+    if m := re.fullmatch(r"(\d{4})", value):
+        year = int(m[1])
+        return date(year, 1, 1), date(year, 12, 31)
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", value):
+        year, first = int(m[1]), 3 * (int(m[2]) - 1) + 1
+        end = date(year + 1, 1, 1) if first == 10 else date(year, first + 3, 1)
+        return date(year, first, 1), date.fromordinal(end.toordinal() - 1)
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", value):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise ValueError(f"bad month: {value}")
+        end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        return date(year, month, 1), date.fromordinal(end.toordinal() - 1)
+    raise ValueError(f"not a period: {value}")
