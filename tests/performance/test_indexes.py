@@ -43,8 +43,8 @@ def _background(county_code: str) -> None:
         ):
             cursor.execute(
                 f"INSERT INTO {model._meta.db_table} (unit_id, review_status, review_note, source, fingerprint, "  # noqa: S608
-                f"created_at, updated_at, delete_reason, {columns}) "
-                f"SELECT u.id, 'submitted', '', 'form', md5(u.id::text || '-' || g), now(), now(), '', {values} "
+                f"created_at, updated_at, delete_reason, revision, {columns}) "
+                f"SELECT u.id, 'submitted', '', 'form', md5(u.id::text || '-' || g), now(), now(), '', 1, {values} "
                 "FROM jurisdictions_unit u CROSS JOIN generate_series(1, %s) g, "
                 "LATERAL (SELECT DATE '2024-01-01' + g * 17 AS d) x WHERE u.county_code = %s AND u.level = 'village'",
                 [ROWS_PER_UNIT, county_code],
