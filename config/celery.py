@@ -2,13 +2,20 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def _require_pii_keys(**kwargs):
+    from apps.core.checks import require_pii_keys
+
+    require_pii_keys()
 
 
 @app.task(name="core.ping")

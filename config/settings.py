@@ -366,6 +366,23 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 AUDIT_CLIENT_IP_HEADER = env("AUDIT_CLIENT_IP_HEADER", default="")
 
 # ------------------------------------------------------------------------------
+# Personal data at rest (docs/security.md, "个人信息加密存储"; issue 17)
+# ------------------------------------------------------------------------------
+# Keys live in the environment only, never in the database or the repository. PII_KEYS lists
+# "<id>:<base64 key>" pairs, newest first: the first encrypts, all decrypt (rotate_pii_key).
+# PII_INDEX_KEY (base64, 32 bytes) keys the blind index. DEBUG=true without keys derives a
+# development key from SECRET_KEY (make demo); DEBUG=false without keys fails the system check.
+PII_KEYS = env("PII_KEYS", default="")
+PII_INDEX_KEY = env("PII_INDEX_KEY", default="")
+PII_CIPHER = env("PII_CIPHER", default="sm4gcm")  # or "aes256gcm" (keys of 32 bytes)
+PII_INDEX_HASH = env("PII_INDEX_HASH", default="hmac-sm3")  # or "hmac-sha256"
+# Numbers of people who left more than this many years ago are erased (names and dates kept).
+PII_RETENTION_YEARS = env.int("PII_RETENTION_YEARS", default=3)
+# Roles that may reveal a full number (「查看完整信息」, with a reason) and export clear values.
+PII_REVEAL_ROLES = env.list("PII_REVEAL_ROLES", default=["county"])
+PII_REVEAL_RATE = env("PII_REVEAL_RATE", default="20/hour")
+
+# ------------------------------------------------------------------------------
 # Logging: personal data is never logged (see apps.core.logging)
 # ------------------------------------------------------------------------------
 LOGGING = {

@@ -1,9 +1,19 @@
+import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from tests.factories import build_hierarchy, make_people
+
+# Personal-data keys of the test run (issue 17): fixed, test-only, set before any test and inherited
+# by the processes tests start (workers, concurrent writers). Never used outside tests.
+TEST_PII_KEYS = "t1:dGVzdC1vbmx5LXNtNC1rZQ=="  # 16 bytes: SM4
+TEST_PII_INDEX_KEY = "dGVzdC1vbmx5LWJsaW5kLWluZGV4LWtleS0zMmJ5dGU="  # 32 bytes
+for _name, _value in (("PII_KEYS", TEST_PII_KEYS), ("PII_INDEX_KEY", TEST_PII_INDEX_KEY)):
+    os.environ.setdefault(_name, _value)
+    if not getattr(settings, _name):
+        setattr(settings, _name, os.environ[_name])
 
 
 @pytest.fixture(autouse=True)

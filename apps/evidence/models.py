@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from apps.core.fields import EncryptedCharField
 from apps.core.pii import mask_id_number, mask_mobile
 
 
@@ -109,9 +110,10 @@ class PiiMixin:
 
 class Person(PiiMixin, Record):
     name = models.CharField("姓名", max_length=50)
-    id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
-    phone = models.CharField("手机号", max_length=11, blank=True)
-    # validation.person_key(id_number, name): who this person is (issue 17 makes it a blind index).
+    id_number = EncryptedCharField("身份证号", max_length=18, blank=True)
+    phone = EncryptedCharField("手机号", max_length=11, blank=True)
+    # ID and phone are encrypted at rest (apps/core/crypto.py). validation.person_key: who this
+    # person is, "bi:<blind index of the ID number>" or "name:<name>"; lookups and constraints use it.
     identity_key = models.CharField(max_length=80, editable=False, default="")
     category = models.CharField("人员类别", max_length=20, choices=PersonCategory.choices)
     appointed_on = models.DateField("任职日期")
@@ -160,8 +162,8 @@ class TeamMember(PiiMixin, Record):
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
     name = models.CharField("姓名", max_length=50)
-    id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
-    phone = models.CharField("手机号", max_length=11, blank=True)
+    id_number = EncryptedCharField("身份证号", max_length=18, blank=True)
+    phone = EncryptedCharField("手机号", max_length=11, blank=True)
     identity_key = models.CharField(max_length=80, editable=False, default="")
     employment = models.CharField("专兼职", max_length=10, choices=Employment.choices)
     joined_on = models.DateField("入队日期")

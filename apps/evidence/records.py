@@ -49,10 +49,10 @@ def _nullable(obj, name: str) -> bool:
     return obj._meta.get_field(name).null
 
 
-def record_fingerprint(kind: KindSpec, obj) -> str:
+def record_fingerprint(kind: KindSpec, obj, *, blind: bool = True) -> str:
     values = values_of(kind, obj, template_only=True)
     unit_code = values.pop("unit_code")
-    return fingerprint(kind.key, unit_code, values)
+    return fingerprint(kind.key, unit_code, values, blind=blind)
 
 
 def display_values(kind: KindSpec, obj, *, reveal: bool) -> list[tuple[str, str, Any]]:

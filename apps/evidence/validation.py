@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apps.core.crypto import blind_index
 from apps.core.pii import id_check_digit, is_valid_mobile, normalize_id_number, normalize_mobile
 from apps.core.text import TextRefused, check_text
 from apps.evidence.kinds import (
@@ -307,11 +308,22 @@ def validate_values(
 
 
 def person_key(id_number: str, name: str) -> str:
-    """Who a person is inside one unit: the ID number where given, else the name."""
-    return f"id:{id_number}" if id_number else f"name:{name}"
+    """Who a person is inside one unit: the ID number's blind index where given, else the name.
+    Never the clear number: this key is stored and compared by the database."""
+    return f"bi:{id_index(id_number)}" if id_number else f"name:{name}"
 
 
-def fingerprint(kind_key: str, unit_code: str, values: dict[str, Any]) -> str:
+def id_index(id_number: str) -> str:
+    """Blind index of an ID number (issue 17): lookups and duplicate checks by ID use it."""
+    return blind_index(normalize_id_number(id_number))
+
+
+# Fields hashed into a fingerprint through their blind index: a plain hash of a number with so
+# little entropy (region, birth date, sequence) could be reversed by trying them all.
+_BLIND_FIELDS = {"id_number": normalize_id_number, "phone": normalize_mobile}
+
+
+def fingerprint(kind_key: str, unit_code: str, values: dict[str, Any], *, blind: bool = True) -> str:
     """A stable hash of a record's business fields, to recognise a row already stored."""
     parts = [kind_key, unit_code]
     for key in sorted(values):
@@ -322,5 +334,7 @@ def fingerprint(kind_key: str, unit_code: str, values: dict[str, Any]) -> str:
             value = value.isoformat()
         elif isinstance(value, Decimal):
             value = format(value.normalize(), "f")
+        if blind and key in _BLIND_FIELDS and value:
+            value = "bi:" + blind_index(_BLIND_FIELDS[key](value))
         parts.append(f"{key}={'' if value is None else value}")
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
