@@ -84,6 +84,12 @@ class CountyReport(models.Model):
     non_compliant = models.PositiveIntegerField("未达标", default=0)
     due_soon = models.PositiveIntegerField("即将到期", default=0)
     rows = models.JSONField("逾期任务", default=list)
+    # What the county pages show (selectors.county_summary: topic × township worst status with the
+    # villages behind it, overdue counts, scores) and the county fingerprint it was computed from:
+    # pages read these instead of decoding every unit's snapshot, and a same-night re-run with an
+    # unchanged fingerprint carries the report over without evaluating.
+    summary = models.JSONField("县汇总", default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     emails_sent = models.PositiveIntegerField(default=0)
     webhook_sent_at = models.DateTimeField(null=True, blank=True)

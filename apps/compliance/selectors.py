@@ -22,7 +22,7 @@ from apps.compliance.models import EvaluationRun, Snapshot
 from apps.compliance.results import Source, Status, UnitEvaluation
 from apps.core.dates import parse_period
 from apps.evidence import models as ev
-from apps.jurisdictions.codes import CodeRange, subtree_range
+from apps.jurisdictions.codes import SIGNIFICANT_DIGITS, CodeRange, Level, subtree_range
 from apps.jurisdictions.models import Unit
 from apps.policies.models import Citation, RequirementVersion
 from apps.policies.selectors import versions_in_force
@@ -357,6 +357,11 @@ def overdue_rows(evaluations: dict[str, UnitEvaluation], as_of: date,
 
 
 def overdue_tasks(root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES) -> list[OverdueRow]:
+    """A county's rows come from its stored nightly report while its data is unchanged (no
+    snapshot decoded); any other subtree, or a date without a stored run, is evaluated."""
+    report = stored_county_report(root, as_of) if set(statuses) <= set(DEFAULT_OVERDUE_STATUSES) else None
+    if report is not None:
+        return overdue_rows_from_report(report, statuses)
     return overdue_rows(evaluate_subtree(root, as_of), as_of, statuses)
 
 
@@ -457,3 +462,94 @@ def completeness_report(root: Unit, period: str, as_of: date) -> dict:
         "rows": [{"unit": r.unit, "unit_name": r.unit_name, "requirement": r.requirement, "expected": r.expected,
                   "reported": r.reported, "on_time": r.on_time} for r in rows],
     }
+
+
+# ---------------------------------------------------------------------------
+# County summaries (what the county pages show, stored by the nightly county task)
+# ---------------------------------------------------------------------------
+SUMMARY_VERSION = 1
+
+
+def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEvaluation],
+                   overdue: list[OverdueRow]) -> dict:
+    """The county dashboard's numbers as plain JSON: per row unit (the root's children) and topic,
+    the worst binding status in the row's subtree, the row unit's own status, the titles of the
+    worst results and the names of the units below that have it (the 含村 breakdown); overdue
+    counts per row and per requirement; the root's and rows' roll-ups. Built from evaluations
+    already in memory (the county task's or a live computation), read back without decoding any
+    snapshot."""
+    row_level = Level.ORDER[Level.ORDER.index(root.level) + 1]
+    digits = SIGNIFICANT_DIGITS[row_level]
+    row_codes = {u.code[:digits]: u.code for u in units if u.level == row_level}
+    names = {u.code: u.name for u in units}
+    grouped: dict[tuple[str, str], list[tuple[str, object]]] = defaultdict(list)
+    topics: set[str] = set()
+    for code, evaluation in evaluations.items():
+        prefix = code[:digits]
+        if prefix not in row_codes:
+            continue
+        for result in evaluation.results:
+            if result.advisory:
+                continue
+            topics.add(result.topic)
+            grouped[(prefix, result.topic)].append((code, result))
+    cells: dict[str, dict[str, dict]] = defaultdict(dict)
+    for (prefix, topic), results in grouped.items():
+        worst = Status.worst(r.status for _, r in results)
+        own = [r.status for code, r in results if code == row_codes[prefix]]
+        cells[prefix][topic] = {
+            "worst": worst,
+            "own": Status.worst(own) if own else None,
+            "titles": sorted({r.title for _, r in results if r.status == worst}),
+            "below": sorted({names.get(code, code) for code, r in results
+                             if code != row_codes[prefix] and r.status == worst}),
+        }
+    failing = [r for r in overdue if r.status in (Status.OVERDUE, Status.NON_COMPLIANT)]
+    per_row: dict[str, int] = defaultdict(int)
+    per_req: dict[str, list] = {}
+    for task in failing:
+        per_row[task.unit[:digits]] += 1
+        item = per_req.setdefault(task.requirement, [task.requirement, task.requirement_title, 0, 0])
+        item[2] += 1
+        item[3] = max(item[3], task.days_overdue or 0)
+    rollups = rollup(evaluations, units)
+    shown = [root.code, *row_codes.values()]
+    return {
+        "version": SUMMARY_VERSION,
+        "row_level": row_level,
+        "topics": sorted(topics),
+        "cells": dict(cells),
+        "overdue_per_row": dict(per_row),
+        "by_requirement": sorted(per_req.values(), key=lambda c: (-c[2], c[0])),
+        "rollups": {code: {"own": r.own_score, "subtree": r.subtree_score, "grade": r.grade, "counts": r.counts}
+                    for code, r in rollups.items() if code in shown},
+        "own_grade": {code: evaluations[code].grade for code in shown
+                      if code in evaluations and evaluations[code].score is not None},
+    }
+
+
+def stored_county_report(county: Unit, as_of: date, fingerprints: dict[str, str] | None = None):
+    """The county's stored report of ``as_of`` if the nightly run wrote one (with its summary) and
+    the county's data has not changed since (same fingerprint), else None. Reads only."""
+    if county.level != Level.COUNTY:
+        return None
+    from apps.compliance.models import CountyReport
+
+    report = (CountyReport.objects.filter(county=county, as_of=as_of, ok=True).exclude(fingerprint="")
+              .only("id", "rows", "summary", "fingerprint", "units_evaluated").first())
+    if report is None or (report.summary or {}).get("version") != SUMMARY_VERSION:
+        return None
+    if fingerprints is None:
+        fingerprints = county_fingerprints(subtree_range(county.code, county.level))
+    return report if report.fingerprint == fingerprints.get(county.code) else None
+
+
+def overdue_rows_from_report(report, statuses=DEFAULT_OVERDUE_STATUSES) -> list[OverdueRow]:
+    """The stored overdue rows (already in overdue_rows' order) as OverdueRow objects."""
+    return [
+        OverdueRow(unit=r["unit"], unit_name=r["unit_name"], requirement=r["requirement"],
+                   requirement_title=r["requirement_title"],
+                   due=date.fromisoformat(r["due"]) if r.get("due") else None, days_overdue=r["days_overdue"],
+                   status=r["status"], source=r["source"], missing=r["missing"], subject=r.get("subject", ""))
+        for r in report.rows if r["status"] in statuses
+    ]

@@ -86,7 +86,10 @@ def snapshots_refresh(*, root: Unit, as_of: date) -> dict[str, UnitEvaluation]:
     snapshot stale (recomputed next time), never wrongly fresh."""
     units = selectors.subtree_units(root)
     rng = subtree_range(root.code, root.level)
-    fingerprints = selectors.county_fingerprints(rng)
+    return _refresh(units, rng, selectors.county_fingerprints(rng), as_of)
+
+
+def _refresh(units: list[Unit], rng, fingerprints: dict[str, str], as_of: date) -> dict[str, UnitEvaluation]:
     evaluations = selectors.fresh_snapshots(units, rng, as_of, fingerprints)
     if evaluations is None:
         evaluations = selectors.compute(units, rng, as_of)
@@ -137,8 +140,16 @@ def run_missing_counties(run: EvaluationRun) -> list[Unit]:
 
 @transaction.atomic
 def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None = None) -> CountyReport:
-    """Evaluate the county's subtree (refreshing its snapshots) and replace its overdue report."""
-    evaluations = snapshots_refresh(root=county, as_of=as_of)
+    """Evaluate the county's subtree (refreshing its snapshots) and replace its overdue report and
+    summary. A same-night re-run whose county fingerprint is unchanged, with every snapshot stored
+    under it, carries the report over: nothing is decoded or evaluated again."""
+    rng = subtree_range(county.code, county.level)
+    fingerprints = selectors.county_fingerprints(rng)
+    carried = _county_report_carry_over(county=county, as_of=as_of, run=run, fingerprints=fingerprints, rng=rng)
+    if carried is not None:
+        return carried
+    units = selectors.subtree_units(county)
+    evaluations = _refresh(units, rng, fingerprints, as_of)
     rows = selectors.overdue_rows(evaluations, as_of)
     counts = {s: sum(1 for r in rows if r.status == s) for s in selectors.DEFAULT_OVERDUE_STATUSES}
     report, _ = CountyReport.objects.update_or_create(
@@ -147,10 +158,28 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
             "run": run, "ok": True, "error": "", "units_evaluated": len(evaluations),
             "overdue": counts[Status.OVERDUE], "non_compliant": counts[Status.NON_COMPLIANT],
             "due_soon": counts[Status.DUE_SOON], "rows": [r.to_dict() for r in rows],
+            "summary": selectors.county_summary(county, units, evaluations, rows),
+            "fingerprint": fingerprints.get(county.code, ""),
         },
     )
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
                  overdue=counts[Status.OVERDUE], units=len(evaluations))
+    return report
+
+
+def _county_report_carry_over(*, county: Unit, as_of: date, run, fingerprints, rng) -> CountyReport | None:
+    report = selectors.stored_county_report(county, as_of, fingerprints)
+    if report is None:
+        return None
+    stored = Snapshot.objects.filter(as_of=as_of, unit__code__gte=rng.low, unit__code__lte=rng.high,
+                                     fingerprint=report.fingerprint).count()
+    if stored != report.units_evaluated:
+        return None
+    # update() does not touch auto_now: set updated_at so the run counts this county as reported.
+    CountyReport.objects.filter(pk=report.pk).update(run=run, updated_at=timezone.now())
+    report = CountyReport.objects.select_related("county").get(pk=report.pk)
+    record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
+                 overdue=report.overdue, units=report.units_evaluated, carried_over=True)
     return report
 
 

@@ -41,7 +41,8 @@ def test_it_evaluates_20_townships_and_400_villages_in_the_same_queries_as_2_and
     assert len(evaluations) == 421
     statuses = {r.status for e in evaluations.values() for r in e.results}
     assert {"compliant", "overdue"} <= statuses  # some units comply, some do not
-    assert _queries(lambda: selectors.overdue_tasks(big, AS_OF)) == warm_big
+    # + 1: a county first looks for the summary its nightly task stored (none was stored here).
+    assert _queries(lambda: selectors.overdue_tasks(big, AS_OF)) == warm_big + 1
 
 
 def test_it_skips_counties_that_already_exist(db):

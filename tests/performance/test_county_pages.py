@@ -1,0 +1,108 @@
+"""County pages read the summary the nightly county task stored: their cost does not grow with
+the county, no snapshot is decoded and nothing is evaluated on a page view; a same-night re-run
+with unchanged data carries the report over, identical to a recomputation."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts import access
+from apps.accounts.models import Role, User
+from apps.compliance import rules, services, tasks
+from apps.compliance.models import CountyReport, Snapshot
+from apps.compliance.results import UnitEvaluation
+from apps.devtools.synthetic import generate
+from apps.evidence.models import Drill
+from apps.portal import selectors as portal
+
+AS_OF = date(2026, 3, 1)
+
+
+def _county(number: int, townships: int, villages: int):
+    return generate(counties=1, townships_per_county=townships, villages_per_township=villages, years=2,
+                    seed=number, as_of=AS_OF, first_county=number).counties[0]
+
+
+def _night(county):
+    run = services.evaluation_run_start(as_of=AS_OF, trigger="test")
+    assert tasks.evaluate_county.apply(args=[run.pk, county.pk, AS_OF.isoformat()]).get()["ok"]
+    return CountyReport.objects.get(county=county, as_of=AS_OF)
+
+
+@pytest.fixture
+def official(db):
+    return User.objects.create_user(username="county-official", password="x", role=Role.COUNTY_OFFICIAL)
+
+
+def _pages(client, county) -> dict[str, int]:
+    counts = {}
+    for page in (f"/dashboard/{county.code}/", f"/overdue/{county.code}/", f"/api/v1/units/{county.code}/overdue/"):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"{page}?as_of={AS_OF.isoformat()}")
+        assert response.status_code == 200, page
+        counts[page.split("/")[1] if "api" not in page else "api"] = len(ctx)
+    return counts
+
+
+def test_it_serves_county_pages_in_the_same_queries_for_2_or_24_villages_without_decoding(
+        catalog, eager, official, client, monkeypatch):
+    small, big = _county(1, townships=1, villages=2), _county(2, townships=3, villages=8)
+    for county in (small, big):
+        _night(county)
+        access.grant(official, county)
+    client.force_login(official, backend="django.contrib.auth.backends.ModelBackend")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a county page decoded or evaluated a unit")
+
+    monkeypatch.setattr(UnitEvaluation, "from_dict", forbidden)
+    monkeypatch.setattr(rules, "evaluate_unit", forbidden)
+    assert _pages(client, small) == _pages(client, big)
+
+
+def test_it_shows_the_same_dashboard_from_the_summary_as_computed_live(catalog, eager):
+    county = _county(1, townships=2, villages=4)
+    Drill.objects.filter(unit__parent__parent=county).order_by("pk")[:1].get().delete()  # a village turns red
+    _night(county)
+
+    def shown(data):
+        return ([(r.unit.code, r.overdue, r.village_count, r.own_grade, r.rollup.subtree_score,
+                  [(c.topic, c.status, c.own_status, c.text, c.title) for c in r.cells]) for r in data.rows],
+                data.root_rollup.subtree_score, data.root_rollup.counts,
+                [(c.requirement, c.count, c.max_days) for c in data.overdue_by_requirement], data.topics)
+
+    stored = shown(portal.county_dashboard(root=county, as_of=AS_OF))
+    CountyReport.objects.all().delete()
+    live = shown(portal.county_dashboard(root=county, as_of=AS_OF))
+    assert stored == live
+    assert portal.overdue_rows(root=county, as_of=AS_OF)  # the live path still answers
+
+
+def test_it_carries_a_same_night_rerun_over_and_it_equals_a_recomputation(catalog, eager):
+    county = _county(1, townships=2, villages=3)
+    first = _night(county)
+    with CaptureQueriesContext(connection) as ctx:
+        carried = _night(county)
+    assert not any('INSERT INTO "compliance_snapshot"' in q["sql"] for q in ctx.captured_queries)
+    assert not any('FROM "evidence_drill"' in q["sql"] and "GROUP BY" not in q["sql"] for q in ctx.captured_queries)
+
+    Snapshot.objects.all().delete()
+    CountyReport.objects.all().delete()
+    recomputed = _night(county)
+    for report in (first, carried):
+        assert report.rows == recomputed.rows
+        assert report.summary == recomputed.summary
+        assert (report.overdue, report.non_compliant, report.due_soon, report.units_evaluated) == (
+            recomputed.overdue, recomputed.non_compliant, recomputed.due_soon, recomputed.units_evaluated)
+
+
+def test_it_recomputes_a_rerun_after_new_evidence(catalog, eager):
+    county = _county(1, townships=1, villages=2)
+    before = _night(county)
+    village = county.children.first().children.first()
+    Drill.objects.filter(unit=village).delete()
+    after = _night(county)
+    assert after.fingerprint != before.fingerprint
+    assert after.rows != before.rows
