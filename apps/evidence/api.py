@@ -42,6 +42,7 @@ from apps.evidence.services import (
     AlreadyPresent,
     EvidenceError,
     InvalidTransition,
+    PeriodConfirmed,
     StaleRecord,
     record_create,
     record_review,
@@ -150,6 +151,8 @@ def _validated(spec, data, fields) -> dict:
 def _raise_service_error(exc: EvidenceError):
     if isinstance(exc, AlreadyPresent):
         raise Conflict({"detail": exc.message, "code": "already_present", "id": exc.record_id})
+    if isinstance(exc, PeriodConfirmed):
+        raise Conflict({"detail": exc.message, "code": "period_confirmed"})
     if isinstance(exc, StaleRecord | InvalidTransition):
         code = "stale_revision" if isinstance(exc, StaleRecord) else "invalid_transition"
         raise Conflict({"detail": exc.message, "code": code})

@@ -34,7 +34,7 @@ from apps.evidence.models import Person, ReviewStatus, Source, Team
 from apps.evidence.records import apply_values, record_fingerprint, values_of
 from apps.evidence.validation import fingerprint, person_key
 from apps.jurisdictions.codes import Level
-from apps.jurisdictions.models import Unit
+from apps.jurisdictions.models import PeriodConfirmation, Unit, ancestor_codes
 
 RECORD_LEVELS = (Level.TOWNSHIP, Level.VILLAGE)
 BATCH_SIZE = 2000
@@ -60,12 +60,53 @@ class InvalidTransition(EvidenceError):
     """The review status does not allow this step (e.g. verifying a returned record): HTTP 409."""
 
 
+class PeriodConfirmed(EvidenceError):
+    """The record is dated in a period the county has confirmed (审核确认): HTTP 409, nothing changed."""
+
+
 class AlreadyPresent(EvidenceError):
     """A create identical to a live stored record: recognised, not duplicated."""
 
     def __init__(self, message: str, record_id: int | None):
         super().__init__(message)
         self.record_id = record_id
+
+
+# ---------------------------------------------------------------------------
+# Confirmed periods (审核确认, issue 18): the one guard of every write below
+# ---------------------------------------------------------------------------
+def confirmed_over(units) -> list[PeriodConfirmation]:
+    """The confirmed periods of these units or any unit above them (one query)."""
+    codes = {code for u in units for code in ancestor_codes(u)}
+    return list(PeriodConfirmation.objects.filter(state=PeriodConfirmation.State.CONFIRMED, unit__code__in=codes)
+                .select_related("unit", "decided_by"))
+
+
+def _record_day(record) -> date | None:
+    value = getattr(record, kind_of(record).date_field, None)
+    if value is None:
+        return None
+    return timezone.localtime(value).date() if hasattr(value, "hour") else value
+
+
+def check_period_open(record, confirmed: list[PeriodConfirmation] | None = None) -> None:
+    """Refuse (PeriodConfirmed) a write to a record dated in a confirmed period of its unit or of a
+    unit above it. ``confirmed`` is confirmed_over(...) read once for a batch."""
+    day = _record_day(record)
+    if day is None or record.unit is None:
+        return
+    if confirmed is None:
+        confirmed = confirmed_over([record.unit])
+    codes = set(ancestor_codes(record.unit))
+    for c in confirmed:
+        if c.unit.code in codes and c.starts_on <= day <= c.ends_on:
+            who = c.decided_by.get_full_name() or c.decided_by.get_username() if c.decided_by else "县级"
+            at = timezone.localtime(c.decided_at) if c.decided_at else None
+            when = f"{at.year}年{at.month}月{at.day}日" if at else ""
+            raise PeriodConfirmed(
+                f"{c.unit.name}{c.period}期间已于{when}由{who}审核确认（期间确认 #{c.pk}），"
+                f"{day.isoformat()} 的记录不能新增、修改、删除、审核或导入；如需更正，请联系县级重新开放该期间"
+            )
 
 
 def kind_of(record) -> KindSpec:
@@ -252,11 +293,17 @@ def records_insert(*, kind: str, drafts: list[Draft], actor, source: str, change
         teams, out.teams_created = teams_for(wanted=wanted, actor=actor, source=source, change_reason=change_reason)
     built: list[tuple[Draft, Any]] = []
     seen: dict[Any, Draft] = {}
+    confirmed = confirmed_over({d.unit for d in drafts})
     for d in drafts:
         record = spec.model(unit=d.unit, created_by=actor, source=source, review_status=ReviewStatus.SUBMITTED)
         apply_values(spec, record, d.values)
         try:
             _related(spec, record, d, people, teams)
+        except EvidenceError as exc:
+            out.refused.append(Refusal(d, exc))
+            continue
+        try:
+            check_period_open(record, confirmed)
         except EvidenceError as exc:
             out.refused.append(Refusal(d, exc))
             continue
@@ -380,6 +427,7 @@ def record_update(*, record, values: dict[str, Any], actor, based_on: int | None
     if current.deleted_at is not None:
         raise EvidenceError("记录已删除，不能修改")
     _check_revision(current, based_on)
+    check_period_open(current)  # the date it had
     before = values_of(spec, current)
     person_before = getattr(current, "person_id", None)
     apply_values(spec, current, values)
@@ -391,6 +439,7 @@ def record_update(*, record, values: dict[str, Any], actor, based_on: int | None
     _related(spec, current, Draft(current.unit, values), people, teams)
     if values_of(spec, current) == before and getattr(current, "person_id", None) == person_before:
         return record  # nothing changed: nothing written (no team was created: the team is the same)
+    check_period_open(current)  # the date it gets
     set_keys(spec, current)
     current.review_status = ReviewStatus.SUBMITTED
     # review_note stays: the reason of the last return, shown beside the resubmitted record.
@@ -427,6 +476,7 @@ def record_soft_delete(*, record, actor, reason: str, based_on: int | None = Non
     if current.deleted_at is not None:
         raise EvidenceError("记录已删除")
     _check_revision(current, based_on)
+    check_period_open(current)
     if spec.key == "personnel" and current.trainings.filter(deleted_at__isnull=True).exists():
         raise EvidenceError("该人员仍有培训记录，请先删除其培训记录")
     current.deleted_at, current.deleted_by, current.delete_reason = timezone.now(), actor, reason[:300]
@@ -474,6 +524,7 @@ def record_review(*, record, actor, decision: str, note: str = "", based_on: int
     if current.deleted_at is not None:
         raise EvidenceError("记录已删除，不能审核")
     _check_revision(current, based_on)
+    check_period_open(current)
     target = REVIEW_STEPS.get((current.review_status, decision))
     if target is None:
         raise InvalidTransition(f"记录当前为“{_STATUS_LABELS[current.review_status]}”，只能审核“已提交”的记录；"

@@ -100,3 +100,45 @@ class Unit(models.Model):
     def ancestors(self):
         """Ancestor units in one query, province first."""
         return Unit.objects.filter(code__in=self.ancestor_codes()).order_by("code")
+
+
+class PeriodConfirmation(models.Model):
+    """审核确认: a township submits a period (a year or a quarter) of its subtree as complete, the
+    county confirms it or returns it; once confirmed, records of the subtree dated in the period
+    cannot change by any path (apps/evidence/services.py check_period_open) until the county
+    reopens it. One row per unit and period (the database says so); the states are a machine
+    driven by apps/compliance/confirmations.py, every step audited."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "已提交确认"
+        CONFIRMED = "confirmed", "已确认"
+        RETURNED = "returned", "已退回"
+        REOPENED = "reopened", "已重新开放"
+
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="confirmations")
+    period = models.CharField("期间", max_length=7)  # "2026" or "2026Q3"
+    starts_on = models.DateField("期间起")
+    ends_on = models.DateField("期间止")
+    state = models.CharField("状态", max_length=10, choices=State.choices)
+    missing = models.JSONField("提交时尚缺", default=list, blank=True)
+    submitted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(null=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True)
+    reason = models.CharField("原因", max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "期间确认"
+        verbose_name_plural = "期间确认"
+        constraints = [models.UniqueConstraint(fields=["unit", "period"], name="one_confirmation_per_unit_period")]
+        indexes = [models.Index(fields=["state", "starts_on", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} {self.period} {self.get_state_display()}"
+
+
+def ancestor_codes(unit: Unit) -> list[str]:
+    """The codes of the unit and every unit above it (the prefix-path, no query)."""
+    depth = Level.ORDER.index(unit.level)
+    return [ancestor_code(unit.code, level) for level in Level.ORDER[: depth + 1]]
