@@ -376,11 +376,6 @@ PII_KEYS = env("PII_KEYS", default="")
 PII_INDEX_KEY = env("PII_INDEX_KEY", default="")
 PII_CIPHER = env("PII_CIPHER", default="sm4gcm")  # or "aes256gcm" (keys of 32 bytes)
 PII_INDEX_HASH = env("PII_INDEX_HASH", default="hmac-sm3")  # or "hmac-sha256"
-# Numbers of people who left more than this many years ago are erased (names and dates kept).
-PII_RETENTION_YEARS = env.int("PII_RETENTION_YEARS", default=3)
-# Roles that may reveal a full number (「查看完整信息」, with a reason) and export clear values.
-PII_REVEAL_ROLES = env.list("PII_REVEAL_ROLES", default=["county"])
-PII_REVEAL_RATE = env("PII_REVEAL_RATE", default="20/hour")
 
 # ------------------------------------------------------------------------------
 # Logging: personal data is never logged (see apps.core.logging)
