@@ -20,12 +20,13 @@ def pii_models() -> list:
 
 def _raw_batches(model, batch_size: int) -> Iterator[list[tuple]]:
     """(pk, stored id_number, stored phone) as in the table: the ORM would decrypt them."""
-    table, pk = connection.ops.quote_name(model._meta.db_table), model._meta.pk.column
+    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
     last = None
     while True:
         where = f"WHERE {pk} > %s " if last is not None else ""
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {pk}, id_number, phone FROM {table} {where}ORDER BY {pk} LIMIT %s",
+            # Names from the model's own metadata, quoted; values are parameters.
+            cursor.execute(f"SELECT {pk}, id_number, phone FROM {table} {where}ORDER BY {pk} LIMIT %s",  # noqa: S608
                            [last, batch_size] if last is not None else [batch_size])
             rows = cursor.fetchall()
         if not rows:
