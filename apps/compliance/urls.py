@@ -6,4 +6,5 @@ app_name = "compliance"
 urlpatterns = [
     path("units/<str:code>/", views.unit_evaluation, name="unit"),
     path("units/<str:code>/overdue/", views.overdue, name="overdue"),
+    path("units/<str:code>/reporting/", views.reporting, name="reporting"),
 ]

@@ -1,15 +1,19 @@
-"""Pages: a unit's evaluation and its subtree's overdue report (with CSV/XLSX downloads)."""
+"""Pages: a unit's evaluation, its subtree's overdue report (with CSV/XLSX downloads) and its
+reporting completeness with the period confirmations."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
-from apps.accounts.access import Action, get_unit_or_404
-from apps.compliance import exports, selectors
+from apps.accounts.access import Action, can, get_unit_or_404
+from apps.compliance import confirmation_selectors as confirmations_selectors
+from apps.compliance import confirmations, exports, selectors
 from apps.compliance.results import Status
-from apps.core.dates import as_of_or_today
+from apps.core.dates import PERIOD_HELP, as_of_or_today, parse_period
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -51,3 +55,53 @@ def overdue(request, code):
         "unit": unit, "as_of": as_of, "error": error, "failed_run": failed_run, "run_errors": run_errors,
         "rows": [{"row": r, "label": Status.LABELS[r.status], "colour": Status.COLOURS[r.status]} for r in rows],
     })
+
+
+@login_required
+def reporting(request, code):
+    """「报送情况」: the subtree's completeness and timeliness for a period (报送率、及时率) and the
+    townships' period confirmations (提交确认 / 确认 / 退回 / 重新开放)."""
+    unit = get_unit_or_404(request.user, code, Action.VIEW)
+    period = (request.POST.get("period") or request.GET.get("period") or str(timezone.localdate().year)).strip()
+    message, error = "", ""
+    if request.method == "POST":
+        message, error = _confirmation_step(request, unit, period)
+        if not error:
+            return redirect(f"{request.path}?period={period}")
+    try:
+        parse_period(period)
+    except ValueError:
+        error, period = f"{PERIOD_HELP}，已按今年显示", str(timezone.localdate().year)
+    report = selectors.completeness_report(unit, period, timezone.localdate())
+    missing = [r for r in report["rows"] if r["expected"] > r["reported"]]
+    return render(request, "compliance/reporting.html", {
+        "unit": unit, "period": period, "report": report, "missing": missing, "message": message, "error": error,
+        "confirmations": confirmations_selectors.confirmations_in(unit),
+        "may_submit": unit.level == "township" and can(request.user, Action.SUBMIT, unit),
+        "may_decide": can(request.user, Action.VERIFY, unit),
+        "confirmation_label": confirmations.period_label,
+    }, status=400 if error and request.method == "POST" else 200)
+
+
+def _confirmation_step(request, unit, period) -> tuple[str, str]:
+    step = request.POST.get("step", "")
+    try:
+        if step == "submit":
+            confirmations.period_submit(actor=request.user, unit=unit, period=period)
+            return "已提交确认", ""
+        target = confirmations_selectors.confirmation_in(unit, request.POST.get("confirmation", ""))
+        if target is None:
+            return "", "未找到该期间确认"
+        if step == "confirm":
+            confirmations.period_confirm(actor=request.user, confirmation=target)
+        elif step == "return":
+            confirmations.period_return(actor=request.user, confirmation=target, reason=request.POST.get("reason", ""))
+        elif step == "reopen":
+            confirmations.period_reopen(actor=request.user, confirmation=target, reason=request.POST.get("reason", ""))
+        else:
+            return "", "未知操作"
+    except confirmations.ConfirmationError as exc:
+        return "", exc.message
+    except PermissionDenied:
+        raise
+    return "已处理", ""

@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.compliance import confirmations as svc
@@ -132,3 +133,10 @@ def test_a_reopened_period_takes_records_again(units, people, confirmed):
     assert _drill(units, people, date(2026, 3, 10)).pk
     again = svc.period_submit(actor=people["township"], unit=units[QINGYUAN], period="2026Q1")
     assert again.pk == confirmed.pk and again.state == "submitted"
+
+
+def test_the_form_shows_the_confirmation_and_saves_nothing(units, people, confirmed, client_for):
+    body = {"held_on": "2026-03-10", "drill_type": "comprehensive", "subject": "防汛综合演练", "participants": "40"}
+    response = client_for(people["township"]).post(reverse("evidence:create", args=["drills", QINGYUAN]), body)
+    assert response.status_code == 200 and "审核确认" in response.content.decode()
+    assert not Drill.objects.exists()
