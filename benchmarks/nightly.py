@@ -18,6 +18,7 @@ Timings are printed, never asserted: the set-based properties are pinned by test
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import resource
@@ -43,6 +44,10 @@ PAGE_REQUESTS = 7  # median of this many requests per page
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("EMAIL_URL", "dummymail://")  # no console spam, nothing sent
+    # Synthetic people's ID and mobile numbers are encrypted (docs/security.md): fixed benchmark-only
+    # keys unless the environment brings its own (the child and the worker inherit them).
+    os.environ.setdefault("PII_KEYS", "bench:" + base64.b64encode(b"bench-sm4-key-16").decode())
+    os.environ.setdefault("PII_INDEX_KEY", base64.b64encode(b"bench-blind-index-key-of-32-byte").decode())
     sys.path.insert(0, str(ROOT))
     import django
 
