@@ -5,7 +5,9 @@ Every endpoint goes through the access policy: a unit outside the caller's juris
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,10 +16,12 @@ from apps.accounts.access import Action, get_unit_or_404
 from apps.compliance import exports, selectors
 from apps.compliance.serializers import (
     OverdueReportSerializer,
+    ReportingSerializer,
     UnitEvaluationSerializer,
     UnitSnapshotsSerializer,
 )
 from apps.core.api import AS_OF_PARAM, parse_as_of
+from apps.core.dates import PERIOD_HELP, parse_period
 
 
 class UnitEvaluationView(APIView):
@@ -94,3 +98,23 @@ class UnitOverdueView(APIView):
         if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format in ("csv", "xlsx"):
             get_unit_or_404(request.user, code, Action.EXPORT)
         return Response(selectors.overdue_report(unit, as_of))
+
+
+PERIOD_PARAM = OpenApiParameter("period", str, description="2026、2026Q3 或 2026-07（默认今年）")
+
+
+class UnitReportingView(APIView):
+    """Reporting completeness and timeliness (报送率、及时率) of the unit's subtree for a period:
+    the JSON of ``manage.py completeness_report`` (docs/semantics.md §13)."""
+
+    @extend_schema(operation_id="unit_reporting", parameters=[PERIOD_PARAM],
+                   responses={200: ReportingSerializer, 400: OpenApiResponse(description="期间格式错误"),
+                              404: OpenApiResponse(description="单位不存在或无权查看")})
+    def get(self, request, code):
+        unit = get_unit_or_404(request.user, code, Action.VIEW)
+        period = (request.query_params.get("period") or str(timezone.localdate().year)).strip()
+        try:
+            parse_period(period)
+        except ValueError:
+            raise ValidationError({"period": [PERIOD_HELP]}) from None
+        return Response(selectors.completeness_report(unit, period, timezone.localdate()))

@@ -104,3 +104,27 @@ class OverdueReportSerializer(serializers.Serializer):
     unit_name = serializers.CharField()
     as_of = serializers.DateField()
     tasks = OverdueTaskSerializer(many=True)
+
+
+class ReportingTotalsSerializer(serializers.Serializer):
+    expected = serializers.IntegerField(help_text="应报期间数")
+    reported = serializers.IntegerField(help_text="已报期间数")
+    on_time = serializers.IntegerField(help_text="及时报送期间数")
+    reporting_rate = serializers.FloatField(allow_null=True, help_text="报送率 [0,1]，无应报时为 null")
+    timely_rate = serializers.FloatField(allow_null=True, help_text="及时率 [0,1]，无应报时为 null")
+
+
+class ReportingRowSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    unit_name = serializers.CharField()
+    requirement = serializers.CharField()
+    expected = serializers.IntegerField()
+    reported = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+
+
+class ReportingSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    period = serializers.CharField()
+    totals = ReportingTotalsSerializer()
+    rows = ReportingRowSerializer(many=True)

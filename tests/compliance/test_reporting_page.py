@@ -49,3 +49,12 @@ def test_a_township_cannot_confirm_its_own_period(units, people, client_for, tod
     assert client.post(URL, {"step": "confirm", "confirmation": c.pk, "period": "2026"}).status_code == 403
     c.refresh_from_db()
     assert c.state == "submitted"
+
+
+def test_the_api_gives_the_same_figures_and_refuses_outsiders(units, people, client_for, today):
+    make_version("meeting.quarterly", "periodic_event", {"evidence": "meeting", "period": "quarter", "min_count": 1})
+    body = client_for(people["county"]).get(f"/api/v1/units/{QINGYUAN}/reporting/?period=2026").json()
+    assert list(body) == ["unit", "period", "totals", "rows"]
+    assert body["totals"] == {"expected": 9, "reported": 0, "on_time": 0, "reporting_rate": 0.0, "timely_rate": 0.0}
+    assert client_for(people["county"]).get(f"/api/v1/units/{QINGYUAN}/reporting/?period=26").status_code == 400
+    assert client_for(people["other_township"]).get(f"/api/v1/units/{QINGYUAN}/reporting/").status_code == 404
