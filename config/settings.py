@@ -376,6 +376,10 @@ PII_KEYS = env("PII_KEYS", default="")
 PII_INDEX_KEY = env("PII_INDEX_KEY", default="")
 PII_CIPHER = env("PII_CIPHER", default="sm4gcm")  # or "aes256gcm" (keys of 32 bytes)
 PII_INDEX_HASH = env("PII_INDEX_HASH", default="hmac-sm3")  # or "hmac-sha256"
+# Roles that may use 「查看完整信息」 (a reason is asked, each reveal audited) on records they may
+# see but not edit; the unit's own township staff see their people's numbers anyway.
+PII_REVEAL_ROLES = env.list("PII_REVEAL_ROLES", default=["county_official"])
+PII_REVEAL_PER_HOUR = env.int("PII_REVEAL_PER_HOUR", default=30)  # per user, rolling clock hour
 
 # ------------------------------------------------------------------------------
 # Logging: personal data is never logged (see apps.core.logging)

@@ -371,3 +371,10 @@ def unit_names_of(users) -> dict[int, list[str]]:
         if unit_pk in labels:
             by_pk[user_id].append(labels[unit_pk])
     return by_pk
+
+
+def may_reveal_personal_data(user, unit: Unit) -> bool:
+    """「查看完整信息」: a role listed in settings.PII_REVEAL_ROLES, over a unit the user may see."""
+    from django.conf import settings
+
+    return user.role in settings.PII_REVEAL_ROLES and can(user, Action.VIEW, unit)

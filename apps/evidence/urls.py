@@ -18,5 +18,6 @@ urlpatterns = [
     path("<str:kind>/<int:pk>/edit/", views.update, name="update"),
     path("<str:kind>/<int:pk>/delete/", views.delete, name="delete"),
     path("<str:kind>/<int:pk>/review/", views.review, name="review"),
+    path("<str:kind>/<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<str:kind>/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
 ]

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.accounts.access import Action, can, get_unit_or_404, units_for
+from apps.accounts.access import Action, can, get_unit_or_404, may_reveal_personal_data, units_for
 from apps.core.audit import record_event
 from apps.core.pii import mask_text
 from apps.evidence import import_report, pending_imports, selectors
@@ -149,17 +149,64 @@ def update(request, kind, pk):
                   status=status)
 
 
+def _personal_fields(spec, record) -> list[str]:
+    return [f.name for f in spec.fields if f.type in (ID_NUMBER, MOBILE) and getattr(record, f.name, "")]
+
+
 @login_required
 def detail(request, kind, pk):
     spec = _kind_or_404(kind)
     record = selectors.record_for(request.user, spec, pk, Action.VIEW)
     reveal = selectors.reveals_personal_data(request.user, record)
-    personal = [f.name for f in spec.fields if f.type in (ID_NUMBER, MOBILE) and getattr(record, f.name, "")]
+    personal = _personal_fields(spec, record)
     if reveal and personal:
         # 个人信息保护: who saw which record's ID number or phone in full (the values stay out of the log).
         record_event(actor=request.user, action="evidence.pii_reveal", unit_code=record.unit.code, kind=spec.key,
                      record_id=record.pk, fields=personal)
+    return _detail_page(request, spec, record, reveal=reveal, personal=personal)
+
+
+@login_required
+@require_POST
+def reveal(request, kind, pk):
+    """「查看完整信息」 (issue 17): a role of settings.PII_REVEAL_ROLES sees the full numbers of one
+    record after giving a reason; audited (who, whose record, reason, time) and rate-limited."""
+    spec = _kind_or_404(kind)
+    record = selectors.record_for(request.user, spec, pk, Action.VIEW)
+    if not may_reveal_personal_data(request.user, record.unit):
+        raise PermissionDenied("无权查看完整个人信息")
+    reason = (request.POST.get("reason") or "").strip()
+    if len(reason) < 2:
+        messages.error(request, "请填写查看完整信息的事由")
+        return _detail_page(request, spec, record, reveal=False, personal=_personal_fields(spec, record), status=400)
+    if not _reveal_allowed_now(request.user):
+        messages.error(request, f"查看完整信息过于频繁（每小时最多 {settings.PII_REVEAL_PER_HOUR} 次），请稍后再试")
+        record_event(actor=request.user, action="evidence.pii_reveal", unit_code=record.unit.code, kind=spec.key,
+                     record_id=record.pk, result="failure", refused="rate_limited")
+        return _detail_page(request, spec, record, reveal=False, personal=_personal_fields(spec, record), status=429)
+    personal = _personal_fields(spec, record)
+    record_event(actor=request.user, action="evidence.pii_reveal", unit_code=record.unit.code, kind=spec.key,
+                 record_id=record.pk, fields=personal, reason=mask_text(reason[:200]))
+    return _detail_page(request, spec, record, reveal=True, personal=personal)
+
+
+def _reveal_allowed_now(user) -> bool:
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    key = f"pii-reveal:{user.pk}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count <= settings.PII_REVEAL_PER_HOUR
+
+
+def _detail_page(request, spec, record, *, reveal: bool, personal: list[str], status: int = 200):
     return render(request, "evidence/detail.html", {
+        "can_reveal": not reveal and bool(personal) and may_reveal_personal_data(request.user, record.unit),
         "kind": spec, "record": record, "values": display_values(spec, record, reveal=reveal),
         "history": selectors.record_history(spec, record, reveal=reveal),
         "attachments": selectors.attachments_of(record),
@@ -171,7 +218,7 @@ def detail(request, kind, pk):
         "can_verify": can(request.user, Action.VERIFY, record.unit) and record.deleted_at is None,
         "review_form": ReviewForm(initial={"revision": record.revision}),
         "delete_form": DeleteForm(initial={"revision": record.revision}), "attachment_form": AttachmentForm(),
-    })
+    }, status=status)
 
 
 @login_required
