@@ -380,6 +380,8 @@ PII_INDEX_HASH = env("PII_INDEX_HASH", default="hmac-sm3")  # or "hmac-sha256"
 # see but not edit; the unit's own township staff see their people's numbers anyway.
 PII_REVEAL_ROLES = env.list("PII_REVEAL_ROLES", default=["county_official"])
 PII_REVEAL_PER_HOUR = env.int("PII_REVEAL_PER_HOUR", default=30)  # per user, rolling clock hour
+# Numbers of people who left more than this many years ago are erased (erase_expired_pii).
+PII_RETENTION_YEARS = env.int("PII_RETENTION_YEARS", default=3)
 
 # ------------------------------------------------------------------------------
 # Logging: personal data is never logged (see apps.core.logging)

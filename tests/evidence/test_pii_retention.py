@@ -1,0 +1,20 @@
+"""Issue 17: numbers of people who left more than PII_RETENTION_YEARS ago are erased, names kept."""
+
+from datetime import date
+
+from django.core.management import call_command
+
+from apps.evidence.models import TeamMember
+from tests.core.test_pii_at_rest import _import_roster
+
+
+def test_it_erases_numbers_of_people_who_left_before_the_retention_period(people):
+    _import_roster(people["township"])
+    TeamMember.objects.filter(name="队员1").update(left_on=date(2022, 11, 30))  # 4 years before as_of
+    TeamMember.objects.filter(name="队员2").update(left_on=date(2024, 1, 1))  # 2 years: kept
+    call_command("erase_expired_pii", as_of="2026-12-01")
+    gone, kept = TeamMember.objects.get(name="队员1"), TeamMember.objects.get(name="队员2")
+    assert (gone.id_number, gone.phone, gone.name, gone.joined_on) == ("", "", "队员1", date(2025, 1, 1))
+    assert kept.id_number and kept.phone
+    assert not any(h.id_number or h.phone for h in gone.history.all())
+    call_command("erase_expired_pii", as_of="2026-12-01")  # twice: nothing more to do
