@@ -38,7 +38,10 @@ def _roster() -> bytes:
 
 def _run_together(mode: str, path: Path | list[Path], usernames: list[str], kind: str = "roster") -> list[dict]:
     """Start one writer per username (and file), wait until each is ready, release them at once."""
-    env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0", "REDIS_URL": ""}
+    # Two sign-ins of one account: the session controls (one session per account, TOTP) are
+    # tested in tests/accounts; here both writers must reach the write path.
+    env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0", "REDIS_URL": "",
+           "ACCOUNT_CONTROLS": "false"}
     paths = path if isinstance(path, list) else [path] * len(usernames)
     procs = [subprocess.Popen([sys.executable, str(SCRIPT), mode, kind, str(p), name], env=env,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
