@@ -18,3 +18,12 @@ def test_it_erases_numbers_of_people_who_left_before_the_retention_period(people
     assert kept.id_number and kept.phone
     assert not any(h.id_number or h.phone for h in gone.history.all())
     call_command("erase_expired_pii", as_of="2026-12-01")  # twice: nothing more to do
+
+
+def test_it_runs_as_a_celery_task(people):
+    from apps.evidence.tasks import erase_expired_pii
+
+    _import_roster(people["township"])
+    TeamMember.objects.filter(name="队员3").update(left_on=date(2020, 1, 1))
+    assert erase_expired_pii.apply(kwargs={"as_of": "2026-12-01"}).get() == 1
+    assert TeamMember.objects.get(name="队员3").id_number == ""
