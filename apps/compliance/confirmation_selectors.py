@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from apps.jurisdictions.codes import subtree_range
 from apps.jurisdictions.models import PeriodConfirmation, Unit, ancestor_codes
 
@@ -27,3 +29,21 @@ def confirmation_of(unit: Unit, period: str) -> PeriodConfirmation | None:
     its villages)."""
     return (PeriodConfirmation.objects.filter(period=period, unit__code__in=ancestor_codes(unit))
             .select_related("unit", "decided_by").order_by("-unit__code").first())
+
+
+def confirmation_status(unit: Unit, period: str, *, ended: bool) -> str:
+    """The line a scorecard prints for its period: 「已确认」 with who and when, 「尚未确认」 for a
+    past period that is not, the count of confirmed townships above township level."""
+    if unit.level in ("township", "village"):
+        c = confirmation_of(unit, period)
+        if c is not None and c.state == PeriodConfirmation.State.CONFIRMED:
+            who = (c.decided_by.get_full_name() or c.decided_by.get_username()) if c.decided_by else ""
+            at = timezone.localtime(c.decided_at)
+            return f"{period}年度已确认（{who} 于 {at.year}年{at.month}月{at.day}日 确认）"
+        return f"{period}年度尚未确认" if ended else f"{period}年度未结束，尚未确认"
+    rng = subtree_range(unit.code, unit.level)
+    townships = Unit.objects.filter(level="township", code__gte=rng.low, code__lte=rng.high)
+    confirmed = PeriodConfirmation.objects.filter(period=period, state=PeriodConfirmation.State.CONFIRMED,
+                                                  unit__in=townships).count()
+    return f"{period}年度已确认乡镇 {confirmed}/{townships.count()} 个" + ("" if confirmed == townships.count()
+                                                                        else "，其余尚未确认")

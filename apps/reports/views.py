@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Action, can, filter_for_user, get_unit_or_404, units_for
+from apps.compliance.confirmation_selectors import confirmation_status
 from apps.jurisdictions.codes import Level
 from apps.jurisdictions.models import Unit
 from apps.reports import selectors, services
@@ -114,7 +115,9 @@ def _card_or_404(request, pk) -> Scorecard:
 @login_required
 def detail(request, pk):
     card = _card_or_404(request, pk)
-    return render(request, "reports/detail.html", {"card": card, "p": card.payload})
+    period = str(card.as_of.year)
+    confirmation = confirmation_status(card.unit, period, ended=timezone.localdate().year > card.as_of.year)
+    return render(request, "reports/detail.html", {"card": card, "p": card.payload, "confirmation": confirmation})
 
 
 @login_required
