@@ -12,6 +12,9 @@ from tests.evidence.helpers import make_id
 
 @pytest.fixture
 def member(people):
+    from django.core.cache import cache
+
+    cache.clear()  # the rate limit counts per user id and hour: ids repeat across tests
     _import_roster(people["township"])
     return TeamMember.objects.get(name="队员1")
 
