@@ -176,3 +176,14 @@ def days_late(days_overdue: int | None) -> int:
     """Days overdue for a column of numbers: 0 while the deadline has not passed (the text
     column says 「N 天后到期」)."""
     return max(0, days_overdue or 0)
+
+
+NO_DATA_DEDUCTED = "无数据（扣分）"
+
+
+def status_text(status: str, deducts_no_data: bool = False) -> str:
+    """The status in words; a no-data result that deducts (an audience that must exist has none
+    recorded) says so, so that grey never reads as harmless."""
+    if deducts_no_data and status == Status.NO_DATA:
+        return NO_DATA_DEDUCTED
+    return Status.LABELS.get(status, status)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.accounts.access import Action, can, get_unit_or_404
 from apps.compliance import confirmation_selectors as confirmations_selectors
 from apps.compliance import confirmations, exports, selectors
-from apps.compliance.results import Status
+from apps.compliance.results import Status, status_text
 from apps.core.dates import PERIOD_HELP, as_of_or_today, parse_period
 
 CONTENT_TYPES = {
@@ -27,7 +27,7 @@ def unit_evaluation(request, code):
     as_of, error = as_of_or_today(request.GET.get("as_of"))
     evaluation = selectors.evaluate_unit(unit, as_of)
     results = [
-        {"r": r, "label": Status.LABELS[r.status], "colour": Status.COLOURS[r.status],
+        {"r": r, "label": status_text(r.status, r.deducts_no_data), "colour": Status.COLOURS[r.status],
          "open_tasks": [t for t in r.tasks if t.in_window and t.status != Status.COMPLIANT]}
         for r in evaluation.results
     ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.access import Action, can
-from apps.compliance.results import Status
+from apps.compliance.results import Status, status_text
 from apps.core.pii import mask_text
 
 register = template.Library()
@@ -51,8 +51,8 @@ def status_label(status: str) -> str:
 
 
 @register.inclusion_tag("portal/_status.html")
-def status_badge(status: str):
-    return {"colour": Status.COLOURS.get(status, "grey"), "label": Status.LABELS.get(status, status)}
+def status_badge(status: str, deducts_no_data: bool = False):
+    return {"colour": Status.COLOURS.get(status, "grey"), "label": status_text(status, deducts_no_data)}
 
 
 @register.simple_tag(takes_context=True)
