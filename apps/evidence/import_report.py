@@ -2,29 +2,25 @@
 first rows of each group, offending value shown), and the user's own rows back as an Excel file
 with an error column added, to correct in place and upload again.
 
-The report file is kept like a pending import (pending_imports): a private directory under
+The report file is held like a pending import (pending_imports.HeldFiles): a private directory under
 MEDIA_ROOT, a random token only the uploader's session knows, removed after a day.
 """
 
 from __future__ import annotations
 
 import io
-import secrets
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from apps.core.spreadsheets import append_row
+from apps.evidence.pending_imports import HeldFiles
 
 EXAMPLES = 5
 ERROR_HEADER = "错误说明"
 _RED = PatternFill("solid", fgColor="F8D7DA")
-MAX_AGE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -105,27 +101,5 @@ def error_workbook(errors, data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _directory() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "import-errors"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def store(data: bytes) -> str:
-    directory = _directory()
-    cutoff = time.time() - MAX_AGE_SECONDS
-    for old in directory.glob("*.xlsx"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    (directory / f"{token}.xlsx").write_bytes(data)
-    return token
-
-
-def load(token: str) -> bytes | None:
-    if not token or not token.replace("-", "").replace("_", "").isalnum():
-        return None
-    try:
-        return (_directory() / f"{token}.xlsx").read_bytes()
-    except FileNotFoundError:
-        return None
+_reports = HeldFiles("import-errors", ".xlsx")
+store, load = _reports.store, _reports.load
