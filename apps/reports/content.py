@@ -108,6 +108,12 @@ def requirement_rows(evaluation: dict | None) -> list[dict]:
     return rows
 
 
+def superseded_rows(evaluation: dict | None) -> list[dict]:
+    """Requirements not scored for the unit because a provincial one restates them (「由…替代」)."""
+    return [{k: s.get(k, "") for k in ("requirement", "title", "by", "by_title")}
+            for s in (evaluation or {}).get("superseded") or []]
+
+
 def _severity(status: str) -> int:
     return Status.SEVERITY.index(status) if status in Status.SEVERITY else len(Status.SEVERITY)
 
@@ -187,6 +193,7 @@ def build_payload(raw: dict, code: str, seal: dict | None = None) -> dict:
         "kind": "county" if unit["level"] in (Level.PROVINCE, Level.CITY, Level.COUNTY) else unit["level"],
         "summary": _summary(raw["rollups"].get(code), raw["evaluations"].get(code)),
         "requirements": requirement_rows(raw["evaluations"].get(code)),
+        "superseded": superseded_rows(raw["evaluations"].get(code)),
         "overdue": overdue,  # the PDF prints the first OVERDUE_ROWS_IN_PDF, the Excel twin all
         "children": _child_rows(raw, code),
         "sections": [],

@@ -64,3 +64,29 @@ def test_it_fingerprints_the_data_not_the_order_of_keys():
 def test_it_explains_the_scoring_method_with_the_thresholds():
     text = content.method_text({"excellent": 90, "pass": 60})
     assert "100" in text and "90 分及以上为“优秀”" in text and "不计分" in text
+
+
+def test_it_lists_the_requirements_a_provincial_one_replaces_as_not_scored():
+    raw = _raw()
+    raw["evaluations"]["140121100000"]["superseded"] = [
+        {"requirement": "CN-SATCOM", "title": "配备卫星电话", "by": "SX-SATCOM", "by_title": "高风险乡镇配备卫星电话"}]
+
+    payload = content.build_payload(raw, "140121100000")
+
+    assert payload["superseded"] == [{"requirement": "CN-SATCOM", "title": "配备卫星电话", "by": "SX-SATCOM",
+                                      "by_title": "高风险乡镇配备卫星电话"}]
+    assert "CN-SATCOM" not in [r["requirement"] for r in payload["requirements"]]
+    assert content.build_payload(_raw(), "140121100000")["superseded"] == []
+
+
+def test_it_prints_the_replaced_requirements_on_the_scorecard():
+    from apps.reports.render import Meta, render_html
+
+    raw = _raw()
+    raw["evaluations"]["140121100000"]["superseded"] = [
+        {"requirement": "CN-SATCOM", "title": "配备卫星电话", "by": "SX-SATCOM", "by_title": "高风险乡镇配备卫星电话"}]
+    meta = Meta(verification_code="K7QX-3M9P", verify_url="http://127.0.0.1:8000/verify/", generated_at="2026-06-30 08:00")
+
+    html = render_html(content.build_payload(raw, "140121100000"), meta)
+
+    assert "配备卫星电话（CN-SATCOM）由高风险乡镇配备卫星电话（SX-SATCOM）替代" in html
