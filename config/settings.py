@@ -363,7 +363,6 @@ AUDIT_HASH_ALGORITHM = env("AUDIT_HASH_ALGORITHM", default="sm3")
 # Entries younger than this are never pruned; 网络安全法 Art. 21 requires at least 180 days.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 # Behind a TLS proxy, the request header carrying the client address (e.g. HTTP_X_REAL_IP).
-AUDIT_CLIENT_IP_HEADER = env("AUDIT_CLIENT_IP_HEADER", default="")
 
 # ------------------------------------------------------------------------------
 # Personal data at rest (docs/security.md, "个人信息加密存储"; issue 17)

@@ -14,7 +14,6 @@ the setting never invalidates older entries.
 from __future__ import annotations
 
 import contextvars
-import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core import proxies
 from apps.core.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 GENESIS = "0" * 64
@@ -41,15 +41,9 @@ _request: contextvars.ContextVar = contextvars.ContextVar("audit_request", defau
 
 
 def client_ip(request) -> str | None:
-    """The client address of ``request``: REMOTE_ADDR, or the header named by
-    ``AUDIT_CLIENT_IP_HEADER`` (e.g. ``HTTP_X_REAL_IP`` set by the TLS proxy) when one is configured."""
-    header = getattr(settings, "AUDIT_CLIENT_IP_HEADER", "")
-    raw = (request.META.get(header, "") if header else "") or request.META.get("REMOTE_ADDR", "")
-    raw = raw.split(",")[0].strip()
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None
+    """The client address of ``request``, by the one rule django-axes uses too
+    (``apps.core.proxies``: ``X-Forwarded-For`` only from ``TRUSTED_PROXIES``)."""
+    return proxies.client_ip(request)
 
 
 def bind_request(request) -> contextvars.Token:
