@@ -18,3 +18,12 @@ def eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def with_emails(people):
+    """The shared users, each with an email address (the nightly job mails reports and reminders)."""
+    for user in people.values():
+        user.email = f"{user.username}@example.cn"
+        user.save()
+    return people

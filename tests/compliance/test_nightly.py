@@ -22,14 +22,6 @@ def catalog(db):
     make_version("drill.annual", "periodic_event", DRILL_PARAMS, weight=20)
 
 
-@pytest.fixture
-def with_emails(people):
-    for user in people.values():
-        user.email = f"{user.username}@example.cn"
-        user.save()
-    return people
-
-
 def test_it_leaves_one_report_per_county_when_run_twice_for_the_same_date(units, with_emails, catalog, eager):
     tasks.nightly_evaluation.delay(AS_OF, "test")
     first_emails = len(mail.outbox)

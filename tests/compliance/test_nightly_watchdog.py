@@ -30,14 +30,6 @@ def catalog(db):
     make_version("drill.annual", "periodic_event", DRILL_PARAMS, weight=20)
 
 
-@pytest.fixture
-def with_emails(people):
-    for user in people.values():
-        user.email = f"{user.username}@example.cn"
-        user.save()
-    return people
-
-
 def _report(units, code, run):
     return tasks.evaluate_county.apply(args=[run.pk, units[code].pk, AS_OF.isoformat()]).get()
 
