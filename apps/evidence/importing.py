@@ -26,7 +26,8 @@ from apps.core.audit import record_event
 from apps.core.csvio import FileFormatError, read_csv_rows
 from apps.evidence.kinds import KINDS, KindSpec
 from apps.evidence.models import Source, TeamType
-from apps.evidence.services import RECORD_LEVELS, Draft, missing_teams, records_insert
+from apps.evidence.selectors import missing_teams
+from apps.evidence.services import RECORD_LEVELS, Draft, records_insert
 from apps.evidence.services import today as local_today
 from apps.evidence.validation import normalize_label, validate_values
 from apps.evidence.workbooks import FORMULA_WITHOUT_RESULT, formulas_without_result

@@ -13,7 +13,7 @@ from django.http import Http404
 from apps.accounts.access import Action, can, filter_for_user, units_for
 from apps.core.pii import mask_id_number, mask_mobile, mask_text
 from apps.evidence.kinds import DATETIME, ID_NUMBER, MOBILE, TEXT, UNIT, KindSpec
-from apps.evidence.models import Attachment
+from apps.evidence.models import Attachment, Team
 from apps.evidence.records import RELATED
 from apps.evidence.services import RECORD_LEVELS
 from apps.jurisdictions.models import Unit
@@ -239,3 +239,10 @@ def template_units(user, limit: int) -> list[tuple[str, str]]:
     the 本单位代码 sheet of the import templates; at most ``limit`` + 1 (so the caller sees more)."""
     units = units_for(user, Action.SUBMIT).filter(level__in=RECORD_LEVELS).order_by("code")
     return list(units.values_list("code", "name")[: limit + 1])
+
+
+def missing_teams(wanted: dict[tuple[Unit, str], str]) -> list[tuple[Unit, str, str]]:
+    """(unit, name, type) of the wanted teams that do not exist yet (live), in one query."""
+    stored = set(Team.objects.alive().filter(unit_id__in={u.pk for u, _ in wanted},
+                                             name__in={n for _, n in wanted}).values_list("unit_id", "name"))
+    return [(unit, name, team_type) for (unit, name), team_type in wanted.items() if (unit.pk, name) not in stored]

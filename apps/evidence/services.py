@@ -164,13 +164,6 @@ def record_fingerprint_team(team: Team) -> str:
     return fingerprint("team", team.unit.code, {"name": team.name, "team_type": team.team_type})
 
 
-def missing_teams(wanted: dict[tuple[Unit, str], str]) -> list[tuple[Unit, str, str]]:
-    """(unit, name, type) of the wanted teams that do not exist yet (live), in one query."""
-    stored = set(Team.objects.alive().filter(unit_id__in={u.pk for u, _ in wanted},
-                                             name__in={n for _, n in wanted}).values_list("unit_id", "name"))
-    return [(unit, name, team_type) for (unit, name), team_type in wanted.items() if (unit.pk, name) not in stored]
-
-
 def teams_for(*, wanted: dict[tuple[Unit, str], str], actor, source: str, change_reason: str | None = None
               ) -> tuple[dict[tuple[int, str], Team], int]:
     """The live team of each (unit, name), created with the given type where missing.
