@@ -27,3 +27,18 @@ def test_it_runs_as_a_celery_task(people):
     TeamMember.objects.filter(name="队员3").update(left_on=date(2020, 1, 1))
     assert erase_expired_pii.apply(kwargs={"as_of": "2026-12-01"}).get() == 1
     assert TeamMember.objects.get(name="队员3").id_number == ""
+
+
+def test_it_is_scheduled_daily_in_the_beat(db):
+    """The data migration puts the retention task in the beat schedule (django-celery-beat's
+    DatabaseScheduler): enabled, daily, China time, and the name a registered task."""
+    from django_celery_beat.models import PeriodicTask
+
+    import apps.evidence.tasks  # noqa: F401 - registers the task
+    from config.celery import app
+
+    entry = PeriodicTask.objects.get(task="evidence.erase_expired_pii")
+    assert entry.enabled and entry.crontab is not None
+    assert (entry.crontab.minute, entry.crontab.hour, entry.crontab.day_of_month) == ("40", "4", "*")
+    assert str(entry.crontab.timezone) == "Asia/Shanghai"
+    assert "evidence.erase_expired_pii" in app.tasks
