@@ -22,6 +22,7 @@ default) is raised for the run: one benchmark user sends far more than a real of
 from __future__ import annotations
 
 import argparse
+import base64
 import http.cookiejar
 import json
 import os
@@ -63,6 +64,9 @@ def _env(database_url: str, port: int) -> dict:
         PORTAL_BASE_URL=f"http://127.0.0.1:{port}", API_THROTTLE_RATE="100000000/hour",
         # The benchmark measures the pages, not the TOTP step of the county official's login.
         MFA_REQUIRED_ROLES="",
+        # Production refuses to start without personal-data keys: throw-away ones for this run.
+        PII_KEYS=env.get("PII_KEYS") or f"bench:{base64.b64encode(os.urandom(16)).decode()}",
+        PII_INDEX_KEY=env.get("PII_INDEX_KEY") or base64.b64encode(os.urandom(32)).decode(),
     )
     return env
 
