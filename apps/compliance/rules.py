@@ -701,7 +701,7 @@ def period_facts(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, *, with
     facts = []
     timely_cache: dict[date, dict] = {}
     for key, t in sorted(tasks.items(), key=lambda kv: (kv[1].period_start, kv[1].subject)):
-        if t.period_start < low or t.period_end > high or t.period_end >= as_of:
+        if t.period_start < low or t.period_end > high or t.period_end >= as_of:  # in_period's cut
             continue
         satisfied = t.status == Status.COMPLIANT
         on_time = False
@@ -726,20 +726,71 @@ class ReportingRow:
     on_time: int
 
 
+def reporting_facts(unit: UnitFacts, specs: Iterable[Spec], ev: Evidence, as_of: date, *,
+                    within: tuple[date, date], deadline_days: int = DEFAULT_REPORTING_DEADLINE_DAYS,
+                    cfg: Settings = Settings()) -> dict[str, list[PeriodFact]]:
+    """The owed periods inside ``within`` of every periodic requirement evaluated for the unit,
+    by requirement (an applicable requirement with nothing owed maps to an empty list)."""
+    applicable, _ = _applicable_specs(unit, specs, as_of)
+    return {spec.requirement: period_facts(spec, unit, ev, as_of, within=within, deadline_days=deadline_days,
+                                           cfg=cfg)
+            for spec in applicable if _periodic(spec)}
+
+
 def reporting_unit(unit: UnitFacts, specs: Iterable[Spec], ev: Evidence, as_of: date, *,
                    within: tuple[date, date], deadline_days: int = DEFAULT_REPORTING_DEADLINE_DAYS,
                    cfg: Settings = Settings()) -> list[ReportingRow]:
     """One row per periodic requirement evaluated for the unit: owed periods inside ``within``
     (expected), satisfied (reported) and satisfied by the deadline (on time)."""
-    applicable, _ = _applicable_specs(unit, specs, as_of)
-    rows = []
-    for spec in applicable:
-        if not _periodic(spec):
-            continue
-        facts = period_facts(spec, unit, ev, as_of, within=within, deadline_days=deadline_days, cfg=cfg)
-        rows.append(ReportingRow(unit.code, unit.name, spec.requirement, len(facts),
-                                 sum(f.satisfied for f in facts), sum(f.on_time for f in facts)))
-    return rows
+    by_requirement = reporting_facts(unit, specs, ev, as_of, within=within, deadline_days=deadline_days, cfg=cfg)
+    return [reporting_row(unit, requirement, facts) for requirement, facts in by_requirement.items()]
+
+
+def reporting_row(unit: UnitFacts, requirement: str, facts: Iterable[PeriodFact]) -> ReportingRow:
+    t = tally(facts)
+    return ReportingRow(unit.code, unit.name, requirement, t.expected, t.reported, t.on_time)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Expected, reported and on-time periods, with the two rates (None when nothing is expected)."""
+
+    expected: int = 0
+    reported: int = 0
+    on_time: int = 0
+
+    @property
+    def reporting_rate(self) -> float | None:
+        return rate(self.reported, self.expected)
+
+    @property
+    def timely_rate(self) -> float | None:
+        return rate(self.on_time, self.expected)
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.expected + other.expected, self.reported + other.reported, self.on_time + other.on_time)
+
+
+def in_period(fact: PeriodFact, within: tuple[date, date]) -> bool:
+    """A fact counts for a reporting period when its owed period lies wholly inside it (a year's
+    drill counts for the year, not for any of its quarters) — the same cut as ``period_facts``."""
+    return within[0] <= fact.period_start and fact.period_end <= within[1]
+
+
+def tally(facts: Iterable[PeriodFact], within: tuple[date, date] | None = None) -> Tally:
+    chosen = [f for f in facts if within is None or in_period(f, within)]
+    return Tally(len(chosen), sum(f.satisfied for f in chosen), sum(f.on_time for f in chosen))
+
+
+# Colour bands of the 报送情况 grid, the same cut-offs as the grades (90 / 60): green from 90 %,
+# yellow from 60 %, red below, grey when nothing is expected.
+RATE_BANDS = ((0.9, "green"), (0.6, "yellow"), (0.0, "red"))
+
+
+def rate_band(value: float | None) -> str:
+    if value is None:
+        return "grey"
+    return next(colour for floor, colour in RATE_BANDS if value >= floor)
 
 
 def rate(part: int, whole: int) -> float | None:

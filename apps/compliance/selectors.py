@@ -440,25 +440,40 @@ def nightly_run_problems(unit: Unit, as_of: date) -> tuple[EvaluationRun | None,
 def completeness_report(root: Unit, period: str, as_of: date) -> dict:
     """Expected, reported and on-time periods of every unit of ``root``'s subtree and periodic
     requirement inside ``period`` (apps/core/dates.parse_period), with subtree totals. The owed
-    periods and their satisfaction come from the rules (rules.reporting_unit)."""
+    periods and their satisfaction come from the rules (rules.reporting_facts)."""
     within = parse_period(period)
+    return completeness_from(root, period, subtree_reporting_facts(root, within, as_of))
+
+
+UnitReportingFacts = list[tuple[Unit, dict[str, list[rules.PeriodFact]]]]
+
+
+def subtree_reporting_facts(root: Unit, within: tuple[date, date], as_of: date,
+                            specs: list[rules.Spec] | None = None) -> UnitReportingFacts:
+    """Every unit of ``root``'s subtree (code order) with its owed periods inside ``within`` by
+    periodic requirement. Set-based: the units, the catalog and one query per evidence kind,
+    however large the subtree."""
     units = subtree_units(root)
-    rng = subtree_range(root.code, root.level)
-    specs = specs_in_force(as_of)
-    evidence = load_evidence(rng)
+    specs = specs_in_force(as_of) if specs is None else specs
+    evidence = load_evidence(subtree_range(root.code, root.level))
     cfg = rule_settings()
     empty = rules.Evidence()
-    rows = []
-    for u in units:
-        rows.extend(rules.reporting_unit(unit_facts(u), specs, evidence.get(u.pk, empty), as_of, within=within,
-                                         deadline_days=settings.REPORTING_DEADLINE_DAYS, cfg=cfg))
-    expected = sum(r.expected for r in rows)
-    reported = sum(r.reported for r in rows)
-    on_time = sum(r.on_time for r in rows)
+    return [(u, rules.reporting_facts(unit_facts(u), specs, evidence.get(u.pk, empty), as_of, within=within,
+                                      deadline_days=settings.REPORTING_DEADLINE_DAYS, cfg=cfg))
+            for u in units]
+
+
+def completeness_from(root: Unit, period: str, facts: UnitReportingFacts) -> dict:
+    """The completeness report of ``period`` (docs/semantics.md §13's JSON) from facts covering at
+    least that period (a year's facts give any of its quarters or months)."""
+    within = parse_period(period)
+    rows = [rules.reporting_row(unit_facts(u), requirement, [f for f in items if rules.in_period(f, within)])
+            for u, by_requirement in facts for requirement, items in by_requirement.items()]
+    totals = rules.Tally(sum(r.expected for r in rows), sum(r.reported for r in rows), sum(r.on_time for r in rows))
     return {
         "unit": root.code, "period": period,
-        "totals": {"expected": expected, "reported": reported, "on_time": on_time,
-                   "reporting_rate": rules.rate(reported, expected), "timely_rate": rules.rate(on_time, expected)},
+        "totals": {"expected": totals.expected, "reported": totals.reported, "on_time": totals.on_time,
+                   "reporting_rate": totals.reporting_rate, "timely_rate": totals.timely_rate},
         "rows": [{"unit": r.unit, "unit_name": r.unit_name, "requirement": r.requirement, "expected": r.expected,
                   "reported": r.reported, "on_time": r.on_time} for r in rows],
     }

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from apps.accounts.access import Action, can, get_unit_or_404
 from apps.compliance import confirmation_selectors as confirmations_selectors
-from apps.compliance import confirmations, exports, selectors
+from apps.compliance import confirmations, exports, reporting_selectors, selectors
 from apps.compliance.results import Status, status_text
 from apps.core.dates import PERIOD_HELP, as_of_or_today, parse_period
+from apps.jurisdictions.codes import subtree_range
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -59,8 +60,10 @@ def overdue(request, code):
 
 @login_required
 def reporting(request, code):
-    """「报送情况」: the subtree's completeness and timeliness for a period (报送率、及时率) and the
-    townships' period confirmations (提交确认 / 确认 / 退回 / 重新开放)."""
+    """「报送情况」: the subtree's completeness and timeliness for a period (报送率、及时率), the grid of
+    its child units (a county's townships) × the periods of that year with the drill-down of one
+    cell (``?period=2026Q2&focus=CODE``) and its 督办, and the townships' period confirmations
+    (提交确认 / 确认 / 退回 / 重新开放)."""
     unit = get_unit_or_404(request.user, code, Action.VIEW)
     period = (request.POST.get("period") or request.GET.get("period") or str(timezone.localdate().year)).strip()
     message, error = "", ""
@@ -72,15 +75,43 @@ def reporting(request, code):
         parse_period(period)
     except ValueError:
         error, period = f"{PERIOD_HELP}，已按今年显示", str(timezone.localdate().year)
-    report = selectors.completeness_report(unit, period, timezone.localdate())
-    missing = [r for r in report["rows"] if r["expected"] > r["reported"]]
+    focus = _focus(request, unit)
+    overview = reporting_selectors.reporting_overview(unit, period, timezone.localdate(), focus=focus)
+    missing = [dict(r, title=overview.titles.get(r["requirement"], r["requirement"])) for r in overview.missing]
     return render(request, "compliance/reporting.html", {
-        "unit": unit, "period": period, "report": report, "missing": missing, "message": message, "error": error,
+        "unit": unit, "period": period, "period_label": period_text(period), "report": overview.report,
+        "grid": overview.grid, "focus": focus, "missing": missing, "message": message, "error": error,
         "confirmations": confirmations_selectors.confirmations_in(unit),
         "may_submit": unit.level == "township" and can(request.user, Action.SUBMIT, unit),
         "may_decide": can(request.user, Action.VERIFY, unit),
-        "confirmation_label": confirmations.period_label,
+        "row_title": ROW_TITLES.get(unit.level, "下级单位"),
     }, status=400 if error and request.method == "POST" else 200)
+
+
+ROW_TITLES = {"county": "乡镇（街道）", "township": "村（社区）", "city": "县（区）", "province": "市"}
+
+
+def period_text(period: str) -> str:
+    """「2026年」「2026年第3季度」「2026年7月」."""
+    if "Q" in period:
+        year, quarter = period.split("Q")
+        return f"{year}年第{quarter}季度"
+    if "-" in period:
+        year, month = period.split("-")
+        return f"{year}年{int(month)}月"
+    return f"{period}年"
+
+
+def _focus(request, unit):
+    """The drill-down's unit: inside the page's subtree (else 404), access-checked."""
+    code = (request.GET.get("focus") or "").strip()
+    if not code:
+        return None
+    focus = get_unit_or_404(request.user, code, Action.VIEW)
+    rng = subtree_range(unit.code, unit.level)
+    if not rng.low <= focus.code <= rng.high:
+        raise Http404("该单位不在本辖区内")
+    return focus
 
 
 def _confirmation_step(request, unit, period) -> tuple[str, str]:
