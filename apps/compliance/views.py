@@ -77,14 +77,19 @@ def reporting(request, code):
         error, period = f"{PERIOD_HELP}，已按今年显示", str(timezone.localdate().year)
     focus = _focus(request, unit)
     overview = reporting_selectors.reporting_overview(unit, period, timezone.localdate(), focus=focus)
-    missing = [dict(r, title=overview.titles.get(r["requirement"], r["requirement"])) for r in overview.missing]
+    may_supervise = can(request.user, Action.SUPERVISE, unit)
+    missing = [dict(r, title=overview.titles.get(r["requirement"], r["requirement"]),
+                    supervision_text=_supervision_text(r, overview.titles, period) if may_supervise else "")
+               for r in overview.missing]
     return render(request, "compliance/reporting.html", {
         "unit": unit, "period": period, "period_label": period_text(period), "report": overview.report,
         "grid": overview.grid, "focus": focus, "missing": missing, "message": message, "error": error,
         "confirmations": confirmations_selectors.confirmations_in(unit),
         "may_submit": unit.level == "township" and can(request.user, Action.SUBMIT, unit),
         "may_decide": can(request.user, Action.VERIFY, unit),
+        "may_supervise": may_supervise,
         "row_title": ROW_TITLES.get(unit.level, "下级单位"),
+        "here": request.get_full_path(),
     }, status=400 if error and request.method == "POST" else 200)
 
 
@@ -112,6 +117,13 @@ def _focus(request, unit):
     if not rng.low <= focus.code <= rng.high:
         raise Http404("该单位不在本辖区内")
     return focus
+
+
+def _supervision_text(row: dict, titles: dict, period: str) -> str:
+    """The 督办 a missing row proposes (the official can edit it before sending)."""
+    title = titles.get(row["requirement"], row["requirement"])
+    return (f"{row['unit_name']}{period_text(period)}「{title}」应报 {row['expected']} 次，已报 {row['reported']} 次，"
+            f"尚缺 {row['expected'] - row['reported']} 次。请尽快开展并录入记录。")
 
 
 def _confirmation_step(request, unit, period) -> tuple[str, str]:

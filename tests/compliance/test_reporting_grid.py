@@ -10,7 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.compliance import reporting_selectors, rules, selectors
+from apps.core.models import AuditEvent
 from apps.evidence.models import Meeting
+from apps.portal.models import Supervision
 from tests.compliance.helpers import DRILL_PARAMS, drill, make_version
 from tests.factories import make_unit
 
@@ -127,3 +129,31 @@ def test_the_query_count_does_not_grow_with_the_county(data, people, client_for)
     assert _page_queries(client) == small
     page = client.get(URL + "?period=2026").content.decode()
     assert len(re.findall(r'<tr><th scope="row"><a href="/compliance/units/1401211', page)) == 8
+
+
+def test_a_county_official_sends_a_prefilled_supervision_from_a_missing_row(data, people, client_for):
+    client = client_for(people["county"])
+    here = URL + f"?period=2026Q2&focus={QINGYUAN}"
+    page = client.get(here).content.decode()
+    row = page[page.index(">东街村<"):]
+    row = row[:row.index("</tr>")]
+    assert f'action="/units/{DONGJIE}/supervise/"' in row
+    assert 'name="requirement_code" value="meeting.quarterly"' in row
+    text = "东街村2026年第2季度「每季度召开应急工作会议」应报 1 次，已报 0 次，尚缺 1 次。请尽快开展并录入记录。"
+    assert text in row
+    response = client.post(f"/units/{DONGJIE}/supervise/", {
+        "requirement_code": "meeting.quarterly", "next": here, "due_on": "", "text": text})
+    assert response.status_code == 302 and response["Location"] == here
+    s = Supervision.objects.get()
+    assert (s.unit.code, s.requirement_code, s.requirement_title, s.text, s.created_by) == (
+        DONGJIE, "meeting.quarterly", "每季度召开应急工作会议", text, people["county"])
+    assert s.due_on == date(2026, 12, 15)  # the service's default: two weeks
+    event = AuditEvent.objects.get(action="portal.supervision_create")
+    assert (event.unit_code, event.detail["supervision"], event.actor) == (DONGJIE, s.pk, people["county"])
+
+
+@pytest.mark.parametrize("who", ["auditor", "township"])
+def test_only_who_may_supervise_sees_the_supervision_form(data, people, client_for, who):
+    url = URL if who == "auditor" else f"/compliance/units/{QINGYUAN}/reporting/"
+    page = client_for(people[who]).get(url + "?period=2026Q2").content.decode()
+    assert "发送督办" not in page and "/supervise/" not in page
