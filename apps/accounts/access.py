@@ -50,6 +50,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # The security and audit administrators act on accounts and the audit log, never on units.
     Role.SECURITY_ADMIN: frozenset(),
     Role.AUDIT_ADMIN: frozenset(),
+    # No role: no action anywhere, and no grant can be given (GRANT_CODENAME has no entry), so
+    # every filter below is empty; the session middleware shows 「尚未分配角色」 on every page.
+    Role.NONE: frozenset(),
 }
 
 # guardian permission codenames on Unit, one per role that holds grants (declared in the

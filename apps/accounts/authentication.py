@@ -15,6 +15,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from apps.accounts import tokens
+from apps.accounts.controls import NO_ROLE
 from apps.accounts.models import ApiToken
 
 KEYWORDS = (b"bearer", b"token")
@@ -39,6 +40,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         # One message for unknown, revoked, expired and disabled: a caller learns nothing by probing.
         if token is None or not token.is_usable(now) or not token.user.is_active:
             raise exceptions.AuthenticationFailed("令牌无效、已吊销或已过期")
+        if not token.user.has_role:  # the session middleware refuses such a user the same way
+            raise exceptions.PermissionDenied(NO_ROLE)
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now

@@ -5,7 +5,10 @@ In this order (each a setting; docs/accounts.md):
 1. one active session per account: a login elsewhere ends this one (SESSION_ONE_PER_ACCOUNT);
 2. absolute lifetime after login (SESSION_ABSOLUTE_HOURS) and idle timeout (SESSION_IDLE_TIMEOUT_MINUTES);
 3. a password set by someone else, or expired (PASSWORD_MAX_AGE_DAYS), must be changed first;
-4. a role in MFA_REQUIRED_ROLES must pass a TOTP check (set one up at first login).
+4. a role in MFA_REQUIRED_ROLES must pass a TOTP check (set one up at first login);
+5. an account with no role (Role.NONE: created by single sign-on, or not yet given a role by the
+   security administrator) is refused every page, API call and export with one Chinese page
+   (403), whatever access.py would answer: it can only log out or change its own password.
 
 An ended session is logged out and the browser sent to the login page with the reason
 (``?reason=``), so the user learns why. API calls with a token carry no session and are untouched.
@@ -20,7 +23,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -35,6 +38,8 @@ REASONS = {
     "idle": "由于长时间未操作，您已自动退出，请重新登录。",
     "expired": "登录已超过最长有效时间，请重新登录。",
 }
+
+NO_ROLE = "您的账号尚未分配角色，请联系安全管理员"
 
 # Paths a user may reach while a password change or MFA check is pending.
 _OPEN_PREFIXES = ("/accounts/logout/", "/accounts/mfa/", "/accounts/session/", "/static/", "/favicon")
@@ -116,4 +121,12 @@ class AccountControlsMiddleware:
             return None
         if mfa_required(user) and not user.is_verified():
             return _divert(request, "accounts:mfa")
+        if not user.has_role and request.path != reverse("accounts:password_change"):
+            return _no_role(request)
         return None
+
+
+def _no_role(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": NO_ROLE}, status=403, json_dumps_params={"ensure_ascii": False})
+    return render(request, "accounts/no_role.html", {"message": NO_ROLE}, status=403)

@@ -17,7 +17,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from apps.accounts import usermgmt
-from apps.accounts.models import ADMIN_ROLES, Role, User
+from apps.accounts.models import ADMIN_ROLES, ASSIGNED_ROLES, Role, User
 from apps.core.audit import record_event
 from apps.core.csvio import FileFormatError, read_csv_rows
 from apps.core.pii import is_valid_mobile, normalize_mobile
@@ -26,6 +26,7 @@ from apps.jurisdictions.models import Unit
 HEADER = ["username", "full_name", "role", "unit_code", "mobile", "email"]
 USERNAME_RE = re.compile(r"^[\w.@+-]{1,150}\Z")
 # The level of unit each role is granted on (auditors: any subtree).
+IMPORT_ROLES = [r.value for r in Role if r in ASSIGNED_ROLES]
 ROLE_LEVELS = {
     Role.COUNTY_OFFICIAL: {"county"},
     Role.TOWNSHIP_STAFF: {"township", "village"},
@@ -83,8 +84,8 @@ def _validate(rows) -> tuple[list[_Row], list[RowError]]:
         if len(r["full_name"]) > 50:
             errors.append(RowError(number, "full_name", "姓名不能超过 50 个字"))
         unit = None
-        if role not in Role.values:
-            errors.append(RowError(number, "role", f"角色“{role}”无效，应为 {'/'.join(Role.values)} 之一"))
+        if role not in ASSIGNED_ROLES:  # an import names the role it gives ("none" is not one)
+            errors.append(RowError(number, "role", f"角色“{role}”无效，应为 {'/'.join(IMPORT_ROLES)} 之一"))
         elif role in ADMIN_ROLES:
             if code:
                 errors.append(RowError(number, "unit_code", f"{Role(role).label}不分配辖区，unit_code 须为空"))

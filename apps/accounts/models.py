@@ -11,6 +11,9 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", "系统管理员"
     SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDIT_ADMIN = "audit_admin", "审计管理员"
+    # No role yet (an account created by single sign-on, or by the system administrator before
+    # the security administrator assigns one): reaches nothing, sees only 「尚未分配角色」.
+    NONE = "none", "未分配角色"
 
 
 # The older name of SYSTEM_ADMIN, kept for code written before 三员分立 (Django's choices refuse
@@ -19,6 +22,8 @@ Role.ADMIN = Role.SYSTEM_ADMIN
 
 
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+# The roles an account can hold that give it any power (every role but NONE).
+ASSIGNED_ROLES = frozenset(r for r in Role if r != Role.NONE)
 
 
 class User(AbstractUser):
@@ -30,7 +35,8 @@ class User(AbstractUser):
     every save.
     """
 
-    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.TOWNSHIP_STAFF)
+    # Least privilege by default: a new account has no role until the security administrator gives one.
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.NONE)
     full_name = models.CharField("姓名", max_length=50, blank=True)
     mobile = models.CharField("手机号", max_length=20, blank=True)
     must_change_password = models.BooleanField(
@@ -86,6 +92,10 @@ class User(AbstractUser):
     @property
     def is_admin_role(self) -> bool:
         return self.role in ADMIN_ROLES
+
+    @property
+    def has_role(self) -> bool:
+        return self.role != Role.NONE
 
 
 class PasswordHistory(models.Model):

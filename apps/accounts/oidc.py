@@ -5,7 +5,7 @@ the client id and secret, and the claim that names the user (``OIDC_USERNAME_CLA
 provider's endpoints come from its discovery document (``{issuer}/.well-known/openid-configuration``)
 unless set one by one. A signed-in person is matched to the existing account with that username;
 an unknown person is refused unless ``OIDC_CREATE_USERS=true``, which creates an account with no
-grant and no administrator role (an administrator then gives both). ``PASSWORD_LOGIN_ENABLED=false`` turns off
+role and no grant (Role.NONE; the security administrator then gives both). ``PASSWORD_LOGIN_ENABLED=false`` turns off
 password sign-in everywhere (the login page and /admin/). Logging out of the portal also ends the
 provider session (RP-initiated logout with the ID token as hint).
 """
@@ -26,6 +26,8 @@ from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+
+from apps.accounts.models import Role
 
 # mozilla-django-oidc setting -> the discovery document's key (OpenID Connect Discovery 1.0, §3).
 DISCOVERED = {
@@ -106,11 +108,11 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):
         return users
 
     def create_user(self, claims):
-        # No grant, and the least role (the model's default, township staff: the role column has no
-        # empty value, constraint user_role_known): every unit is reached through a grant
-        # (access.py), so the account reaches nothing until an administrator grants it a unit and
-        # sets its role. No usable password: it signs in only through the provider.
+        # No role and no grant (Role.NONE): the account reaches nothing and sees only
+        # 「尚未分配角色」 (controls.py) until the security administrator gives it a role and units.
+        # No usable password: it signs in only through the provider.
         user = self.UserModel(**{self.UserModel.USERNAME_FIELD: self._username(claims)},
+                              role=Role.NONE,
                               email=str(claims.get("email") or "")[:254],
                               full_name=str(claims.get("name") or "")[:50])
         user.set_unusable_password()

@@ -19,6 +19,7 @@ def test_the_system_administrator_creates_an_account_with_a_one_time_password(pe
     password = re.search(r'class="initial-password">([^<]+)<', response.content.decode()).group(1)
     user = User.objects.get(username="qx_official")
     assert user.check_password(password) and user.must_change_password
+    assert user.role == "none"  # the security administrator gives the role (三员分立)
     assert AuditEvent.objects.filter(action="accounts.user_created", actor=people["admin"]).exists()
 
 
@@ -72,3 +73,23 @@ def test_the_security_administrator_unlocks_a_locked_out_account(people, client,
         "action": "unlock", "_selected_action": [people["township"].pk]})
     assert browser.post("/accounts/login/", {"username": "township", "password": PASSWORD}).status_code == 302
     assert AuditEvent.objects.filter(action="accounts.unlocked", actor=people["security_admin"]).exists()
+
+
+def test_the_security_administrator_gives_a_role_to_an_account_with_none(people, units, client_for, client):
+    from apps.accounts.services import api_token_create
+
+    user = User.objects.create_user("sso_person")  # as single sign-on creates it: no role, no grant
+    secret = api_token_create(user=user, name="对接", actor=people["security_admin"]).secret
+    refused = client.get("/api/v1/units/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert refused.status_code == 403 and refused.json()["detail"] == "您的账号尚未分配角色，请联系安全管理员"
+    admin = client_for(people["security_admin"])
+    # No unit can be granted while the account has no role.
+    response = admin.post(f"/admin/accounts/user/{user.pk}/change/", {"role": "none", "units": [units["140121100000"].pk]})
+    assert response.status_code == 200 and "未分配角色不分配辖区" in response.content.decode()
+    response = admin.post(f"/admin/accounts/user/{user.pk}/change/", {
+        "role": "township_staff", "units": [units["140121100000"].pk]})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user.refresh_from_db()
+    assert user.role == "township_staff" and [g.code for g in access.grants(user)] == ["140121100000"]
+    assert client.get("/api/v1/units/140121100000/", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    assert AuditEvent.objects.filter(action="accounts.role_changed", actor=people["security_admin"]).exists()

@@ -137,14 +137,24 @@ def test_it_refuses_a_person_with_no_account(sso, people, client):
 
 
 @pytest.mark.django_db
-def test_it_creates_an_account_with_no_grant_and_the_least_role_when_allowed(sso, settings, units, client):
+def test_it_creates_an_account_with_no_role_and_no_grant_when_allowed(sso, settings, units, client):
     settings.OIDC_CREATE_USERS = settings.OIDC_CREATE_USER = True
     response = Browser(client, sso).sign_in("stranger", PEOPLE["stranger"])
     user = User.objects.get(username="stranger")
     assert response.status_code == 302 and get_user(client) == user
-    assert user.role == Role.TOWNSHIP_STAFF and grants(user) == () and not user.has_usable_password()
-    assert not units_for(user).exists()  # reaches no unit until an administrator grants one
+    assert user.role == Role.NONE and user.get_role_display() == "未分配角色"
+    assert grants(user) == () and not user.has_usable_password() and not user.is_staff
+    assert not units_for(user).exists() and not user.get_all_permissions()
     assert AuditEvent.objects.filter(action="accounts.user_created", target="user=stranger").exists()
+    # Refused everywhere, with the one Chinese page (JSON under /api/).
+    for url in (reverse("portal:home"), reverse("portal:unit", args=["140121100000"]),
+                reverse("portal:dashboard", args=["140121000000"]), reverse("accounts:users"),
+                reverse("audit:log"), reverse("reports:index"), "/admin/", "/api/v1/units/", "/api/v1/units/140121100000/"):
+        page = client.get(url)
+        assert page.status_code == 403, f"{url} -> {page.status_code}"
+        assert "您的账号尚未分配角色，请联系安全管理员" in page.content.decode(), url
+        assert "清源镇" not in page.content.decode(), url
+    assert client.get("/api/v1/units/").json() == {"detail": "您的账号尚未分配角色，请联系安全管理员"}
 
 
 @pytest.mark.django_db

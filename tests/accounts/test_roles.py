@@ -11,9 +11,22 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
-def test_it_has_exactly_the_six_roles_of_the_issue():
+def test_it_has_exactly_the_six_roles_of_the_issue_and_no_role():
     assert [r.value for r in Role] == ["county_official", "township_staff", "auditor", "system_admin",
-                                       "security_admin", "audit_admin"]
+                                       "security_admin", "audit_admin", "none"]
+    assert Role.NONE.label == "未分配角色"
+
+
+def test_it_gives_a_new_account_no_role_by_default():
+    user = User.objects.create_user("fresh")
+    assert user.role == Role.NONE and not user.has_role and not user.is_staff
+
+
+def test_it_refuses_a_grant_to_an_account_with_no_role(units):
+    user = make_user("fresh", Role.NONE)
+    with pytest.raises(ValueError, match="未分配角色不分配辖区"):
+        access.grant(user, units["140121100000"])
+    assert not access.units_for(user).exists() and not access.can(user, access.Action.VIEW, units["140121100000"])
 
 
 def test_it_refuses_an_unknown_role_in_the_database(people):

@@ -8,6 +8,9 @@ NOT_UNIT_CODES.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from apps.accounts.models import Role
+from tests.factories import make_user
+
 pytestmark = pytest.mark.django_db
 
 # Route names whose `code` argument names something other than a unit.
@@ -25,7 +28,14 @@ OUTSIDERS = {
     "other_township": "140121100202",  # 西街村 of 清源镇
     "auditor": "120118100201",  # 纪庄子村 (Tianjin) for the Shanxi auditor
     "tianjin_county": "140121100000",  # 清源镇 (Shanxi) for the Tianjin official
+    "no_role": "140121100000",  # 清源镇: an account with no role (Role.NONE) reaches no unit at all
 }
+
+
+@pytest.fixture
+def everyone(people):
+    """The fixed people plus an account with no role (as single sign-on creates one)."""
+    return {**people, "no_role": make_user("no_role", Role.NONE)}
 
 
 def _unit_code_routes():
@@ -57,9 +67,9 @@ def test_the_route_discovery_finds_the_unit_pages_and_apis():
 
 @pytest.mark.parametrize("role", sorted(OUTSIDERS))
 @pytest.mark.parametrize("route", UNIT_ROUTES)
-def test_every_unit_route_refuses_a_unit_outside_the_subtree(route, role, units, people, client_for):
+def test_every_unit_route_refuses_a_unit_outside_the_subtree(route, role, units, everyone, client_for):
     foreign = units[OUTSIDERS[role]]
-    client = client_for(people[role])
+    client = client_for(everyone[role])
     url = reverse(route, kwargs={"code": foreign.code})
 
     for method in ("get", "post"):
@@ -75,3 +85,11 @@ def test_every_unit_route_refuses_anonymous_callers(route, units, client):
     response = client.get(url)
     assert response.status_code in (302, 401, 403), f"GET {url} -> {response.status_code}"
     assert "清源镇" not in response.content.decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("route", UNIT_ROUTES)
+def test_every_unit_route_tells_an_account_with_no_role_why_it_is_refused(route, units, client_for):
+    client = client_for(make_user("no_role", Role.NONE))
+    response = client.get(reverse(route, kwargs={"code": "140121000000"}))
+    assert response.status_code == 403
+    assert "您的账号尚未分配角色，请联系安全管理员" in response.content.decode()
