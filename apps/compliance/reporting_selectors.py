@@ -23,10 +23,6 @@ def year_columns(year: int) -> list[tuple[str, str]]:
     return [(f"{year}Q{q}", f"第{q}季度") for q in range(1, 5)] + [(str(year), "全年")]
 
 
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{round(value * 100)}%"
-
-
 @dataclass(frozen=True)
 class Cell:
     period: str
@@ -43,11 +39,11 @@ class Cell:
 
     @property
     def reporting_pct(self) -> str:
-        return pct(self.tally.reporting_rate)
+        return rules.percent_text(self.tally.reporting_rate)
 
     @property
     def timely_pct(self) -> str:
-        return pct(self.tally.timely_rate)
+        return rules.percent_text(self.tally.timely_rate)
 
     @property
     def colour(self) -> str:
@@ -78,6 +74,7 @@ class Grid:
 class ReportingOverview:
     report: dict  # the completeness report of the page's period (the API's and the command's JSON)
     grid: Grid | None  # child units × periods; None for a unit without children
+    rows: list[dict]  # rows of ``report``, narrowed to the focused cell's unit
     missing: list[dict]  # rows of ``report`` (or of the focused cell) with fewer reported than expected
     focus: Unit | None  # the grid row the missing list is narrowed to
     titles: dict[str, str]  # requirement code → title
@@ -133,6 +130,6 @@ def reporting_overview(root: Unit, period: str, as_of: date, *, focus: Unit | No
         rows = [r for r in rows if rng.low <= r["unit"] <= rng.high]
     missing = [dict(r, missing=r["expected"] - r["reported"]) for r in rows if r["expected"] > r["reported"]]
     titles = {s.requirement: s.title for s in specs}
-    return ReportingOverview(report=report, grid=_grid(root, year, facts), missing=missing, focus=focus,
+    return ReportingOverview(report=report, grid=_grid(root, year, facts), rows=rows, missing=missing, focus=focus,
                              titles=titles)
 

@@ -796,3 +796,8 @@ def rate_band(value: float | None) -> str:
 def rate(part: int, whole: int) -> float | None:
     """A share in [0, 1], None when nothing is expected."""
     return round(part / whole, 4) if whole else None
+
+
+def percent_text(value: float | None) -> str:
+    """「67%」, or 「—」 when nothing is expected."""
+    return "—" if value is None else f"{value:.0%}"

@@ -18,15 +18,16 @@ from urllib.error import URLError
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.access import users_with_grant_over, users_with_grant_over_each
+from apps.accounts.access import Action, can, users_with_grant_over, users_with_grant_over_each
 from apps.accounts.models import Role
-from apps.compliance import selectors
+from apps.compliance import exports, reporting_selectors, selectors
 from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
 from apps.compliance.results import Status, UnitEvaluation
 from apps.core.audit import record_event
@@ -401,3 +402,21 @@ def county_webhook_post(*, report: CountyReport) -> bool:
     if not ok:
         logger.warning("webhook for county %s failed: %s", report.county.code, error)
     return ok
+
+
+# ---------------------------------------------------------------------------
+# 报送情况 export (issue 18)
+# ---------------------------------------------------------------------------
+def reporting_export(*, actor, root: Unit, period: str, period_text: str, as_of: date,
+                     focus: Unit | None = None) -> tuple[bytes, str]:
+    """The 报送情况 grid and rows of ``root`` for ``period`` as XLSX and its file name; audited.
+    Raises PermissionDenied without EXPORT on ``root``."""
+    if not can(actor, Action.EXPORT, root):
+        raise PermissionDenied
+    overview = reporting_selectors.reporting_overview(root, period, as_of, focus=focus)
+    rows = overview.rows
+    heading = f"{focus.name if focus else root.name} {period_text}报送明细（{as_of.isoformat()} 统计）"
+    content = exports.reporting_xlsx(grid=overview.grid, rows=rows, titles=overview.titles, heading=heading)
+    record_event(actor=actor, action="compliance.reporting_export", unit_code=root.code, period=period,
+                 focus=focus.code if focus else "", format="xlsx", rows=len(rows))
+    return content, exports.reporting_filename(root.code, period, focus.code if focus else "")

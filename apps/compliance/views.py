@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.access import Action, can, get_unit_or_404
 from apps.compliance import confirmation_selectors as confirmations_selectors
-from apps.compliance import confirmations, exports, reporting_selectors, selectors
+from apps.compliance import confirmations, exports, reporting_selectors, selectors, services
 from apps.compliance.results import Status, status_text
 from apps.core.dates import PERIOD_HELP, as_of_or_today, parse_period
 from apps.jurisdictions.codes import subtree_range
@@ -76,6 +76,14 @@ def reporting(request, code):
     except ValueError:
         error, period = f"{PERIOD_HELP}，已按今年显示", str(timezone.localdate().year)
     focus = _focus(request, unit)
+    if request.GET.get("format") == "xlsx":
+        get_unit_or_404(request.user, code, Action.EXPORT)
+        body, name = services.reporting_export(actor=request.user, root=unit, period=period,
+                                               period_text=period_text(period), as_of=timezone.localdate(),
+                                               focus=focus)
+        response = HttpResponse(body, content_type=CONTENT_TYPES["xlsx"])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
     overview = reporting_selectors.reporting_overview(unit, period, timezone.localdate(), focus=focus)
     may_supervise = can(request.user, Action.SUPERVISE, unit)
     missing = [dict(r, title=overview.titles.get(r["requirement"], r["requirement"]),
@@ -88,6 +96,7 @@ def reporting(request, code):
         "may_submit": unit.level == "township" and can(request.user, Action.SUBMIT, unit),
         "may_decide": can(request.user, Action.VERIFY, unit),
         "may_supervise": may_supervise,
+        "may_export": can(request.user, Action.EXPORT, unit),
         "row_title": ROW_TITLES.get(unit.level, "下级单位"),
         "here": request.get_full_path(),
     }, status=400 if error and request.method == "POST" else 200)

@@ -2,51 +2,35 @@
 drill-down of one cell; the same figures as the completeness report, constant query count."""
 
 import re
-from datetime import date, datetime, time
+from datetime import date
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from apps.compliance import reporting_selectors, rules, selectors
 from apps.core.models import AuditEvent
-from apps.evidence.models import Meeting
 from apps.portal.models import Supervision
-from tests.compliance.helpers import DRILL_PARAMS, drill, make_version
+from tests.compliance.helpers import drill
+from tests.compliance.reporting_data import (
+    COUNTY,
+    DONGJIE,
+    OTHER,
+    QINGYUAN,
+    meeting,
+    reporting_catalog,
+    reporting_evidence,
+)
 from tests.factories import make_unit
 
-COUNTY, QINGYUAN, DONGJIE, XIJIE = "140121000000", "140121100000", "140121100201", "140121100202"
-OTHER = "140121101000"
 URL = f"/compliance/units/{COUNTY}/reporting/"
 QUARTERLY = {"evidence": "meeting", "period": "quarter", "min_count": 1}
 
 
-def _at(time_machine, day: date):
-    time_machine.move_to(timezone.make_aware(datetime.combine(day, time(10))), tick=False)
-
-
-def meeting(unit, held_on: date) -> Meeting:
-    return Meeting.objects.create(unit=unit, held_on=held_on, meeting_type="work_meeting", topic="应急工作会议",
-                                  fingerprint=f"{unit.code}{held_on}")
-
-
 @pytest.fixture
-def catalog(db):
-    make_version("meeting.quarterly", "periodic_event", QUARTERLY, topic="meeting", title="每季度召开应急工作会议")
-    make_version("drill.annual", "periodic_event", DRILL_PARAMS, levels=",township,", title="每年综合应急演练")
-
-
-@pytest.fixture
-def data(units, catalog, time_machine):
-    _at(time_machine, date(2026, 4, 3))
-    meeting(units[QINGYUAN], date(2026, 2, 1))  # Q1, entered 3 April: on time
-    meeting(units[DONGJIE], date(2026, 3, 1))
-    _at(time_machine, date(2026, 6, 1))
-    meeting(units[XIJIE], date(2026, 3, 2))  # Q1, entered 1 June: late
-    meeting(units[QINGYUAN], date(2026, 5, 1))  # Q2, on time
-    _at(time_machine, date(2026, 12, 1))
-    return units
+def data(units, time_machine):
+    reporting_catalog()
+    return reporting_evidence(units, time_machine)
 
 
 def test_rate_bands_follow_the_grade_cut_offs():
