@@ -7,8 +7,10 @@ Every view, API endpoint, export and task asks this module two questions:
   as a SQL filter (code ranges), never as a list of ids pulled into Python.
 
 A user's reach comes from grants: one django-guardian object permission per (user, unit), whose
-codename is the user's role. Everything under a granted unit is reachable through the 12-digit
-code prefix. Nothing else in the project touches django-guardian.
+codename is the user's role, stored in guardian's direct foreign-key table for units
+(``UnitUserObjectPermission``: a grant joins Unit like any relation). Everything under a granted
+unit is reachable through the 12-digit code prefix. Nothing else in the project touches
+django-guardian.
 """
 
 from __future__ import annotations
@@ -19,13 +21,11 @@ from enum import StrEnum
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import BigIntegerField, CharField, Q
-from django.db.models.functions import Cast
+from django.db.models import F, Q
 from django.http import Http404
-from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
-from apps.accounts.models import Role
+from apps.accounts.models import Role, UnitUserObjectPermission
 from apps.jurisdictions.codes import subtree_range
 from apps.jurisdictions.models import Unit
 
@@ -138,18 +138,22 @@ def grants(user) -> tuple[Grant, ...]:
     cached = getattr(user, "_jurisdiction_grants", None)
     if cached is not None:
         return cached
-    codename = GRANT_CODENAME.get(user.role, "").split(".")[-1]
-    rows = Unit.objects.filter(
-        pk__in=UserObjectPermission.objects.filter(
-            user_id=user.pk, permission__codename=codename, content_type__app_label="jurisdictions"
-        )
-        # guardian stores object_pk as text; cast so PostgreSQL compares like with like.
-        .annotate(unit_pk=Cast("object_pk", BigIntegerField()))
-        .values("unit_pk")
-    ).values_list("code", "level", "name")
-    result = tuple(Grant(*row) for row in rows.order_by("code"))
+    rows = Unit.objects.filter(user_grants__user_id=user.pk,
+                               user_grants__permission__codename=_codename(user.role))
+    result = tuple(Grant(*row) for row in rows.order_by("code").values_list("code", "level", "name"))
     user._jurisdiction_grants = result
     return result
+
+
+def _codename(role: str) -> str:
+    """The bare codename of the role's grant permission ("" for a role without grants)."""
+    return GRANT_CODENAME.get(role, "").split(".")[-1]
+
+
+def _role_grants(role: str):
+    """All grants of ``role``: rows of the direct table (``user_id``, ``content_object_id``). A role
+    that holds no grants is a programming error (KeyError)."""
+    return UnitUserObjectPermission.objects.filter(permission__codename=GRANT_CODENAME[role].split(".")[-1])
 
 
 def _allows(user, action: Action) -> bool:
@@ -218,19 +222,15 @@ def home_units(user):
 
 def users_with_grant_over_each(units, role: str) -> dict[str, list]:
     """{unit code: active users holding ``role`` on that unit or one of its ancestors}, for many
-    units in two queries (notifications for every township of a county at once)."""
+    units in one query (notifications for every township of a county at once)."""
     units = list(units)
-    codename = GRANT_CODENAME[role].split(".")[-1]
     wanted = {c for u in units for c in (*u.ancestor_codes(), u.code)}
-    code_of = {str(pk): code for pk, code in Unit.objects.filter(code__in=wanted).values_list("pk", "code")}
     holders: dict[str, list] = {}
     for perm in (
-        UserObjectPermission.objects.filter(
-            permission__codename=codename, content_type__app_label="jurisdictions",
-            object_pk__in=list(code_of), user__is_active=True, user__role=role,
-        ).select_related("user").order_by("user_id")
+        _role_grants(role).filter(content_object__code__in=wanted, user__is_active=True, user__role=role)
+        .select_related("user").annotate(unit_code=F("content_object__code")).order_by("user_id")
     ):
-        holders.setdefault(code_of[perm.object_pk], []).append(perm.user)
+        holders.setdefault(perm.unit_code, []).append(perm.user)
     result = {}
     for unit in units:
         seen = {}
@@ -243,18 +243,11 @@ def users_with_grant_over_each(units, role: str) -> dict[str, list]:
 
 def users_with_grant_over(unit: Unit, role: str):
     """Users holding ``role`` on ``unit`` itself or one of its ancestors (for notifications)."""
-    codename = GRANT_CODENAME[role].split(".")[-1]
     codes = [*unit.ancestor_codes(), unit.code]
     return get_user_model().objects.filter(
         is_active=True,
         role=role,
-        pk__in=UserObjectPermission.objects.filter(
-            permission__codename=codename,
-            content_type__app_label="jurisdictions",
-            object_pk__in=Unit.objects.filter(code__in=codes)
-            .annotate(pk_text=Cast("pk", CharField()))
-            .values("pk_text"),
-        ).values("user_id"),
+        pk__in=_role_grants(role).filter(content_object__code__in=codes).values("user_id"),
     )
 
 
@@ -294,12 +287,6 @@ MANAGEABLE_ROLES = frozenset({Role.TOWNSHIP_STAFF})
 MANAGEABLE_LEVELS = frozenset({"township", "village"})
 
 
-def _granted_units_q(role: str):
-    codename = GRANT_CODENAME[role].split(".")[-1]
-    return UserObjectPermission.objects.filter(permission__codename=codename,
-                                               content_type__app_label="jurisdictions")
-
-
 def may_manage_users(actor) -> bool:
     """Does 用户管理 apply to ``actor`` at all (no query beyond the cached grants)?"""
     return _allows(actor, Action.MANAGE_USERS) and not _is_global(actor) and bool(grants(actor))
@@ -316,18 +303,17 @@ def manageable_users(actor):
     User = get_user_model()
     if not _allows(actor, Action.MANAGE_USERS):
         return User.objects.none()
-    perms = _granted_units_q(Role.TOWNSHIP_STAFF).annotate(unit_pk=Cast("object_pk", BigIntegerField()))
+    perms = _role_grants(Role.TOWNSHIP_STAFF)
     inside = Unit.objects.filter(unit_q(actor, Action.MANAGE_USERS)).values("pk")
     return (User.objects.filter(role__in=MANAGEABLE_ROLES, pk__in=perms.values("user_id"))
-            .exclude(pk__in=perms.exclude(unit_pk__in=inside).values("user_id")))
+            .exclude(pk__in=perms.exclude(content_object__in=inside).values("user_id")))
 
 
 def users_granted_on(unit: Unit):
     """Users holding a grant on exactly this unit, whatever their role (the admin's unit page)."""
     return get_user_model().objects.filter(
-        pk__in=UserObjectPermission.objects.filter(
-            content_type__app_label="jurisdictions", object_pk=str(unit.pk),
-            permission__codename__in=[c.split(".")[-1] for c in GRANT_CODENAME.values()],
+        pk__in=UnitUserObjectPermission.objects.filter(
+            content_object=unit, permission__codename__in=[_codename(role) for role in GRANT_CODENAME],
         ).values("user_id"),
     ).order_by("username")
 
@@ -363,16 +349,11 @@ def change_role(user, role: str) -> None:
 def unit_names_of(users) -> dict[int, list[str]]:
     """{user pk: ["清源镇（140121100000）", …]} for a page of users, in one query."""
     by_pk: dict[int, list[str]] = {u.pk: [] for u in users}
-    codenames = {c.split(".")[-1] for c in GRANT_CODENAME.values()}
-    rows = (UserObjectPermission.objects.filter(user_id__in=list(by_pk), content_type__app_label="jurisdictions",
-                                                permission__codename__in=codenames)
-            .annotate(unit_pk=Cast("object_pk", BigIntegerField())).values_list("user_id", "unit_pk"))
-    pairs = list(rows)
-    labels = {pk: f"{name}（{code}）" for pk, name, code in
-              Unit.objects.filter(pk__in=[p for _, p in pairs]).values_list("pk", "name", "code")}
-    for user_id, unit_pk in pairs:
-        if unit_pk in labels:
-            by_pk[user_id].append(labels[unit_pk])
+    rows = (UnitUserObjectPermission.objects
+            .filter(user_id__in=list(by_pk), permission__codename__in=[_codename(role) for role in GRANT_CODENAME])
+            .order_by("pk").values_list("user_id", "content_object__name", "content_object__code"))
+    for user_id, name, code in rows:
+        by_pk[user_id].append(f"{name}（{code}）")
     return by_pk
 
 

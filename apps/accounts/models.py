@@ -1,5 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from apps.jurisdictions.models import Unit
 
 
 class Role(models.TextChoices):
@@ -150,3 +153,35 @@ class ApiToken(models.Model):
     def is_usable(self, now) -> bool:
         """Neither revoked nor expired at ``now`` (no query)."""
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+# ------------------------------------------------------------------------------
+# Unit grants: django-guardian's direct foreign-key permission models for Unit
+# ------------------------------------------------------------------------------
+# https://django-guardian.readthedocs.io/en/stable/userguide/performance.html#direct-foreign-keys
+# guardian's generic tables store the object's key as text, so every query joining grants to
+# units had to cast one side. With a real foreign key a grant joins Unit like any other relation,
+# and guardian's own assign_perm/remove_perm/get_objects_for_user find these models by themselves
+# (the reverse relations below, guardian.utils.get_obj_perms_model). Only access.py uses them.
+class UnitUserObjectPermission(UserObjectPermissionBase):
+    """A user's grant over a unit (and so its subtree): one row per (user, permission, unit); the
+    permission's codename is the user's role (access.GRANT_CODENAME)."""
+
+    content_object = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.CASCADE,
+                                       related_name="user_grants")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "辖区授权"
+        verbose_name_plural = "辖区授权"
+
+
+class UnitGroupObjectPermission(GroupObjectPermissionBase):
+    """A group's grant over a unit. The portal grants to users only; the model exists so that
+    guardian never falls back to its generic table for a unit."""
+
+    content_object = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.CASCADE,
+                                       related_name="group_grants")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "辖区组授权"
+        verbose_name_plural = "辖区组授权"

@@ -11,9 +11,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from apps.accounts.models import UnitUserObjectPermission
 from apps.core.audit import current_user, record_event
 from apps.core.models import AuditEvent
 from apps.core.pii import mask_text
+from apps.jurisdictions.models import Unit
 
 FAILURE = AuditEvent.Result.FAILURE
 _BACKENDS = {"apps.accounts.oidc.PortalOIDCBackend": "oidc"}
@@ -73,14 +75,11 @@ def _grant_changed(verb):
     def receiver(sender, instance, **kwargs):
         if kwargs.get("created") is False:
             return  # an unchanged grant saved again
-        perm = instance.permission
-        if perm.content_type.app_label != "jurisdictions":
-            return
-        from apps.jurisdictions.models import Unit
-
-        code = Unit.objects.filter(pk=instance.object_pk).values_list("code", flat=True).first() or ""
+        # The unit's code is read (not instance.content_object) so that a grant removed together
+        # with its unit is still recorded: the cascade deletes the grants before the unit.
+        code = Unit.objects.filter(pk=instance.content_object_id).values_list("code", flat=True).first() or ""
         record_event(actor=current_user(), action=f"accounts.grant_{verb}", unit_code=code,
-                     target=f"user={instance.user.get_username()}", permission=perm.codename)
+                     target=f"user={instance.user.get_username()}", permission=instance.permission.codename)
 
     return receiver
 
@@ -128,11 +127,9 @@ def connect() -> None:
     user_model = get_user_model()
     pre_save.connect(_user_before_save, sender=user_model, dispatch_uid="audit_user_pre")
     post_save.connect(_user_saved, sender=user_model, dispatch_uid="audit_user_post")
-    from guardian.models import UserObjectPermission
-
-    post_save.connect(_grant_changed("added"), sender=UserObjectPermission, dispatch_uid="audit_grant_add",
+    post_save.connect(_grant_changed("added"), sender=UnitUserObjectPermission, dispatch_uid="audit_grant_add",
                       weak=False)
-    post_delete.connect(_grant_changed("removed"), sender=UserObjectPermission, dispatch_uid="audit_grant_rm",
+    post_delete.connect(_grant_changed("removed"), sender=UnitUserObjectPermission, dispatch_uid="audit_grant_rm",
                         weak=False)
     from django.contrib.admin.models import LogEntry
 
