@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
+from enum import StrEnum, nonmember
 
 
-class Status:
+class Status(StrEnum):
+    """A task's or requirement's verdict. A StrEnum (pure modules take no Django import; README
+    "Enumerations"): members are ``str``, so stored snapshots and JSON carry the plain values."""
+
     COMPLIANT = "compliant"
     PENDING = "pending"
     DUE_SOON = "due_soon"
@@ -16,25 +20,25 @@ class Status:
     NO_DATA = "no_data"
 
     # Worst first: a requirement's status is the worst of its tasks.
-    SEVERITY = [OVERDUE, NON_COMPLIANT, DUE_SOON, PENDING, NO_DATA, COMPLIANT]
-    LABELS = {
+    SEVERITY = nonmember([OVERDUE, NON_COMPLIANT, DUE_SOON, PENDING, NO_DATA, COMPLIANT])
+    LABELS = nonmember({
         COMPLIANT: "已达标",
         PENDING: "待完成",
         DUE_SOON: "即将到期",
         OVERDUE: "已逾期",
         NON_COMPLIANT: "未达标",
         NO_DATA: "无数据",
-    }
+    })
     # 红/黄/绿/灰 on the dashboard.
-    COLOURS = {
+    COLOURS = nonmember({
         OVERDUE: "red",
         NON_COMPLIANT: "red",
         DUE_SOON: "yellow",
         PENDING: "yellow",
         COMPLIANT: "green",
         NO_DATA: "grey",
-    }
-    BAD = frozenset({OVERDUE, NON_COMPLIANT})
+    })
+    BAD = nonmember(frozenset({OVERDUE, NON_COMPLIANT}))
 
     @classmethod
     def worst(cls, statuses) -> str:
@@ -157,6 +161,8 @@ def _jsonable(value):
         return [_jsonable(v) for v in value]
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        return str(value)  # a StrEnum member (Status): its plain value
     return value
 
 

@@ -6,24 +6,29 @@ zeros. So "everything under X" is the indexed range [X's prefix + 000…, X's pr
 """
 
 from dataclasses import dataclass
+from enum import StrEnum, nonmember
 
 
-class Level:
+class Level(StrEnum):
+    """A unit's level in the hierarchy. A StrEnum (pure module, no ORM; README "Enumerations"):
+    members are ``str``, so stored values and JSON are the plain values."""
+
     PROVINCE = "province"
     CITY = "city"
     COUNTY = "county"
     TOWNSHIP = "township"
     VILLAGE = "village"
 
-    CHOICES = [
+    # The model field's and the API's choices, highest level first.
+    CHOICES = nonmember([
         (PROVINCE, "省级"),
         (CITY, "市级"),
         (COUNTY, "县级"),
         (TOWNSHIP, "乡镇(街道)"),
         (VILLAGE, "村(社区)"),
-    ]
-    ORDER = [PROVINCE, CITY, COUNTY, TOWNSHIP, VILLAGE]
-    LABELS = dict(CHOICES)
+    ])
+    ORDER = nonmember([PROVINCE, CITY, COUNTY, TOWNSHIP, VILLAGE])
+    LABELS = nonmember(dict(CHOICES))
 
 
 SIGNIFICANT_DIGITS = {

@@ -95,3 +95,60 @@ def test_it_catches_an_upward_import_and_a_cycle(tmp_path):
     imports = app_imports(tmp_path)
     assert violations(imports) == ["core/helpers.py: core (layer 0) imports accounts (layer 2)"]
     assert cycles(imports) == [["accounts", "core", "accounts"]]
+
+
+# Modules that take no Django import (README "Architecture", STYLE.md convention 1): the evaluation
+# core and what it reads. At module level they import each other and the standard library only.
+PURE_MODULES = {
+    "compliance/rules.py", "compliance/results.py", "jurisdictions/codes.py", "policies/rules.py",
+    "policies/kinds.py", "reports/content.py",
+}
+
+
+def _imported_modules(path: Path) -> list[str]:
+    """Dotted names of the modules a file imports at module level (``from apps.policies import
+    kinds`` is ``apps.policies.kinds``: the submodule, not its package). An import inside a function
+    (policies/kinds.py reads the evidence choices when validating a catalog) is not run by the rules."""
+    found = []
+    for node in ast.parse(path.read_text(encoding="utf-8"), filename=str(path)).body:
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                is_module = (APPS.parent / (sub.replace(".", "/") + ".py")).exists()
+                found.append(sub if is_module else node.module)
+    return found
+
+
+def test_it_keeps_the_pure_modules_free_of_django():
+    pure = {f"apps.{m[:-3].replace('/', '.')}" for m in PURE_MODULES}
+    wrong = sorted(
+        f"{m} imports {imported}" for m in PURE_MODULES for imported in _imported_modules(APPS / m)
+        if imported.split(".")[0] in ("django", "rest_framework", "guardian")
+        or (imported.startswith("apps") and imported not in pure)
+    )
+    assert wrong == []
+
+
+# One enum style (README "Enumerations"): a model field's choices are models.TextChoices, any other
+# vocabulary (the pure modules' Status and Level, access.Action) an enum.StrEnum; never a plain
+# class of constants.
+ENUM_BASES = {"StrEnum", "models.TextChoices", "models.IntegerChoices"}
+
+
+def test_it_writes_every_set_of_string_constants_as_an_enum():
+    plain = []
+    for path in APPS.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            constants = [s for s in node.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                         and isinstance(s.targets[0], ast.Name) and s.targets[0].id.isupper()
+                         and isinstance(s.value, ast.Constant | ast.Tuple)]
+            bases = {ast.unparse(b) for b in node.bases}
+            if len(constants) >= 2 and not bases & ENUM_BASES:
+                plain.append(f"{path.relative_to(APPS)}: {node.name}")
+    assert plain == []
