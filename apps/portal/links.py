@@ -86,9 +86,20 @@ def form_presets(kind: str, params: dict) -> dict[str, str]:
     return presets
 
 
+# What a link to a unit's landing page says, where the page around it does not say it already.
+LANDING_LABELS = {
+    Level.PROVINCE: "选择县（区）",
+    Level.CITY: "选择县（区）",
+    Level.COUNTY: "总览",
+    Level.TOWNSHIP: "工作台",
+    Level.VILLAGE: "详情",
+}
+
+
 def landing_url(code: str, level: str) -> str:
     """The page a unit opens on: a township on its workspace, a village on its unit page, a
-    county (or a city or province, which pick a county there) on the dashboard."""
+    county (or a city or province, which pick a county there) on the dashboard. The one place
+    that knows it: views, the navigation and the templates (``{% landing_url %}``) all ask here."""
     if level == Level.TOWNSHIP:
         return reverse("portal:workspace", args=[code])
     if level == Level.VILLAGE:

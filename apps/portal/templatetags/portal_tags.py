@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.access import Action, can
 from apps.compliance.results import Status, status_text
 from apps.core.pii import mask_text
+from apps.portal import links
 
 register = template.Library()
 
@@ -83,13 +84,13 @@ def portal_nav(context) -> list[tuple[str, str]]:
     counties = [g for g in mine if g.level == "county"]
     townships = [g for g in mine if g.level == "township"]
     if counties:
-        items.append((_("县级总览"), reverse("portal:dashboard", args=[counties[0].code])))
+        items.append((_("县级总览"), links.landing_url(counties[0].code, counties[0].level)))
         items.append((_("逾期任务"), reverse("portal:overdue", args=[counties[0].code])))
     queue = _review_queue_item(user)
     if queue:
         items.append(queue)
     if townships:
-        items.append((_("乡镇工作台"), reverse("portal:workspace", args=[townships[0].code])))
+        items.append((_("乡镇工作台"), links.landing_url(townships[0].code, townships[0].level)))
         if user.role == Role.TOWNSHIP_STAFF:
             items.append((_("录入记录"), reverse("evidence:hub", args=[townships[0].code])))
             items.append((_("批量导入"), reverse("evidence:import")))
@@ -110,6 +111,17 @@ def _review_queue_item(user):
     if not evidence.can_verify_somewhere(user):
         return None
     return (f"{_('待审核')}（{evidence.review_queue_count(user)}）", reverse("evidence:queue"))
+
+
+@register.simple_tag
+def landing_url(code: str, level: str) -> str:
+    """``{% landing_url unit.code unit.level %}``: the unit's landing page (apps.portal.links)."""
+    return links.landing_url(code, level)
+
+
+@register.simple_tag
+def landing_label(level: str) -> str:
+    return links.LANDING_LABELS.get(level, "")
 
 
 @register.filter

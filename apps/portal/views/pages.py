@@ -204,7 +204,8 @@ def unit_detail(request, code):
         "requirement_choices": sorted({(r.requirement, r.title) for r in evaluation.results}),
         "hub_url": evidence_hub_url(unit.code) if can(request.user, Action.SUBMIT, unit) else "",
         "applicability_url": reverse("policies:unit", args=[unit.code]),
-        "dashboard_code": unit.county_code if unit.level in (Level.TOWNSHIP, Level.VILLAGE) else "",
+        "county_url": (landing_url(unit.county_code, Level.COUNTY)
+                       if unit.county_code and unit.level in (Level.TOWNSHIP, Level.VILLAGE) else ""),
     })
 
 
@@ -242,7 +243,9 @@ def supervision_ack(request, pk):
     except PermissionDenied:
         raise Http404("督办不存在") from None
     messages.success(request, "已签收督办。")
-    return redirect("portal:workspace", code=supervision.unit.township_code or supervision.unit.code)
+    unit = supervision.unit
+    return redirect(landing_url(unit.township_code, Level.TOWNSHIP) if unit.township_code
+                    else landing_url(unit.code, unit.level))
 
 
 @login_required
