@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from apps.compliance.results import Status, days_late, days_text
+from apps.compliance.rules import percent_text, rate
 from apps.jurisdictions.codes import Level, subtree_range
 
 # Symbols next to the status text so a black-and-white print still tells them apart.
@@ -179,6 +180,38 @@ def _overdue_rows(raw: dict, unit: dict) -> list[dict]:
     return rows
 
 
+def _reporting_figures(name: str, code: str, expected: int, reported: int, on_time: int) -> dict:
+    reporting, timely = rate(reported, expected), rate(on_time, expected)
+    return {"code": code, "name": name, "expected": expected, "reported": reported, "on_time": on_time,
+            "missing": expected - reported, "reporting_rate": reporting, "timely_rate": timely,
+            "reporting_pct": percent_text(reporting), "timely_pct": percent_text(timely)}
+
+
+def reporting_section(raw: dict, unit: dict) -> dict | None:
+    """报送纪律: 报送率 and 及时率 of the scorecard's year per child unit (a county's townships, each
+    with its villages) and in total, from the raw snapshot's per-unit figures. None for a raw
+    snapshot sealed before these figures were collected."""
+    reporting = raw.get("reporting")
+    if reporting is None:
+        return None
+    figures = reporting["units"]
+
+    def summed(low: str, high: str, only: str = "") -> list[int]:
+        rows = [v for c, v in figures.items() if (c == only if only else low <= c <= high)]
+        return [sum(v[i] for v in rows) for i in range(3)]
+
+    rows = []
+    for child in sorted((u for u in raw["units"] if u.get("parent") == unit["code"]), key=lambda u: u["code"]):
+        rng = subtree_range(child["code"], child["level"])
+        rows.append(_reporting_figures(child["name"], child["code"], *summed(rng.low, rng.high)))
+    own = summed("", "", only=unit["code"])
+    if own[0]:
+        rows.insert(0, _reporting_figures(f"{unit['name']}本级", unit["code"], *own))
+    rng = subtree_range(unit["code"], unit["level"])
+    return {"period": reporting["period"], "deadline_days": reporting["deadline_days"], "rows": rows,
+            "total": _reporting_figures("合计", unit["code"], *summed(rng.low, rng.high))}
+
+
 def build_payload(raw: dict, code: str, seal: dict | None = None) -> dict:
     """The scorecard content for unit ``code`` of the raw snapshot's subtree."""
     by_code = {u["code"]: u for u in raw.get("ancestors", [])}
@@ -197,10 +230,12 @@ def build_payload(raw: dict, code: str, seal: dict | None = None) -> dict:
         "overdue": overdue,  # the PDF prints the first OVERDUE_ROWS_IN_PDF, the Excel twin all
         "children": _child_rows(raw, code),
         "sections": [],
+        "reporting": None,  # county scorecards: 报送率、及时率 per township (reporting_section)
         "thresholds": {"excellent": excellent, "pass": passing},
         "seal": seal,
     }
     if payload["kind"] == "county":
+        payload["reporting"] = reporting_section(raw, unit)
         for child in payload["children"]:
             payload["sections"].append(
                 {

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.access import Action, filter_for_user
+from apps.compliance import rules
 from apps.compliance import selectors as compliance
+from apps.core.dates import parse_period
 from apps.evidence.models import EVIDENCE_MODELS
 from apps.jurisdictions.codes import subtree_range
 from apps.jurisdictions.models import Unit
@@ -48,8 +50,23 @@ def collect_raw(unit: Unit, as_of: date) -> dict:
             "evaluations": {code: e.to_dict() for code, e in evaluations.items()},
             "rollups": {code: _rollup_dict(r) for code, r in rollups.items()},
             "overdue": overdue,
+            "reporting": reporting_raw(unit, as_of),
         }
     )
+
+
+def reporting_raw(unit: Unit, as_of: date) -> dict:
+    """报送率、及时率 of the scorecard's year (the periods ended by ``as_of``) for the raw snapshot:
+    expected, reported and on-time periods of each unit of the subtree that owes any; content.py
+    sums them per child unit. One load of the facts (constant query count)."""
+    year = str(as_of.year)
+    facts = compliance.subtree_reporting_facts(unit, parse_period(year), as_of)
+    units = {}
+    for u, by_requirement in facts:
+        t = sum((rules.tally(items) for items in by_requirement.values()), rules.Tally())
+        if t.expected:
+            units[u.code] = [t.expected, t.reported, t.on_time]
+    return {"period": year, "deadline_days": settings.REPORTING_DEADLINE_DAYS, "units": units}
 
 
 def _link_ancestors(raw: dict) -> dict:
