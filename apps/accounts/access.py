@@ -362,3 +362,15 @@ def may_reveal_personal_data(user, unit: Unit) -> bool:
     from django.conf import settings
 
     return user.role in settings.PII_REVEAL_ROLES and can(user, Action.VIEW, unit)
+
+
+# 「重复在册」 (issue 17): who sees the county-wide list of people active in several teams or units.
+ROSTER_CONFLICT_ROLES = frozenset({Role.COUNTY_OFFICIAL, Role.AUDITOR})
+ROSTER_CONFLICT_LEVELS = frozenset({"province", "city", "county"})
+
+
+def may_view_roster_conflicts(user, unit: Unit) -> bool:
+    """County officials and (read-only) auditors, over a county or above that they may see."""
+    return (getattr(user, "role", None) in ROSTER_CONFLICT_ROLES and unit.level in ROSTER_CONFLICT_LEVELS
+            and can(user, Action.VIEW, unit))
+

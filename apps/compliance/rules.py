@@ -82,14 +82,40 @@ class TrainingFact:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """One team membership of a person, as the 「重复在册」 rule compares them (§3.3)."""
+
+    member_id: int
+    team_id: int
+    joined_on: date
+    left_on: date | None = None
+
+    def active(self, on: date) -> bool:
+        # A member counts while joined_on <= d < left_on: leaving on the as-of date means gone.
+        return self.joined_on <= on and (self.left_on is None or self.left_on > on)
+
+    def rank(self) -> tuple[date, int, int]:
+        return (self.joined_on, self.team_id, self.member_id)
+
+
+@dataclass(frozen=True)
 class MemberFact:
     id: int
     team_type: str
     name: str
-    id_number: str
+    # Who the person is: the identity key (validation.person_key, "bi:<blind index of the ID
+    # number>" or "name:<name>"), never the clear number; "" falls back to the name.
+    person_key: str
     joined_on: date
     left_on: date | None = None
     team_id: int = 0
+    # The same person's memberships of other teams in the county (by blind index), whoever
+    # they are counted for: the one fact the 「重复在册」 rule needs (counts_for_team).
+    elsewhere: tuple[Membership, ...] = ()
+
+    @property
+    def membership(self) -> Membership:
+        return Membership(self.id, self.team_id, self.joined_on, self.left_on)
 
 
 @dataclass(frozen=True)
@@ -452,16 +478,35 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
+def counting_membership(memberships: Iterable[Membership], on: date) -> Membership | None:
+    """「重复在册」: of one person's memberships active on ``on`` (same ID number, several teams
+    of a county), the one that counts: the earliest joining date; on the same day the team with
+    the smaller id (the one recorded first). None when none is active. docs/semantics.md §3.3."""
+    active = [m for m in memberships if m.active(on)]
+    return min(active, key=Membership.rank) if active else None
+
+
+def counts_for_team(member: MemberFact, on: date) -> bool:
+    """True when ``member`` is active on ``on`` and no other membership of the same person
+    takes precedence (counting_membership): one person counts towards at most one team."""
+    if not member.membership.active(on):
+        return False
+    if not member.elsewhere:
+        return True
+    first = counting_membership((member.membership, *member.elsewhere), on)
+    return first is not None and first.team_id == member.team_id
+
+
 def _team_floor(spec, unit, ev, as_of, cfg) -> _Verdict:
     """「组建不少于30人的…队伍」 is met by one team: the largest qualifying team's distinct active
-    members (by ID number), never the sum of several teams."""
+    members (by ID number), never the sum of several teams; a person also active in another team
+    of the county counts only for the team counting_membership picks (「重复在册」)."""
     p: kinds.TeamFloor = spec.params
     types = set(p.team_types)
     teams: dict[int, set[str]] = {}
     for m in ev.members:
-        # A member counts while joined_on <= d < left_on: leaving on the as-of date means gone.
-        if (not types or m.team_type in types) and m.joined_on <= as_of and (m.left_on is None or m.left_on > as_of):
-            teams.setdefault(m.team_id, set()).add(m.id_number or f"name:{m.name}")
+        if (not types or m.team_type in types) and counts_for_team(m, as_of):
+            teams.setdefault(m.team_id, set()).add(m.person_key or f"name:{m.name}")
     if not teams:
         # No team recorded: no_data, deducting in full once the floor is due (no deadline, or past it).
         due_now = spec.deadline is None or spec.deadline < as_of

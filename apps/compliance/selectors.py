@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from apps.compliance import rules
+from apps.compliance.conflict_selectors import memberships_elsewhere
 from apps.compliance.models import EvaluationRun, Snapshot
 from apps.compliance.results import Source, Status, UnitEvaluation
 from apps.core.dates import parse_period
@@ -100,15 +101,16 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
             rules.TrainingFact(id=row["id"], person_id=row["person_id"], held_on=row["held_on"],
                                entered_on=_local_date(row["created_at"]))
         )
+    elsewhere = memberships_elsewhere(rng)  # 「重复在册」: the same person in other teams of the county
     for row in (
         ev.TeamMember.objects.counted()
         .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **_in_range(rng, "team__unit__"))
-        .values("id", "team_id", "team__unit_id", "team__team_type", "name", "id_number", "joined_on", "left_on")
+        .values("id", "team_id", "team__unit_id", "team__team_type", "name", "identity_key", "joined_on", "left_on")
     ):
         by_unit[row["team__unit_id"]].members.append(
             rules.MemberFact(id=row["id"], team_type=row["team__team_type"], name=row["name"],
-                             id_number=row["id_number"], joined_on=row["joined_on"], left_on=row["left_on"],
-                             team_id=row["team_id"])
+                             person_key=row["identity_key"], joined_on=row["joined_on"], left_on=row["left_on"],
+                             team_id=row["team_id"], elsewhere=elsewhere.get(row["id"], ()))
         )
     for row in ev.Drill.objects.counted().filter(**_in_range(rng)).values(
         "id", "unit_id", "drill_type", "held_on", "evaluation", "created_at"

@@ -1,5 +1,5 @@
-"""Pages: a unit's evaluation, its subtree's overdue report (with CSV/XLSX downloads) and its
-reporting completeness with the period confirmations."""
+"""Pages: a unit's evaluation, its subtree's overdue report (with CSV/XLSX downloads), its
+reporting completeness with the period confirmations, and the 「重复在册」 list."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from apps.accounts.access import Action, can, get_unit_or_404
+from apps.accounts.access import Action, can, get_unit_or_404, may_view_roster_conflicts
 from apps.compliance import confirmation_selectors as confirmations_selectors
-from apps.compliance import confirmations, exports, reporting_selectors, selectors, services
+from apps.compliance import (
+    confirmations,
+    conflict_selectors,
+    exports,
+    reporting_selectors,
+    selectors,
+    services,
+)
 from apps.compliance.results import Status, status_text
 from apps.core.dates import PERIOD_HELP, as_of_or_today, parse_period
 from apps.jurisdictions.codes import subtree_range
@@ -157,3 +164,17 @@ def _confirmation_step(request, unit, period) -> tuple[str, str]:
     except PermissionDenied:
         raise
     return "已处理", ""
+
+
+@login_required
+def roster_conflicts(request, code):
+    """「重复在册」: people (same ID number, by blind index) active in several teams or on several
+    units' rosters of a county, masked; read-only, for county officials and auditors."""
+    unit = get_unit_or_404(request.user, code, Action.VIEW)
+    if not may_view_roster_conflicts(request.user, unit):
+        raise PermissionDenied
+    as_of, error = as_of_or_today(request.GET.get("as_of"))
+    return render(request, "compliance/roster_conflicts.html", {
+        "unit": unit, "as_of": as_of, "error": error,
+        "conflicts": conflict_selectors.roster_conflicts(unit, as_of),
+    })

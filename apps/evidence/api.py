@@ -363,5 +363,6 @@ class ImportView(APIView):
         result = import_records(kind=kind, data=upload.read(), actor=request.user, filename=upload.name)
         body = {"kind": kind, "rows": result.rows, "created": result.created, "skipped": result.skipped,
                 "teams_created": result.teams_created,
-                "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]}
+                "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors],
+                "warnings": result.warnings}
         return Response(body, status=status.HTTP_201_CREATED if result.ok else status.HTTP_400_BAD_REQUEST)

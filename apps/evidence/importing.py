@@ -26,7 +26,7 @@ from apps.core.audit import record_event
 from apps.core.csvio import FileFormatError, read_csv_rows
 from apps.evidence.kinds import KINDS, KindSpec
 from apps.evidence.models import Source, TeamType
-from apps.evidence.selectors import missing_teams
+from apps.evidence.selectors import missing_teams, team_duplicates
 from apps.evidence.services import RECORD_LEVELS, Draft, records_insert
 from apps.evidence.services import today as local_today
 from apps.evidence.validation import normalize_label, validate_values
@@ -57,6 +57,8 @@ class ImportResult:
     # confirm_new_teams=False nothing is saved while this is non-empty (needs_confirmation).
     new_teams: list[str] = field(default_factory=list)
     needs_confirmation: bool = False
+    # Saved rows worth a second look, not errors (「重复在册」: the person is on another team too).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -68,7 +70,8 @@ class ImportResult:
         if self.needs_confirmation:
             return f"将新建队伍：{'、'.join(self.new_teams)}。请核对队伍名称，确认后再导入（尚未保存任何数据）"
         extra = f"，新建队伍 {self.teams_created} 支" if self.teams_created else ""
-        return f"导入完成：共 {self.rows} 行，新增 {self.created} 条，与已有记录相同而跳过 {self.skipped} 条{extra}"
+        warned = f"；{len(self.warnings)} 行需核实（见提示）" if self.warnings else ""
+        return f"导入完成：共 {self.rows} 行，新增 {self.created} 条，与已有记录相同而跳过 {self.skipped} 条{extra}{warned}"
 
 
 class ImportRejected(Exception):
@@ -220,7 +223,7 @@ def import_records(*, kind: str, data: bytes, actor=None, filename: str = "", to
         if result.new_teams:
             result.needs_confirmation = True
             return result
-    _save(spec, rows, actor, result, filename)
+    _save(spec, rows, actor, result, filename, today)
     return result
 
 
@@ -267,7 +270,7 @@ def _resolve_units(spec: KindSpec, rows: list[_Row], actor, result: ImportResult
 
 
 @transaction.atomic
-def _save(spec: KindSpec, rows: list[_Row], actor, result: ImportResult, filename: str) -> None:
+def _save(spec: KindSpec, rows: list[_Row], actor, result: ImportResult, filename: str, today: date) -> None:
     outcome = records_insert(kind=spec.key, drafts=[Draft(row.unit, row.values, row.number) for row in rows],
                              actor=actor, source=Source.IMPORT, change_reason="导入")
     if outcome.refused:
@@ -280,5 +283,27 @@ def _save(spec: KindSpec, rows: list[_Row], actor, result: ImportResult, filenam
         return
     result.created, result.skipped = len(outcome.created), len(outcome.present)
     result.teams_created = outcome.teams_created
+    if spec.key == "roster":
+        result.warnings = _team_duplicate_warnings(outcome, rows, today)
     record_event(actor=actor, action="evidence.import", kind=spec.key, filename=filename[:100], rows=result.rows,
                  created=result.created, skipped=result.skipped, teams_created=result.teams_created)
+
+
+def _team_duplicate_warnings(outcome, rows: list[_Row], today: date) -> list[str]:
+    """「重复在册」: saved rows whose person (same ID number, by blind index) is also active today in
+    another team of the county. A warning, not an error: the rules count the person for one team
+    only (docs/semantics.md §3.3). One query, whatever the size of the file."""
+    row_of = {record.pk: draft.row for draft, record in zip(outcome.created_from, outcome.created, strict=True)}
+    row_of.update({twin: draft.row for draft, twin in outcome.present})
+    memberships = team_duplicates(county_codes={row.unit.county_code for row in rows}, on=today)
+    by_person: dict[tuple[str, str], list[dict]] = {}
+    for m in memberships:
+        by_person.setdefault((m["team__unit__county_code"], m["identity_key"]), []).append(m)
+    warnings = []
+    for m in memberships:
+        if m["id"] not in row_of:
+            continue
+        others = [o for o in by_person[(m["team__unit__county_code"], m["identity_key"])] if o["team_id"] != m["team_id"]]
+        where = "、".join(dict.fromkeys(f"{o['team__unit__name']}“{o['team__name']}”" for o in others))
+        warnings.append((row_of[m["id"]], f"第 {row_of[m['id']]} 行：身份证号与 {where} 的在册人员重复（将只计入一支队伍）"))
+    return [text for _, text in sorted(warnings)]

@@ -246,3 +246,22 @@ def missing_teams(wanted: dict[tuple[Unit, str], str]) -> list[tuple[Unit, str, 
     stored = set(Team.objects.alive().filter(unit_id__in={u.pk for u, _ in wanted},
                                              name__in={n for _, n in wanted}).values_list("unit_id", "name"))
     return [(unit, name, team_type) for (unit, name), team_type in wanted.items() if (unit.pk, name) not in stored]
+
+
+def team_duplicates(*, county_codes: set[str], on: date) -> list[dict]:
+    """「重复在册」 for the roster import's warnings (issue 17): the counted memberships active on
+    ``on`` of people (identity key ``bi:…``, the blind index of the ID number) who are active in
+    more than one live team of one of these counties. One query; keys only, never a clear number."""
+    from django.db.models import Count, Q
+
+    from apps.evidence.models import ReviewStatus, TeamMember
+
+    counted = [ReviewStatus.SUBMITTED, ReviewStatus.VERIFIED]
+    active = (TeamMember.objects.counted()
+              .filter(Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on)),
+                      team__deleted_at__isnull=True, team__review_status__in=counted,
+                      team__unit__county_code__in=county_codes, identity_key__startswith="bi:"))
+    shared = (active.values("identity_key").annotate(n=Count("team_id", distinct=True)).filter(n__gt=1)
+              .values("identity_key"))
+    return list(active.filter(identity_key__in=shared).values(
+        "id", "identity_key", "team_id", "team__name", "team__unit__name", "team__unit__county_code"))

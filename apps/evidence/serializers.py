@@ -171,6 +171,8 @@ class ImportResultSerializer(serializers.Serializer):
     skipped = serializers.IntegerField(help_text="与已有记录相同而跳过的行数")
     teams_created = serializers.IntegerField(help_text="新建的救援队伍数（仅 roster）")
     errors = ImportErrorSerializer(many=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="已保存但需核实的行（仅 roster：身份证号与县内其他队伍的在册人员重复，将只计入一支队伍）")
 
 
 class ErrorSerializer(serializers.Serializer):

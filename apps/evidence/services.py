@@ -243,6 +243,7 @@ class Refusal:
 @dataclass
 class InsertOutcome:
     created: list = field(default_factory=list)
+    created_from: list[Draft] = field(default_factory=list)  # the draft of each created record, in order
     present: list[tuple[Draft, int]] = field(default_factory=list)  # (draft, id of the stored twin)
     refused: list[Refusal] = field(default_factory=list)
     teams_created: int = 0
@@ -333,6 +334,7 @@ def records_insert(*, kind: str, drafts: list[Draft], actor, source: str, change
             built = pending  # someone committed some of these meanwhile: look again
             continue
         out.created = [r for _, r in pending]
+        out.created_from = [d for d, _ in pending]
         return out
     raise EvidenceError("记录正被同时写入，请稍后重试")
 
@@ -535,3 +537,4 @@ def record_review(*, record, actor, decision: str, note: str = "", based_on: int
 
 def today() -> date:
     return timezone.localdate()
+

@@ -315,13 +315,25 @@ def import_view(request):
                 "form": form, "result": result, "kinds": KINDS, "confirm_token": token, "pending_name": upload.name,
                 "max_rows": settings.IMPORT_MAX_ROWS, "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
         if result.ok:
-            messages.success(request, result.summary())
+            _import_done(request, result)
             return redirect(f"{reverse('evidence:import')}?kind={kind}")
         messages.error(request, result.summary())
         return _import_failed(request, form, result, data)
     return render(request, "evidence/import.html", {"form": form, "result": result, "kinds": KINDS,
                                                      "max_rows": settings.IMPORT_MAX_ROWS,
                                                      "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+
+
+MAX_WARNINGS_SHOWN = 50
+
+
+def _import_done(request, result) -> None:
+    """The summary, then each warning (「重复在册」 rows: saved, but counted for one team only)."""
+    messages.success(request, result.summary())
+    for text in result.warnings[:MAX_WARNINGS_SHOWN]:
+        messages.warning(request, text)
+    if len(result.warnings) > MAX_WARNINGS_SHOWN:
+        messages.warning(request, f"另有 {len(result.warnings) - MAX_WARNINGS_SHOWN} 行提示未列出，请在县级「重复在册」清单中查看")
 
 
 def _import_failed(request, form, result, data: bytes):
@@ -356,7 +368,7 @@ def _import_confirmed(request):
         return redirect("evidence:import")
     result = import_records(kind=pending["kind"], data=data, actor=request.user, filename=pending["filename"])
     if result.ok:
-        messages.success(request, result.summary())
+        _import_done(request, result)
         return redirect(f"{reverse('evidence:import')}?kind={pending['kind']}")
     messages.error(request, result.summary())
     return _import_failed(request, ImportForm(initial={"kind": pending["kind"]}), result, data)

@@ -9,6 +9,7 @@ from apps.compliance.rules import (
     Evidence,
     FacilityFact,
     MemberFact,
+    Membership,
     PersonFact,
     RelayFact,
     Spec,
@@ -607,6 +608,57 @@ def test_it_counts_distinct_active_members_of_one_team_by_id_number():
     members = [MemberFact(1, "comprehensive", "张三", "A1", date(2024, 1, 1), team_id=1),
                MemberFact(2, "comprehensive", "张三(重复)", "A1", date(2024, 2, 1), team_id=1)]
     assert run(s, Evidence(members=members), date(2024, 6, 1)).actual == 1
+
+
+# -- 8b. 「重复在册」: one person counts towards at most one team ----------------------------------
+def _two_teams(joined_a=date(2024, 1, 1), joined_b=date(2024, 3, 1), left_a=None, team_a=1, team_b=2):
+    """Team A (a township's) and team B (another township's), two members each; 张三 (key bi:Z) is
+    on both, the other member of each team is someone else. Returns (A's facts, B's facts)."""
+    on_a = Membership(1, team_a, joined_a, left_a)
+    on_b = Membership(2, team_b, joined_b)
+    a = [MemberFact(1, "comprehensive", "张三", "bi:Z", joined_a, left_a, team_id=team_a, elsewhere=(on_b,)),
+         MemberFact(3, "comprehensive", "李四", "bi:L", date(2024, 1, 1), team_id=team_a)]
+    b = [MemberFact(2, "comprehensive", "张三", "bi:Z", joined_b, team_id=team_b, elsewhere=(on_a,)),
+         MemberFact(4, "comprehensive", "王五", "bi:W", date(2024, 1, 1), team_id=team_b)]
+    return a, b
+
+
+def test_it_counts_a_person_on_two_teams_only_for_the_team_joined_first():
+    a, b = _two_teams()
+    first = run(TEAM, Evidence(members=a), date(2024, 6, 1))
+    second = run(TEAM, Evidence(members=b), date(2024, 6, 1))
+    assert (first.status, first.actual) == (Status.COMPLIANT, 2)
+    assert (second.status, second.actual) == (Status.NON_COMPLIANT, 1)  # the second team's floor is not met
+
+
+def test_it_breaks_a_tie_on_the_joining_date_by_the_smaller_team_id():
+    a, b = _two_teams(joined_a=date(2024, 3, 1), joined_b=date(2024, 3, 1), team_a=7, team_b=5)
+    assert run(TEAM, Evidence(members=a), date(2024, 6, 1)).actual == 1
+    assert run(TEAM, Evidence(members=b), date(2024, 6, 1)).actual == 2
+
+
+def test_it_counts_the_person_for_the_other_team_from_the_day_they_leave_the_first():
+    a, b = _two_teams(left_a=date(2024, 6, 1))
+    assert run(TEAM, Evidence(members=b), date(2024, 5, 31)).actual == 1
+    assert run(TEAM, Evidence(members=b), date(2024, 6, 1)).actual == 2  # leaving day: gone from A
+    assert run(TEAM, Evidence(members=a), date(2024, 6, 1)).actual == 1
+
+
+def test_it_lets_the_later_team_count_the_person_before_the_earlier_membership_began():
+    # B's membership is the only active one until A's joining date comes.
+    a, b = _two_teams(joined_a=date(2024, 5, 1), joined_b=date(2024, 2, 1))
+    assert run(TEAM, Evidence(members=b), date(2024, 3, 1)).actual == 2
+    assert run(TEAM, Evidence(members=a), date(2024, 3, 1)).actual == 1  # 张三 not yet in A
+    # From 1 May both are active and B's (joined 1 February) is the earlier: it keeps counting.
+    assert run(TEAM, Evidence(members=a), date(2024, 6, 1)).actual == 1
+
+
+def test_it_picks_one_membership_by_joining_date_then_team_id():
+    memberships = [Membership(9, 3, date(2024, 2, 1)), Membership(8, 2, date(2024, 2, 1)),
+                   Membership(7, 1, date(2024, 1, 1), left_on=date(2024, 2, 1))]
+    assert rules.counting_membership(memberships, date(2024, 1, 31)).member_id == 7
+    assert rules.counting_membership(memberships, date(2024, 2, 1)).member_id == 8  # 7 left that day
+    assert rules.counting_membership(memberships, date(2023, 12, 31)) is None
 
 
 # -- 9. publicity campaigns are named ---------------------------------------------------------

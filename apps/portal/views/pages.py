@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from apps.accounts.access import Action, can, get_unit_or_404, home_units
+from apps.accounts.access import Action, can, get_unit_or_404, home_units, may_view_roster_conflicts
 from apps.accounts.models import Role
+from apps.compliance import conflict_selectors
 from apps.compliance.results import Status
 from apps.jurisdictions.codes import FLAG_LABELS, Level
 from apps.portal import selectors, services
@@ -82,9 +83,18 @@ def dashboard(request, code):
         "reports_url": reverse("reports:index"),
         "can_supervise": can(request.user, Action.SUPERVISE, root),
         **_review_kpi(request.user),
+        **_conflict_kpi(request.user, root, as_of),
         "overdue_supervisions": list(selectors.overdue_supervisions(
             user=request.user, root=root, today=timezone.localdate())[:20]),
     })
+
+
+def _conflict_kpi(user, root, as_of) -> dict:
+    """「重复在册」: how many people of the county are active in several teams or units (two queries)."""
+    if not may_view_roster_conflicts(user, root):
+        return {}
+    return {"conflicts_url": f"{reverse('compliance:roster_conflicts', args=[root.code])}?as_of={as_of.isoformat()}",
+            "conflicts_count": conflict_selectors.conflict_count(root, as_of)}
 
 
 def _review_kpi(user) -> dict:

@@ -35,3 +35,5 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             raise CommandError(result.summary())
         self.stdout.write(self.style.SUCCESS(result.summary()))
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(warning))
