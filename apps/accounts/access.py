@@ -374,3 +374,10 @@ def may_view_roster_conflicts(user, unit: Unit) -> bool:
     return (getattr(user, "role", None) in ROSTER_CONFLICT_ROLES and unit.level in ROSTER_CONFLICT_LEVELS
             and can(user, Action.VIEW, unit))
 
+
+def may_export_personal_data(user) -> bool:
+    """「导出完整身份证号和手机号」: the roles of settings.PII_REVEAL_ROLES, over the records they may
+    export (the export's query is filtered by ``unit_q(user, Action.EXPORT)``)."""
+    from django.conf import settings
+
+    return (getattr(user, "role", None) in settings.PII_REVEAL_ROLES and _allows(user, Action.EXPORT))

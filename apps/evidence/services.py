@@ -29,7 +29,7 @@ from apps.accounts.access import Action, can
 from apps.core.audit import record_event
 from apps.core.pii import mask_id_number, mask_text
 from apps.core.text import TextRefused, check_text
-from apps.evidence.kinds import KINDS, MODEL_KIND, KindSpec
+from apps.evidence.kinds import ID_NUMBER, KINDS, MOBILE, MODEL_KIND, KindSpec
 from apps.evidence.models import Person, ReviewStatus, Source, Team
 from apps.evidence.records import apply_values, record_fingerprint, values_of
 from apps.evidence.validation import fingerprint, person_key
@@ -538,3 +538,39 @@ def record_review(*, record, actor, decision: str, note: str = "", based_on: int
 def today() -> date:
     return timezone.localdate()
 
+
+# -- exports ------------------------------------------------------------------------------------
+
+
+class ExportRefused(PermissionDenied):
+    pass
+
+
+def records_export(*, actor, kind: str, records, fmt: str, clear: bool = False, reason: str = "",
+                   filters: dict | None = None) -> tuple[bytes, str]:
+    """A kind's records (already filtered to what ``actor`` may export) as CSV or XLSX, and the
+    file name. Masked unless ``clear``: full ID and mobile numbers only for
+    access.may_export_personal_data, with a reason; the refusal and the export are audited (who,
+    what, how many, the reason). Raises ExportRefused (nothing built) when not allowed."""
+    from apps.accounts.access import may_export_personal_data
+    from apps.evidence import exports
+
+    spec = KINDS[kind]
+    clear = clear and exports.has_personal_fields(spec)
+    what = {"kind": spec.key, "format": fmt, "filters": {k: str(v) for k, v in (filters or {}).items() if v}}
+    if clear and not may_export_personal_data(actor):
+        record_event(actor=actor, action="evidence.pii_export", result="failure", refused="role", **what)
+        raise ExportRefused("无权导出完整个人信息")
+    if clear and len(reason.strip()) < 2:
+        raise EvidenceError("请填写导出完整信息的事由", "reason")
+    count = records.count()
+    if count > exports.MAX_ROWS:
+        raise EvidenceError(f"共 {count} 条，超过一次导出 {exports.MAX_ROWS} 条的上限，请按单位或日期缩小范围")
+    build = exports.records_csv if fmt == "csv" else exports.records_xlsx
+    content = build(spec, records, clear=clear)
+    if clear:
+        record_event(actor=actor, action="evidence.pii_export", rows=count, reason=mask_text(reason.strip()[:200]),
+                     fields=[f.name for f in spec.fields if f.type in (ID_NUMBER, MOBILE)], **what)
+    else:
+        record_event(actor=actor, action="evidence.export", rows=count, **what)
+    return content, exports.filename(spec, fmt, clear=clear, on=today())

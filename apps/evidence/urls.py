@@ -13,6 +13,7 @@ urlpatterns = [
     path("templates/<str:kind>.xlsx", views.template_download, name="template"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("<str:kind>/", views.record_list, name="list"),
+    path("<str:kind>/export/", views.export, name="export"),
     path("<str:kind>/new/<str:code>/", views.create, name="create"),
     path("<str:kind>/<int:pk>/", views.detail, name="detail"),
     path("<str:kind>/<int:pk>/edit/", views.update, name="update"),

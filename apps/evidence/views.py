@@ -3,7 +3,7 @@ templates and attachment downloads. Thin: validate, call a service or selector, 
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,10 +16,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.accounts.access import Action, can, get_unit_or_404, may_reveal_personal_data, units_for
+from apps.accounts.access import (
+    Action,
+    can,
+    filter_for_user,
+    get_unit_or_404,
+    may_export_personal_data,
+    may_reveal_personal_data,
+    units_for,
+)
 from apps.core.audit import record_event
 from apps.core.pii import mask_text
-from apps.evidence import import_report, pending_imports, selectors
+from apps.evidence import exports, import_report, pending_imports, selectors
 from apps.evidence.attachments import attachment_add
 from apps.evidence.forms import (
     AttachmentForm,
@@ -35,11 +43,13 @@ from apps.evidence.kinds import ID_NUMBER, KINDS, MOBILE, get_kind
 from apps.evidence.records import display_values
 from apps.evidence.services import (
     EvidenceError,
+    ExportRefused,
     StaleRecord,
     record_create,
     record_review,
     record_soft_delete,
     record_update,
+    records_export,
 )
 from apps.evidence.workbooks import MAX_LISTED_UNITS, template_workbook
 from apps.jurisdictions.codes import Level
@@ -69,18 +79,27 @@ def hub(request, code):
     })
 
 
-@login_required
-def record_list(request, kind):
-    spec = _kind_or_404(kind)
-    filters = FilterForm(request.GET or None)
-    under = None
+def _filtered(request, spec, query):
+    """The list's filter form over ``query`` (GET, or the export form's POST), the unit it names
+    and the records the user may see under those filters."""
+    keys = ("unit", "date_from", "date_to", "status")
+    given = any(query.get(k) for k in keys)
+    filters = FilterForm({k: query.get(k, "") for k in keys} if given else None)
+    under, data = None, {}
     records = selectors.records_for(request.user, spec).none()
-    if filters.is_valid() or not request.GET:
-        data = filters.cleaned_data if request.GET else {}
+    if filters.is_valid() or not given:
+        data = filters.cleaned_data if given else {}
         if data.get("unit"):
             under = get_unit_or_404(request.user, data["unit"], Action.VIEW)
         records = selectors.records_for(request.user, spec, under=under, date_from=data.get("date_from"),
                                         date_to=data.get("date_to"), status=data.get("status", ""))
+    return filters, under, records, data
+
+
+@login_required
+def record_list(request, kind):
+    spec = _kind_or_404(kind)
+    filters, under, records, _ = _filtered(request, spec, request.GET)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     columns = [spec.field(name) for name in spec.list_columns]
     rows = []
@@ -93,7 +112,41 @@ def record_list(request, kind):
     return render(request, "evidence/list.html", {
         "kind": spec, "filters": filters, "page": page, "rows": rows, "columns": columns, "under": under,
         "query": query.urlencode(), "kinds": KINDS,
+        "may_export": units_for(request.user, Action.EXPORT).exists(),
+        "may_export_clear": exports.has_personal_fields(spec) and may_export_personal_data(request.user),
+        "filter_values": {k: request.GET.get(k, "") for k in ("unit", "date_from", "date_to", "status")},
     })
+
+
+@login_required
+def export(request, kind):
+    """「导出」 a record list as Excel or CSV: masked (GET); full ID and mobile numbers only by the
+    explicit option (POST, 「导出完整身份证号和手机号」 with a reason) for PII_REVEAL_ROLES, audited,
+    the file marked 「含完整个人信息，注意保密」; any other role gets 403 and no file."""
+    spec = _kind_or_404(kind)
+    query = request.POST if request.method == "POST" else request.GET
+    fmt = query.get("format", "xlsx")
+    if fmt not in ("xlsx", "csv") or not units_for(request.user, Action.EXPORT).exists():
+        raise PermissionDenied if fmt in ("xlsx", "csv") else Http404("未知的导出格式")
+    clear = request.method == "POST" and query.get("clear") == "1"
+    filters, _, records, data = _filtered(request, spec, query)
+    records = filter_for_user(records, request.user, Action.EXPORT)
+    try:
+        content, name = records_export(actor=request.user, kind=spec.key, records=records, fmt=fmt, clear=clear,
+                                       reason=query.get("reason", ""), filters=data)
+    except ExportRefused as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except EvidenceError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('evidence:list', args=[spec.key])}?{urlencode(data)}")
+    response = HttpResponse(content, content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @login_required
