@@ -37,13 +37,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI assets served locally (/api/docs/ works offline, no CDN)
-    "guardian",
+    "apps.core.vendor_labels.GuardianConfig",  # django-guardian with a Chinese app name
     "apps.core.vendor_labels.AxesConfig",  # django-axes with a Chinese app name (no zh_Hans upstream)
     "simple_history",
-    "django_celery_beat",
+    "apps.core.vendor_labels.CeleryBeatConfig",  # the three: Chinese names (apps/core/vendor_labels.py)
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "apps.core.vendor_labels.OtpTotpConfig",
+    "apps.core.vendor_labels.OtpStaticConfig",
     # ours
     "apps.core",
     "apps.jurisdictions",

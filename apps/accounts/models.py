@@ -110,6 +110,8 @@ class PasswordHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d}"

@@ -10,13 +10,13 @@ class Snapshot(models.Model):
     computed from (see selectors.county_fingerprints): a snapshot is fresh while its county's
     current fingerprint is the same."""
 
-    unit = models.ForeignKey("jurisdictions.Unit", on_delete=models.CASCADE, related_name="snapshots")
+    unit = models.ForeignKey("jurisdictions.Unit", verbose_name="单位", on_delete=models.CASCADE, related_name="snapshots")
     as_of = models.DateField("评估日期")
     payload = models.JSONField("评估结果")
     score = models.FloatField("得分", null=True, blank=True)
     grade = models.CharField("等次", max_length=10, blank=True)
     counts = models.JSONField("状态统计", default=dict)
-    fingerprint = models.CharField(max_length=64)
+    fingerprint = models.CharField("数据指纹", max_length=64)
     computed_at = models.DateTimeField("计算时间")
 
     class Meta:
@@ -74,12 +74,14 @@ class EvaluationRun(models.Model):
 class CountyReport(models.Model):
     """The overdue report of one county for one date: one row, replaced by a re-run."""
 
-    county = models.ForeignKey("jurisdictions.Unit", on_delete=models.CASCADE, related_name="overdue_reports")
+    county = models.ForeignKey("jurisdictions.Unit", verbose_name="县", on_delete=models.CASCADE,
+                               related_name="overdue_reports")
     as_of = models.DateField("评估日期")
-    run = models.ForeignKey(EvaluationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    run = models.ForeignKey(EvaluationRun, verbose_name="评估批次", null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="reports")
     ok = models.BooleanField("成功", default=True)
     error = models.TextField("错误", blank=True)
-    units_evaluated = models.PositiveIntegerField(default=0)
+    units_evaluated = models.PositiveIntegerField("评估单位数", default=0)
     overdue = models.PositiveIntegerField("逾期", default=0)
     non_compliant = models.PositiveIntegerField("未达标", default=0)
     due_soon = models.PositiveIntegerField("即将到期", default=0)
@@ -89,12 +91,12 @@ class CountyReport(models.Model):
     # pages read these instead of decoding every unit's snapshot, and a same-night re-run with an
     # unchanged fingerprint carries the report over without evaluating.
     summary = models.JSONField("县汇总", default=dict, blank=True)
-    fingerprint = models.CharField(max_length=64, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    emails_sent = models.PositiveIntegerField(default=0)
-    webhook_sent_at = models.DateTimeField(null=True, blank=True)
-    webhook_error = models.CharField(max_length=500, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    fingerprint = models.CharField("数据指纹", max_length=64, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    emails_sent = models.PositiveIntegerField("已发邮件数", default=0)
+    webhook_sent_at = models.DateTimeField("Webhook 推送时间", null=True, blank=True)
+    webhook_error = models.CharField("Webhook 错误", max_length=500, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "县逾期任务报告"
@@ -116,17 +118,17 @@ class Reminder(models.Model):
         DUE_SOON = "due_soon", "即将到期"
         OVERDUE = "overdue", "已逾期"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    township_code = models.CharField(max_length=12, blank=True)
-    unit_code = models.CharField(max_length=12)
-    requirement = models.CharField(max_length=60)
-    due = models.DateField()
-    stage = models.CharField(max_length=10, choices=Stage.choices)
-    as_of = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="+")
+    township_code = models.CharField("乡镇代码", max_length=12, blank=True)
+    unit_code = models.CharField("单位代码", max_length=12)
+    requirement = models.CharField("要求编码", max_length=60)
+    due = models.DateField("到期日")
+    stage = models.CharField("提醒阶段", max_length=10, choices=Stage.choices)
+    as_of = models.DateField("评估日期")
     line = models.TextField("提醒内容", blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claim = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
+    claim = models.CharField("领取标记", max_length=32, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     attempts = models.PositiveIntegerField("发送尝试", default=0)
     last_error = models.CharField("最近错误", max_length=500, blank=True)
@@ -148,7 +150,8 @@ class Reminder(models.Model):
 class CountySettings(models.Model):
     """Per-county notification options (an optional JSON webhook)."""
 
-    county = models.OneToOneField("jurisdictions.Unit", on_delete=models.CASCADE, related_name="compliance_settings")
+    county = models.OneToOneField("jurisdictions.Unit", verbose_name="县", on_delete=models.CASCADE,
+                                  related_name="compliance_settings")
     webhook_url = models.URLField("Webhook 地址", blank=True)
     webhook_enabled = models.BooleanField("启用 Webhook", default=False)
 

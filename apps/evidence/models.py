@@ -20,6 +20,16 @@ from apps.core.fields import EncryptedCharField
 from apps.core.pii import mask_id_number, mask_mobile
 
 
+class History(HistoricalRecords):
+    """simple-history's change records, named 「演练变更记录」 rather than its "historical 演练"
+    (which the permission names and the admin's permission widget would show)."""
+
+    def get_meta_options(self, model):
+        meta = super().get_meta_options(model)
+        meta["verbose_name"] = meta["verbose_name_plural"] = f"{model._meta.verbose_name}变更记录"
+        return meta
+
+
 class ReviewStatus(models.TextChoices):
     SUBMITTED = "submitted", "已提交"
     VERIFIED = "verified", "已审核"
@@ -118,7 +128,7 @@ class Person(PiiMixin, Record):
     category = models.CharField("人员类别", max_length=20, choices=PersonCategory.choices)
     appointed_on = models.DateField("任职日期")
     left_on = models.DateField("离任日期", null=True, blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = "人员"
@@ -140,7 +150,7 @@ class TeamType(models.TextChoices):
 class Team(Record):
     name = models.CharField("队伍名称", max_length=100)
     team_type = models.CharField("队伍类型", max_length=20, choices=TeamType.choices)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = "救援队伍"
@@ -168,7 +178,7 @@ class TeamMember(PiiMixin, Record):
     employment = models.CharField("专兼职", max_length=10, choices=Employment.choices)
     joined_on = models.DateField("入队日期")
     left_on = models.DateField("离队日期", null=True, blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = "队员"
@@ -192,7 +202,7 @@ class Drill(Record):
     subject = models.CharField("演练科目", max_length=200)
     participants = models.PositiveIntegerField("参演人数", null=True, blank=True)
     evaluation = models.TextField("评估结论", blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = "演练"
@@ -210,7 +220,7 @@ class Training(Record):
     held_on = models.DateField("培训日期")
     course = models.CharField("培训名称", max_length=200)
     hours = models.DecimalField("学时", max_digits=5, decimal_places=1, null=True, blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = "培训"
@@ -234,7 +244,7 @@ class Meeting(Record):
     meeting_type = models.CharField("会议类型", max_length=30, choices=MeetingType.choices)
     chair = models.CharField("主持人", max_length=50, blank=True)
     topic = models.CharField("议题", max_length=300)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = "会议"
@@ -261,7 +271,7 @@ class Facility(Record):
     quantity = models.PositiveIntegerField("数量", default=1)
     in_service_from = models.DateField("启用日期")
     in_service_to = models.DateField("停用日期", null=True, blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = "设施装备"
@@ -278,7 +288,7 @@ class WarningRelay(Record):
     warning_id = models.CharField("预警编号", max_length=60)
     received_at = models.DateTimeField("接收时间")
     relayed_at = models.DateTimeField("传递时间")
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = "预警叫应"
@@ -332,7 +342,7 @@ class StandingDocument(Record):
     version = models.CharField("版本", max_length=30, blank=True)
     dated = models.DateField("日期")
     valid_until = models.DateField("有效期至", null=True, blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = "制度文件"

@@ -25,14 +25,14 @@ class Unit(models.Model):
     )
     # Denormalised ancestor codes, filled on save: the province (for applicability), county and
     # township (for fan-out and roll-ups) are known without walking the tree.
-    province_code = models.CharField(max_length=12, db_index=True, editable=False)
-    county_code = models.CharField(max_length=12, blank=True, db_index=True, editable=False)
-    township_code = models.CharField(max_length=12, blank=True, db_index=True, editable=False)
+    province_code = models.CharField("省级代码", max_length=12, db_index=True, editable=False)
+    county_code = models.CharField("县级代码", max_length=12, blank=True, db_index=True, editable=False)
+    township_code = models.CharField("乡镇代码", max_length=12, blank=True, db_index=True, editable=False)
     # Risk flags as ",flag_a,flag_b," (sorted): portable substring filter, cheap grouping key.
     flags = models.CharField("风险标识", max_length=200, blank=True, default="")
     tracking_start = models.DateField("考核起始日期", null=True, blank=True)
     is_demo = models.BooleanField("演示数据", default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = UnitQuerySet.as_manager()
 
@@ -126,7 +126,7 @@ class PeriodConfirmation(models.Model):
     decided_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True)
     reason = models.CharField("原因", max_length=300, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "期间确认"

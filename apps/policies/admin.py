@@ -21,6 +21,30 @@ from apps.policies.rules import mark, split_marked
 from apps.policies.services import RULE_FIELDS, WORDING_FIELDS, requirement_revise
 
 
+class LevelsField(forms.MultipleChoiceField):
+    """The levels as check boxes with their Chinese names; stored marked (",township,village,").
+    A posted string ("village, township") is accepted too, as the catalog files write it."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Level.CHOICES, label="适用层级", **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = [value]
+        return super().to_python([lv for item in value or () for lv in split_marked(str(item).replace(" ", ""))])
+
+    def prepare_value(self, value):
+        return split_marked(value) if isinstance(value, str) else value
+
+    def clean(self, value):
+        return mark(super().clean(value))
+
+    def has_changed(self, initial, data):
+        return mark(self.prepare_value(initial) or []) != mark(self.to_python(data) or [])
+
+
 class AdministratorsOnly:
     """Every permission of these admin pages goes through the access policy."""
 
@@ -78,11 +102,25 @@ class DocumentAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
     inlines = [ClauseInline]
 
 
+class DutyForm(forms.ModelForm):
+    levels = LevelsField()
+
+    class Meta:
+        model = Duty
+        fields = ("code", "title", "levels", "scope_province_code", "clause", "quote")
+
+
 @admin.register(Duty)
 class DutyAdmin(Audited, AdministratorsOnly, admin.ModelAdmin):
-    list_display = ("code", "title", "levels", "scope_province_code", "clause")
+    form = DutyForm
+    list_display = ("code", "title", "level_names", "scope_province_code", "clause")
+
     search_fields = ("code", "title")
     autocomplete_fields = ("clause",)
+
+    @admin.display(description="适用层级", ordering="levels")
+    def level_names(self, obj):
+        return obj.level_labels
 
 
 @admin.register(Clause)
@@ -108,6 +146,8 @@ class CitationInline(AdministratorsOnly, admin.TabularInline):
 
 
 class VersionForm(forms.ModelForm):
+    levels = LevelsField()
+
     class Meta:
         model = RequirementVersion
         fields = ("requirement", "effective_from", "title", "description", "kind", "params", "levels",

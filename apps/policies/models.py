@@ -34,11 +34,11 @@ class Document(models.Model):
 
 
 class Clause(models.Model):
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="clauses")
+    document = models.ForeignKey(Document, verbose_name="文件", on_delete=models.CASCADE, related_name="clauses")
     number = models.CharField("条款号", max_length=20)  # e.g. "(十三)", "十", "(十四)"
     title = models.CharField("条款标题", max_length=200, blank=True)
     text = models.TextField("条款全文")
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField("排序", default=0)
 
     class Meta:
         verbose_name = "条款"
@@ -53,11 +53,11 @@ class Clause(models.Model):
 class Duty(models.Model):
     """A duty (履职事项) a level carries, e.g. 巡查巡护 for townships and villages."""
 
-    code = models.CharField(max_length=60, unique=True)
+    code = models.CharField("编码", max_length=60, unique=True)
     title = models.CharField("履职事项", max_length=200)
-    levels = models.CharField("适用层级", max_length=100, help_text=",township,village,")
+    levels = models.CharField("适用层级", max_length=100)
     scope_province_code = models.CharField("适用省份", max_length=12, blank=True)
-    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="duties")
+    clause = models.ForeignKey(Clause, verbose_name="条款", on_delete=models.PROTECT, related_name="duties")
     quote = models.TextField("原文引述")
 
     class Meta:
@@ -115,14 +115,14 @@ class RequirementVersion(models.Model):
     them: a change is a new version with its own ``effective_from``. The version in force on a
     date is the one with the latest ``effective_from`` on or before it."""
 
-    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="versions")
+    requirement = models.ForeignKey(Requirement, verbose_name="要求", on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField("版本")
     effective_from = models.DateField("生效日期")
     title = models.CharField("要求", max_length=200)
     description = models.TextField("说明", blank=True)
     kind = models.CharField("类型", max_length=30, choices=Kind.choices)
     params = models.JSONField("参数", default=dict)
-    levels = models.CharField("适用层级", max_length=100, help_text=",township,village,")
+    levels = models.CharField("适用层级", max_length=100)
     scope_province_code = models.CharField("适用省份", max_length=12, blank=True, db_index=True)
     flags_any = models.CharField("风险标识条件(任一)", max_length=200, blank=True, default="")
     deadline = models.DateField("完成期限", null=True, blank=True)
@@ -136,8 +136,9 @@ class RequirementVersion(models.Model):
     # they are listed as 「由…替代」 and never scored there, so one fact is not deducted twice.
     supersedes = models.CharField("替代的要求", max_length=300, blank=True, default="")
     change_reason = models.CharField("变更原因", max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True,
+                                   on_delete=models.SET_NULL)
 
     class Meta:
         verbose_name = "要求版本"
@@ -183,10 +184,10 @@ class RequirementVersion(models.Model):
 
 
 class Citation(models.Model):
-    version = models.ForeignKey(RequirementVersion, on_delete=models.CASCADE, related_name="citations")
-    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="citations")
+    version = models.ForeignKey(RequirementVersion, verbose_name="要求版本", on_delete=models.CASCADE, related_name="citations")
+    clause = models.ForeignKey(Clause, verbose_name="条款", on_delete=models.PROTECT, related_name="citations")
     quote = models.TextField("原文引述")
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField("排序", default=0)
 
     class Meta:
         verbose_name = "出处"
