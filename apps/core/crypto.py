@@ -115,10 +115,18 @@ def key_id_of(stored: str) -> str:
     return stored[len(PREFIX):].split(":", 1)[0] if is_encrypted(stored) else ""
 
 
-def encrypt(clear: str) -> str:
+@lru_cache(maxsize=8)
+def _current_algorithm(raw: str, cipher: str, debug: bool) -> tuple[str, object]:
+    # The newest key as a ready algorithm object, per configuration: an import encrypts four
+    # values per row, and parsing the keys and building the algorithm each time was a third of it.
     kid, key = keys()[0]
+    return kid, _algorithm(key)
+
+
+def encrypt(clear: str) -> str:
+    kid, algorithm = _current_algorithm(getattr(settings, "PII_KEYS", "") or "", _cipher_name(), bool(settings.DEBUG))
     nonce = os.urandom(NONCE_BYTES)
-    enc = Cipher(_algorithm(key), modes.GCM(nonce)).encryptor()
+    enc = Cipher(algorithm, modes.GCM(nonce)).encryptor()
     enc.authenticate_additional_data(kid.encode())
     body = enc.update(clear.encode()) + enc.finalize()
     return f"{PREFIX}{kid}:{base64.b64encode(nonce + body + enc.tag).decode()}"
@@ -143,15 +151,24 @@ def decrypt(stored: str) -> str:
         raise PiiKeyError(f"personal data under key {kid!r} fails authentication (wrong key or altered)") from exc
 
 
+@lru_cache(maxsize=8)
+def _keyed_mac(algorithm: str, raw: str, debug: bool, secret: str):
+    """A keyed HMAC, never updated, to copy per value: the key is decoded and set up once per
+    configuration instead of for each of the three hashes an imported row needs."""
+    if algorithm == "hmac-sha256":
+        return std_hmac.new(index_key(), digestmod=hashlib.sha256)
+    if algorithm != "hmac-sm3":
+        raise PiiKeyError(f"PII_INDEX_HASH must be hmac-sm3 or hmac-sha256, not {algorithm!r}")
+    return crypto_hmac.HMAC(index_key(), hashes.SM3())
+
+
 def blind_index(normalised: str) -> str:
     """Keyed hash of an already normalised number (pii.normalize_*), hex; "" for ""."""
     if not normalised:
         return ""
     algorithm = getattr(settings, "PII_INDEX_HASH", "hmac-sm3").lower()
-    if algorithm == "hmac-sha256":
-        return std_hmac.new(index_key(), normalised.encode(), hashlib.sha256).hexdigest()
-    if algorithm != "hmac-sm3":
-        raise PiiKeyError(f"PII_INDEX_HASH must be hmac-sm3 or hmac-sha256, not {algorithm!r}")
-    mac = crypto_hmac.HMAC(index_key(), hashes.SM3())
+    raw = getattr(settings, "PII_INDEX_KEY", "") or ""
+    # Without PII_INDEX_KEY (DEBUG only) the key derives from SECRET_KEY: part of the cache key then.
+    mac = _keyed_mac(algorithm, raw, bool(settings.DEBUG), "" if raw else settings.SECRET_KEY).copy()
     mac.update(normalised.encode())
-    return mac.finalize().hex()
+    return mac.hexdigest() if algorithm == "hmac-sha256" else mac.finalize().hex()
