@@ -1,9 +1,10 @@
 """The pure evaluation core: no database, plain dataclasses, explicit dates."""
 
+import json
 from datetime import date, timedelta
 
 from apps.compliance import rules
-from apps.compliance.results import Source, Status
+from apps.compliance.results import Source, Status, UnitEvaluation
 from apps.compliance.rules import (
     EventFact,
     Evidence,
@@ -16,6 +17,7 @@ from apps.compliance.rules import (
     TrainingFact,
     UnitFacts,
 )
+from apps.jurisdictions.codes import Level
 
 TOWNSHIP = UnitFacts(code="140121100000", name="清源镇", level="township", province_code="140000000000")
 VILLAGE = UnitFacts(code="140121100201", name="东街村", level="village", province_code="140000000000")
@@ -385,6 +387,17 @@ def test_it_orders_statuses_worst_first():
     assert Status.worst([Status.DUE_SOON, Status.NON_COMPLIANT]) == Status.NON_COMPLIANT
     assert Status.worst([Status.NON_COMPLIANT, Status.OVERDUE]) == Status.OVERDUE
     assert Status.worst([Status.NO_DATA, Status.COMPLIANT]) == Status.NO_DATA
+
+
+def test_it_stores_and_writes_statuses_and_levels_as_their_plain_values():
+    # Status and Level are StrEnums: the snapshots, the API and the seals' fingerprints must keep
+    # the plain strings they had as constants (stored data and JSON byte-identical).
+    assert [s.value for s in Status] == ["compliant", "pending", "due_soon", "overdue", "non_compliant", "no_data"]
+    assert [lv.value for lv in Level] == Level.ORDER == ["province", "city", "county", "township", "village"]
+    assert json.dumps({Status.OVERDUE: [Status.NO_DATA, Level.COUNTY]}) == '{"overdue": ["no_data", "county"]}'
+    evaluation = UnitEvaluation(unit="140121100000", unit_name="清源镇", level=Level.TOWNSHIP, as_of=date(2026, 6, 30),
+                                score=None, grade="", results=[])
+    assert {type(v) for v in evaluation.to_dict().values() if isinstance(v, str)} == {str}
 
 
 def test_it_grades_on_the_band_edges():
