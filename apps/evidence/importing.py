@@ -26,7 +26,7 @@ from apps.core.audit import record_event
 from apps.core.csvio import FileFormatError, read_csv_rows
 from apps.evidence.kinds import KINDS, KindSpec
 from apps.evidence.models import Source, TeamType
-from apps.evidence.selectors import missing_teams, team_duplicates
+from apps.evidence.selectors import missing_teams, team_duplicates, unit_duplicates
 from apps.evidence.services import RECORD_LEVELS, Draft, records_insert
 from apps.evidence.services import today as local_today
 from apps.evidence.validation import normalize_label, validate_values
@@ -285,6 +285,8 @@ def _save(spec: KindSpec, rows: list[_Row], actor, result: ImportResult, filenam
     result.teams_created = outcome.teams_created
     if spec.key == "roster":
         result.warnings = _team_duplicate_warnings(outcome, rows, today)
+    elif spec.key == "personnel":
+        result.warnings = _unit_duplicate_warnings(outcome, rows, today)
     record_event(actor=actor, action="evidence.import", kind=spec.key, filename=filename[:100], rows=result.rows,
                  created=result.created, skipped=result.skipped, teams_created=result.teams_created)
 
@@ -306,4 +308,24 @@ def _team_duplicate_warnings(outcome, rows: list[_Row], today: date) -> list[str
         others = [o for o in by_person[(m["team__unit__county_code"], m["identity_key"])] if o["team_id"] != m["team_id"]]
         where = "、".join(dict.fromkeys(f"{o['team__unit__name']}“{o['team__name']}”" for o in others))
         warnings.append((row_of[m["id"]], f"第 {row_of[m['id']]} 行：身份证号与 {where} 的在册人员重复（将只计入一支队伍）"))
+    return [text for _, text in sorted(warnings)]
+
+
+def _unit_duplicate_warnings(outcome, rows: list[_Row], today: date) -> list[str]:
+    """「重复在册」 for people: saved rows whose person (same ID number, by blind index) is active
+    today on another unit's personnel roster in the county. A warning, the file is saved."""
+    row_of = {record.pk: draft.row for draft, record in zip(outcome.created_from, outcome.created, strict=True)}
+    row_of.update({twin: draft.row for draft, twin in outcome.present})
+    people = unit_duplicates(county_codes={row.unit.county_code for row in rows}, on=today)
+    by_person: dict[tuple[str, str], list[dict]] = {}
+    for p in people:
+        by_person.setdefault((p["unit__county_code"], p["identity_key"]), []).append(p)
+    warnings = []
+    for p in people:
+        if p["id"] not in row_of:
+            continue
+        others = [o for o in by_person[(p["unit__county_code"], p["identity_key"])] if o["unit_id"] != p["unit_id"]]
+        where = "、".join(dict.fromkeys(o["unit__name"] for o in others))
+        warnings.append((row_of[p["id"]], f"第 {row_of[p['id']]} 行：身份证号与 {where} 的在册人员重复"
+                                          "（同一人同时在多个单位在册，请核实）"))
     return [text for _, text in sorted(warnings)]

@@ -265,3 +265,20 @@ def team_duplicates(*, county_codes: set[str], on: date) -> list[dict]:
               .values("identity_key"))
     return list(active.filter(identity_key__in=shared).values(
         "id", "identity_key", "team_id", "team__name", "team__unit__name", "team__unit__county_code"))
+
+
+def unit_duplicates(*, county_codes: set[str], on: date) -> list[dict]:
+    """「重复在册」 for the personnel import's warnings: counted people active on ``on`` whose
+    identity key (blind index) is on the personnel rosters of more than one unit of one of these
+    counties. One query; keys only."""
+    from django.db.models import Count, Q
+
+    from apps.evidence.models import Person
+
+    active = (Person.objects.counted()
+              .filter(Q(appointed_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on)),
+                      unit__county_code__in=county_codes, identity_key__startswith="bi:"))
+    shared = (active.values("identity_key").annotate(n=Count("unit_id", distinct=True)).filter(n__gt=1)
+              .values("identity_key"))
+    return list(active.filter(identity_key__in=shared).values(
+        "id", "identity_key", "unit_id", "unit__name", "unit__county_code"))

@@ -172,7 +172,7 @@ class ImportResultSerializer(serializers.Serializer):
     teams_created = serializers.IntegerField(help_text="新建的救援队伍数（仅 roster）")
     errors = ImportErrorSerializer(many=True)
     warnings = serializers.ListField(
-        child=serializers.CharField(), help_text="已保存但需核实的行（仅 roster：身份证号与县内其他队伍的在册人员重复，将只计入一支队伍）")
+        child=serializers.CharField(), help_text="已保存但需核实的行（roster：身份证号与县内其他队伍的在册人员重复，将只计入一支队伍；personnel：与县内其他单位人员名册重复）")
 
 
 class ErrorSerializer(serializers.Serializer):

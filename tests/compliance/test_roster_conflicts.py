@@ -126,3 +126,13 @@ def test_the_import_api_returns_the_warnings(people, client_for):
                                                                   "2025-03-01", ""]]))
     body = client_for(people["other_township"]).post("/api/v1/evidence/import/", {"kind": "roster", "file": upload}).json()
     assert body["created"] == 1 and body["warnings"] == ["第 2 行：身份证号与 清源镇“甲队” 的在册人员重复（将只计入一支队伍）"]
+
+
+def test_the_personnel_import_warns_of_a_person_on_another_units_roster(people):
+    first = [[QINGYUAN, "张三", SHARED, "", "乡镇（街道）干部", "2024-03-01"]]
+    assert import_records(kind="personnel", data=csv_bytes("personnel", first), actor=people["township"]).warnings == []
+    rows = [[XUGOU, "李四", make_id(1), "", "乡镇（街道）干部", "2024-03-01"],
+            [XUGOU, "张三", SHARED, "", "乡镇（街道）干部", "2024-03-01"]]
+    result = import_records(kind="personnel", data=csv_bytes("personnel", rows), actor=people["other_township"])
+    assert result.ok and result.created == 2
+    assert result.warnings == ["第 3 行：身份证号与 清源镇 的在册人员重复（同一人同时在多个单位在册，请核实）"]
