@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from apps.compliance.results import RequirementResult, Source, Status, Task, UnitEvaluation
+from apps.core.text import chinese_date
 from apps.policies import kinds
 from apps.policies import rules as catalog_rules
 
@@ -310,9 +311,9 @@ def _periodic_event(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg:
             status = _open_status(end, as_of, cfg)
             if p.campaigns:
                 lacking = [c for c in p.campaigns if c not in {e.tag for e in inside}]
-                missing = f"{label}{spec.title}：尚缺{'、'.join(CAMPAIGN_LABELS.get(c, c) for c in lacking)}，截止 {end.isoformat()}"
+                missing = f"{label}{spec.title}：尚缺{'、'.join(CAMPAIGN_LABELS.get(c, c) for c in lacking)}，截止 {chinese_date(end)}"
             else:
-                missing = f"{label}{spec.title}：应不少于{target}次，实有{count}次，截止 {end.isoformat()}"
+                missing = f"{label}{spec.title}：应不少于{target}次，实有{count}次，截止 {chinese_date(end)}"
                 if p.require_evaluation:
                     missing += "（须记录演练评估结论）"
         tasks.append(
@@ -444,7 +445,7 @@ def _per_period_person_tasks(spec, unit, person, dates, as_of, cfg) -> list[Task
         status = Status.COMPLIANT if done else _person_status(end, as_of, cfg)
         tasks.append(
             Task(spec.requirement, unit.code, status, end, start, end, subject=_subject(person),
-                 missing="" if status == Status.COMPLIANT else f"{person.name}：{label}未参加培训，截止 {end.isoformat()}",
+                 missing="" if status == Status.COMPLIANT else f"{person.name}：{label}未参加培训，截止 {chinese_date(end)}",
                  evidence=[f"training:{d.isoformat()}" for d in done], in_window=end >= window_start)
         )
     return tasks

@@ -4,10 +4,12 @@ evaluates on through ``parse_as_of`` and only words the error its own way."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from django.core.management.base import CommandError
 from django.utils import timezone
+
+from apps.core.text import chinese_date
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 FORMAT_HELP = "日期格式应为 YYYY-MM-DD（例如 2026-11-22）"
@@ -66,3 +68,37 @@ def parse_period(value: str | None) -> tuple[date, date]:
         end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
         return date(year, month, 1), date.fromordinal(end.toordinal() - 1)
     raise ValueError(f"not a period: {value}")
+
+
+# -- one date style (issue 15) -----------------------------------------------------------------
+# Prose (sentences, headings, banners, facts, messages): 2026年12月1日. Data columns, URLs, form
+# values and files: 2026-12-01. Templates reach these through the cn_date / iso_date filters.
+
+
+def prose_date(value) -> str:
+    """2026-11-22 -> 2026年11月22日; a datetime in local time with hours and minutes."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return f"{chinese_date(value)} {value:%H:%M}"
+    return chinese_date(value)
+
+
+def data_date(value, seconds: bool = False) -> str:
+    """2026-11-22; a datetime in local time, 2026-11-22 14:05 (with seconds when asked)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

@@ -13,6 +13,7 @@ fields keep line breaks: a browser textarea sends CR LF, read as LF.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
@@ -38,3 +39,9 @@ def check_text(value: str, *, multiline: bool = False) -> str:
         if unicodedata.category(char) == "Cc":
             raise TextRefused(f"含有不可见的控制字符（{_describe(char)}，如回车、响铃），请删除后重新填写")
     return value
+
+
+def chinese_date(value: date) -> str:
+    """2026-12-01 -> 2026年12月1日: a date in prose (issue 15's one date style; apps.core.dates
+    prose_date adds the local time of a datetime)."""
+    return f"{value.year}年{value.month}月{value.day}日"

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.fields import EncryptedCharField
 from apps.core.pii import mask_id_number, mask_mobile
+from apps.core.text import chinese_date
 
 
 class History(HistoricalRecords):
@@ -212,7 +213,7 @@ class Drill(Record):
         indexes = [models.Index(fields=["unit", "held_on"])]
 
     def __str__(self) -> str:
-        return f"{self.held_on} {self.get_drill_type_display()} {self.subject}"
+        return f"{chinese_date(self.held_on)} {self.get_drill_type_display()} {self.subject}"
 
 
 class Training(Record):
@@ -230,7 +231,7 @@ class Training(Record):
         indexes = [models.Index(fields=["unit", "held_on"])]
 
     def __str__(self) -> str:
-        return f"{self.held_on} {self.course}"
+        return f"{chinese_date(self.held_on)} {self.course}"
 
 
 class MeetingType(models.TextChoices):
@@ -254,7 +255,7 @@ class Meeting(Record):
         indexes = [models.Index(fields=["unit", "held_on"])]
 
     def __str__(self) -> str:
-        return f"{self.held_on} {self.topic}"
+        return f"{chinese_date(self.held_on)} {self.topic}"
 
 
 class FacilityType(models.TextChoices):

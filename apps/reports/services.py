@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from apps.accounts.access import Action, can
 from apps.core.audit import record_event
+from apps.core.dates import prose_date
 from apps.jurisdictions.codes import Level
 from apps.jurisdictions.models import Unit
 from apps.reports import content, render, selectors
@@ -54,7 +55,7 @@ def _refuse_future(as_of: date) -> None:
     still show a projection for a future date, marked 「预测」."""
     today = timezone.localdate()
     if as_of > today:
-        raise ValidationError(FUTURE_REFUSED.format(as_of=as_of.isoformat(), today=today.isoformat()))
+        raise ValidationError(FUTURE_REFUSED.format(as_of=prose_date(as_of), today=prose_date(today)))
 
 
 def _check(user, action: Action, unit: Unit) -> None:

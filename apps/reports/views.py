@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Action, can, filter_for_user, get_unit_or_404, units_for
 from apps.compliance.confirmation_selectors import confirmation_status
+from apps.core.dates import prose_date
 from apps.jurisdictions.codes import Level
 from apps.jurisdictions.models import Unit
 from apps.reports import selectors, services
@@ -152,7 +153,7 @@ def seal(request):
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, f"已封存 {unit.name} 截至 {created.as_of} 的评估，封存编号 {created.number}。")
+        messages.success(request, f"已封存 {unit.name} 截至 {prose_date(created.as_of)} 的评估，封存编号 {created.number}。")
     return redirect("reports:index")
 
 

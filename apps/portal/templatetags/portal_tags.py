@@ -1,6 +1,10 @@
-"""Template helpers: dates as people read them (2026年11月22日), status colours and labels."""
+"""Template helpers: dates as people read them (2026年11月22日), status colours and labels.
 
-from datetime import date, datetime
+One date style (issue 15): ``cn_date`` (2026年12月1日) wherever a date is read as words, in
+sentences, headings, banners, facts and the narrative history of a record; ``iso_date``
+(2026-12-01) only in data columns of tables, in URLs and form values, and in files. Templates
+use these two filters, never ``|date:`` with a format (tests/portal/test_date_style.py)."""
+
 
 from django import template
 from django.urls import reverse
@@ -9,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.access import Action, can
 from apps.compliance.results import Status, status_text
+from apps.core.dates import data_date, prose_date
 from apps.core.pii import mask_text
 from apps.portal import links
 
@@ -27,18 +32,14 @@ def unit_text(context, text: str, unit) -> str:
 @register.filter
 def cn_date(value) -> str:
     """2026-11-22 -> 2026年11月22日; datetimes are shown in local time with hours and minutes."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
-    return f"{value.year}年{value.month}月{value.day}日"
+    return prose_date(value)
+
+
+@register.filter
+def iso_date(value, precision: str = "") -> str:
+    """2026-11-22 for data columns, URLs and form values; datetimes in local time with hours and
+    minutes (``iso_date:"seconds"`` with seconds, for the audit log)."""
+    return data_date(value, seconds=precision == "seconds")
 
 
 @register.filter
