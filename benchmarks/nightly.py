@@ -146,7 +146,7 @@ def eager(as_of: str, clear: bool) -> dict:
     app.conf.task_eager_propagates = True
     stages = Stages()
     stages.wrap(selectors, "county_fingerprints", "fingerprints")
-    stages.wrap(selectors, "load_evidence", "load evidence")
+    stages.wrap(selectors, "load_facts", "load evidence")
     stages.wrap(selectors, "compute", "compute (load evidence + rules)")
     stages.wrap(selectors, "subtree_units", "load units")
     stages.wrap(services, "snapshots_store", "write snapshots")
@@ -247,10 +247,10 @@ def floor(as_of: str) -> dict:
     for county in counties:  # untimed: the rows a county writes
         rng = subtree_range(county.code, county.level)
         buf = io.StringIO()
-        for unit_id, payload, score, counts in Snapshot.objects.filter(
+        for unit_id, results, score, counts in Snapshot.objects.filter(
                 as_of=as_of, unit__code__gte=rng.low, unit__code__lte=rng.high).values_list(
-                "unit_id", "payload", "score", "counts"):
-            text = json.dumps(payload, ensure_ascii=False).replace("\\", "\\\\")  # COPY text format
+                "unit_id", "results", "score", "counts"):
+            text = json.dumps(results, ensure_ascii=False).replace("\\", "\\\\")  # COPY text format
             buf.write("\t".join([str(unit_id), as_of, text, "\\N" if score is None else str(score), "B",
                                  json.dumps(counts), "0" * 64, "2025-01-01T00:00:00Z"]) + "\n")
         payloads[county.pk] = (rng, buf.getvalue())
@@ -263,7 +263,7 @@ def floor(as_of: str) -> dict:
                 cur.execute(sql, params)
                 rows += len(cur.fetchall())
             cur.cursor.copy_expert(
-                "COPY bench_floor (unit_id, as_of, payload, score, grade, counts, fingerprint, computed_at) "
+                "COPY bench_floor (unit_id, as_of, results, score, grade, counts, fingerprint, computed_at) "
                 "FROM STDIN", io.StringIO(data))
             copied += cur.cursor.rowcount
     wall = time.perf_counter() - started

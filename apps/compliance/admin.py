@@ -39,8 +39,7 @@ class SnapshotAdmin(admin.ModelAdmin):
     list_filter = ["as_of", "grade"]
     list_select_related = ["unit"]
     search_fields = ["unit__code", "unit__name"]
-    exclude = ["payload"]
-    readonly_fields = ["unit", "as_of", "score", "grade", "counts", "fingerprint", "computed_at"]
+    readonly_fields = ["unit", "as_of", "score", "grade", "counts", "results", "fingerprint", "computed_at"]
 
 
 @admin.register(Reminder)

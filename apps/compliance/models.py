@@ -6,16 +6,18 @@ from django.utils import timezone
 
 
 class Snapshot(models.Model):
-    """The evaluation of one unit as of one date. ``fingerprint`` identifies the data it was
-    computed from (see selectors.county_fingerprints): a snapshot is fresh while its county's
-    current fingerprint is the same."""
+    """The evaluation of one unit as of one date, in compact form: score, grade, status counts and
+    per requirement ``results`` rows ``[requirement, version, status, due, actual, target,
+    deducted]`` (see results.compact_results). The per-task detail is not stored: a unit page, the
+    API or a PDF evaluates the unit again on demand (docs/performance.md). ``fingerprint``
+    identifies the data it was computed from (see selectors.county_fingerprints)."""
 
     unit = models.ForeignKey("jurisdictions.Unit", verbose_name="单位", on_delete=models.CASCADE, related_name="snapshots")
     as_of = models.DateField("评估日期")
-    payload = models.JSONField("评估结果")
     score = models.FloatField("得分", null=True, blank=True)
     grade = models.CharField("等次", max_length=10, blank=True)
     counts = models.JSONField("状态统计", default=dict)
+    results = models.JSONField("各项结果", default=list)
     fingerprint = models.CharField("数据指纹", max_length=64)
     computed_at = models.DateTimeField("计算时间")
 

@@ -134,6 +134,17 @@ class UnitEvaluation:
                    superseded=list(data.get("superseded") or []))
 
 
+# The columns of a stored snapshot's ``results`` rows (Snapshot.results), one row per requirement.
+COMPACT_COLUMNS = ("requirement", "version", "status", "due", "actual", "target", "deducted")
+
+
+def compact_results(evaluation: UnitEvaluation) -> list[list]:
+    """What pages, roll-ups and reports keep of each requirement, JSON-ready, in one pass (no
+    task, source or text: those are computed again when a unit's page or PDF is opened)."""
+    return [[r.requirement, r.version, r.status, r.due.isoformat() if r.due else None, r.actual, r.target,
+             r.deducted] for r in evaluation.results]
+
+
 def _date(value):
     if value is None or isinstance(value, date):
         return value

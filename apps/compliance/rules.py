@@ -151,6 +151,13 @@ class RelayFact:
 
 @dataclass
 class Evidence:
+    """A unit's evidence: records (``people`` … ``relays``), or for two kinds the aggregates the
+    database grouped for one date (``facts_on``): the in-service quantity per facility type
+    instead of facilities, and each person's training dates up to that date instead of trainings.
+    ``facility_totals``/``training_dates`` below return the same aggregates from either form, so
+    the rules decide from one kind of input whichever loader built it (selectors.load_facts or
+    load_evidence). Team members stay records: the 「重复在册」 rule needs each membership."""
+
     people: list[PersonFact] = field(default_factory=list)
     trainings: list[TrainingFact] = field(default_factory=list)
     members: list[MemberFact] = field(default_factory=list)
@@ -159,6 +166,39 @@ class Evidence:
     documents: list[EventFact] = field(default_factory=list)
     facilities: list[FacilityFact] = field(default_factory=list)
     relays: list[RelayFact] = field(default_factory=list)
+    facts_on: date | None = None
+    facility_quantities: dict[str, int] = field(default_factory=dict)
+    person_trainings: dict[int, tuple[date, ...]] = field(default_factory=dict)
+
+
+def _aggregated(ev: Evidence, as_of: date) -> bool:
+    if ev.facts_on is None:
+        return False
+    if ev.facts_on != as_of:
+        raise ValueError(f"evidence aggregated for {ev.facts_on} cannot be evaluated on {as_of}")
+    return True
+
+
+def facility_totals(ev: Evidence, as_of: date) -> dict[str, int]:
+    """The quantity in service on ``as_of`` per facility type."""
+    if _aggregated(ev, as_of):
+        return ev.facility_quantities
+    totals: dict[str, int] = {}
+    for f in ev.facilities:
+        if f.in_service_from <= as_of and (f.in_service_to is None or f.in_service_to > as_of):
+            totals[f.facility_type] = totals.get(f.facility_type, 0) + f.quantity
+    return totals
+
+
+def training_dates(ev: Evidence, as_of: date) -> dict[int, list[date]]:
+    """Each person's training dates on or before ``as_of``, by person id."""
+    if _aggregated(ev, as_of):
+        return ev.person_trainings
+    trained: dict[int, list[date]] = {}
+    for t in ev.trainings:
+        if t.held_on <= as_of:
+            trained.setdefault(t.person_id, []).append(t.held_on)
+    return trained
 
 
 @dataclass(frozen=True)
@@ -341,10 +381,7 @@ def _training_cycle(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg:
     p: kinds.TrainingCycle = spec.params
     categories = set(p.categories)
     start = start_date(spec, unit)
-    trained: dict[int, list[date]] = {}
-    for t in ev.trainings:
-        if t.held_on <= as_of:
-            trained.setdefault(t.person_id, []).append(t.held_on)
+    trained = training_dates(ev, as_of)
     people = sorted((x for x in ev.people if x.category in categories and x.appointed_on <= as_of),
                     key=lambda x: (x.name, x.id))
     if not p.period:
@@ -514,20 +551,14 @@ def _team_floor(spec, unit, ev, as_of, cfg) -> _Verdict:
         return _Verdict([], 0, p.min_members, Status.NO_DATA, shortfall=1.0, deducts_no_data=due_now,
                         no_data_hint="无数据（扣分）：请录入救援队伍及其队员" if due_now
                         else "无数据：请录入救援队伍及其队员")
-    return _floor(spec, unit, max(len(v) for v in teams.values()), p.min_members, "最大一支救援队伍在册人数",
+    return _floor(spec, unit, max(teams), p.min_members, "最大一支救援队伍在册人数",
                   as_of, cfg)
 
 
 def _facility_count(spec, unit, ev, as_of, cfg) -> _Verdict:
     p: kinds.FacilityCount = spec.params
     types = set(p.facility_types)
-    total = sum(
-        f.quantity
-        for f in ev.facilities
-        if (not types or f.facility_type in types)
-        and f.in_service_from <= as_of
-        and (f.in_service_to is None or f.in_service_to > as_of)
-    )
+    total = sum(n for facility_type, n in facility_totals(ev, as_of).items() if not types or facility_type in types)
     return _floor(spec, unit, total, p.min_count, "在用设施装备数量", as_of, cfg)
 
 
@@ -726,7 +757,11 @@ def _period_tasks(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg: S
 
 
 def _entered_by(ev: Evidence, day: date) -> Evidence:
-    """The evidence as it stood at the end of ``day`` (records without an entry date count)."""
+    """The evidence as it stood at the end of ``day`` (records without an entry date count).
+    Needs the records themselves (selectors.load_evidence): aggregates carry no entry dates."""
+    if ev.facts_on is not None:
+        raise ValueError("entry dates need the records, not aggregated facts")
+
     def keep(items):
         return [x for x in items if x.entered_on is None or x.entered_on <= day]
     return Evidence(people=ev.people, trainings=keep(ev.trainings), members=ev.members, drills=keep(ev.drills),

@@ -11,10 +11,14 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils import timezone
 
 from apps.compliance import rules
@@ -153,6 +157,80 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
 _COUNTED = [ev.ReviewStatus.SUBMITTED, ev.ReviewStatus.VERIFIED]
 
 
+def _tuples(qs):
+    """The rows of a values_list query (expressions listed last, so the SQL's column order is the
+    tuple's). On PostgreSQL straight from the cursor: psycopg2 already returns dates, intervals
+    and arrays, and Django's per-row converters were a quarter of the load's time."""
+    if connection.vendor != "postgresql":
+        return iter(qs)
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def load_facts(rng: CodeRange, as_of: date) -> dict[int, rules.Evidence]:
+    """What the rules need to evaluate the units in the code range on ``as_of``, by unit id: one
+    query per kind, the grouping done by the database where the rules only need a figure.
+
+    - facilities: the quantity in service on ``as_of`` per type (``SUM``);
+    - trainings: each counted person's training dates up to ``as_of`` (``ARRAY_AGG`` per person
+      on PostgreSQL; SQLite sends them ordered by person and Python groups consecutive rows);
+    - people, team members (the 「重复在册」 rule weighs each membership), drills, meetings,
+      documents, relays: one tuple per record (the tasks name every record they count), with the
+      entry date and relay delay computed by the database.
+    The rules read these through rules.facility_totals / training_dates, exactly as
+    they read load_evidence's records (tests/performance/test_facts_equality.py)."""
+    by_unit: dict[int, rules.Evidence] = defaultdict(lambda: rules.Evidence(facts_on=as_of))
+    for pk, uid, name, category, appointed_on, left_on in _tuples(ev.Person.objects.counted().filter(
+            **_in_range(rng)).order_by().values_list("id", "unit_id", "name", "category", "appointed_on", "left_on")):
+        by_unit[uid].people.append(rules.PersonFact(pk, name, category, appointed_on, left_on))
+    person_unit = {p.id: uid for uid, e in by_unit.items() for p in e.people}
+    trainings = (ev.Training.objects.counted()
+                 .filter(person__deleted_at__isnull=True, held_on__lte=as_of, **_in_range(rng, "person__unit__")))
+    if connection.vendor == "postgresql":
+        grouped = trainings.order_by().values("person_id").annotate(
+            dates=ArrayAgg("held_on", ordering="held_on")).values_list("person_id", "dates")
+        grouped = _tuples(grouped)
+    else:
+        rows = trainings.order_by("person_id", "held_on").values_list("person_id", "held_on")
+        grouped = ((pid, [d for _, d in group]) for pid, group in groupby(rows, key=itemgetter(0)))
+    for person_id, dates in grouped:
+        if person_id in person_unit:  # trainings of a person who is not counted are never read
+            by_unit[person_unit[person_id]].person_trainings[person_id] = dates
+    elsewhere = memberships_elsewhere(rng)  # 「重复在册」: the same person in other teams of the county
+    for pk, team_id, uid, team_type, name, key, joined_on, left_on in _tuples(
+            ev.TeamMember.objects.counted()
+            .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **_in_range(rng, "team__unit__"))
+            .values_list("id", "team_id", "team__unit_id", "team__team_type", "name", "identity_key", "joined_on",
+                         "left_on")):
+        by_unit[uid].members.append(rules.MemberFact(id=pk, team_type=team_type, name=name, person_key=key,
+                                                     joined_on=joined_on, left_on=left_on, team_id=team_id,
+                                                     elsewhere=elsewhere.get(pk, ())))
+    facilities = (ev.Facility.objects.counted()
+                  .filter(in_service_from__lte=as_of, **_in_range(rng))
+                  .filter(Q(in_service_to__isnull=True) | Q(in_service_to__gt=as_of))
+                  .order_by().values("unit_id", "facility_type").annotate(n=Sum("quantity"))
+                  .values_list("unit_id", "facility_type", "n"))
+    for uid, facility_type, n in _tuples(facilities):
+        by_unit[uid].facility_quantities[facility_type] = n
+    entered = TruncDate("created_at")
+    for pk, uid, kind, on, evaluation, day in _tuples(ev.Drill.objects.counted().filter(**_in_range(rng)).values_list(
+            "id", "unit_id", "drill_type", "held_on", "evaluation", entered)):
+        by_unit[uid].drills.append(rules.EventFact(pk, kind, on, evaluated=bool(evaluation.strip()), entered_on=day))
+    for pk, uid, kind, on, day in _tuples(ev.Meeting.objects.counted().filter(**_in_range(rng)).values_list(
+            "id", "unit_id", "meeting_type", "held_on", entered)):
+        by_unit[uid].meetings.append(rules.EventFact(pk, kind, on, entered_on=day))
+    for pk, uid, kind, on, valid_until, tag, day in _tuples(ev.StandingDocument.objects.counted().filter(
+            **_in_range(rng)).values_list("id", "unit_id", "doc_type", "dated", "valid_until", "campaign", entered)):
+        by_unit[uid].documents.append(rules.EventFact(pk, kind, on, valid_until, tag=tag, entered_on=day))
+    delay = ExpressionWrapper(F("relayed_at") - F("received_at"), output_field=DurationField())
+    for pk, uid, warning_id, received_on, took in _tuples(ev.WarningRelay.objects.counted().filter(
+            **_in_range(rng)).values_list("id", "unit_id", "warning_id", TruncDate("received_at"), delay)):
+        by_unit[uid].relays.append(rules.RelayFact(pk, warning_id, received_on, took.total_seconds() / 60))
+    return by_unit
+
+
 def _local_date(moment) -> date | None:
     return timezone.localtime(moment).date() if moment else None
 
@@ -218,7 +296,7 @@ def unit_fingerprints(units: list[Unit], fingerprints: dict[str, str]) -> dict[i
 def compute(units: list[Unit], rng: CodeRange, as_of: date) -> dict[str, UnitEvaluation]:
     """Evaluate the given units (all inside ``rng``) without reading or writing snapshots."""
     specs = specs_in_force(as_of)
-    evidence = load_evidence(rng)
+    evidence = load_facts(rng, as_of)
     cfg = rule_settings()
     empty = rules.Evidence()
     return {
@@ -226,43 +304,22 @@ def compute(units: list[Unit], rng: CodeRange, as_of: date) -> dict[str, UnitEva
     }
 
 
-def fresh_snapshots(units: list[Unit], rng: CodeRange, as_of: date,
-                    fingerprints: dict[str, str]) -> dict[str, UnitEvaluation] | None:
-    """The stored evaluations of ``units`` if every one is stored and fresh, else None."""
-    stored = {
-        s["unit_id"]: s
-        for s in Snapshot.objects.filter(as_of=as_of, **_in_range(rng)).values("unit_id", "fingerprint", "payload")
-    }
-    if all(u.pk in stored and stored[u.pk]["fingerprint"] == fingerprints.get(freshness_key(u)) for u in units):
-        return {u.code: UnitEvaluation.from_dict(stored[u.pk]["payload"]) for u in units}
-    return None
-
-
-def _evaluate(units: list[Unit], rng: CodeRange, as_of: date, use_snapshots: bool) -> dict[str, UnitEvaluation]:
-    """Reads never write: fresh stored snapshots, or a computation that is not stored (storing
-    is the nightly job's, services.snapshots_refresh)."""
-    if not units:
-        return {}
-    if use_snapshots:
-        stored = fresh_snapshots(units, rng, as_of, county_fingerprints(rng))
-        if stored is not None:
-            return stored
-    return compute(units, rng, as_of)
-
-
 def subtree_units(root: Unit) -> list[Unit]:
     return list(Unit.objects.subtree(root).order_by("code"))
 
 
-def evaluate_subtree(root: Unit, as_of: date, *, use_snapshots: bool = True) -> dict[str, UnitEvaluation]:
-    """The root and every unit below it, keyed by code. Reads stored snapshots when all are fresh,
-    otherwise computes set-based (storing nothing). Query count independent of subtree size."""
+def evaluate_subtree(root: Unit, as_of: date) -> dict[str, UnitEvaluation]:
+    """The root and every unit below it, keyed by code, with every task's detail: computed
+    set-based on demand (stored snapshots are compact and hold no tasks, see models.Snapshot);
+    reads never write. Query count independent of subtree size."""
     rng = subtree_range(root.code, root.level)
-    return _evaluate(subtree_units(root), rng, as_of, use_snapshots)
+    units = subtree_units(root)
+    return compute(units, rng, as_of) if units else {}
 
 
-def evaluate_unit(unit: Unit, as_of: date, *, use_snapshots: bool = True) -> UnitEvaluation:
-    return _evaluate([unit], CodeRange(unit.code, unit.code), as_of, use_snapshots)[unit.code]
+def evaluate_unit(unit: Unit, as_of: date) -> UnitEvaluation:
+    """One unit with every task's detail (its page, the API, the ``evaluate`` command, a PDF)."""
+    return compute([unit], CodeRange(unit.code, unit.code), as_of)[unit.code]
 
 
 # ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ again, and a failed send is retried later.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import urllib.request
@@ -29,7 +30,7 @@ from apps.accounts.access import Action, can, users_with_grant_over, users_with_
 from apps.accounts.models import Role
 from apps.compliance import exports, reporting_selectors, selectors
 from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
-from apps.compliance.results import Status, UnitEvaluation
+from apps.compliance.results import Status, UnitEvaluation, compact_results
 from apps.core.audit import record_event
 from apps.jurisdictions.codes import Level, ancestor_code, subtree_range
 from apps.jurisdictions.models import Unit
@@ -41,47 +42,77 @@ WEBHOOK_TIMEOUT_SECONDS = 5
 # ---------------------------------------------------------------------------
 # Snapshots
 # ---------------------------------------------------------------------------
-def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation], fingerprints: dict[int, str]) -> int:
-    """Upsert one snapshot per unit in ONE statement, whatever the number of units.
+SNAPSHOT_COLUMNS = ("unit_id", "as_of", "score", "grade", "counts", "results", "fingerprint", "computed_at")
+# Two int4 keys of pg_advisory_xact_lock: this namespace and the subtree root's id.
+_SNAPSHOT_LOCK = 16_001
 
-    Django's bulk_create splits rows into batches of SQLite's 999 variables, which would make the
-    query count grow with the subtree; instead the rows travel as one JSON parameter and the
-    database unpacks them (json_each on SQLite, jsonb_to_recordset on PostgreSQL), with
-    INSERT … ON CONFLICT DO UPDATE so a re-run replaces and never duplicates.
-    """
-    now = timezone.now().isoformat()
-    rows = []
+
+def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation], fingerprints: dict[int, str]) -> int:
+    """Replace the compact snapshots (results.compact_results) of ``units`` for their date.
+
+    PostgreSQL: the rows are deleted and written with one COPY (text format, built in one pass:
+    no JSON document of the whole county is serialised and parsed again), under a per-root
+    advisory lock so two runs of one county never interleave. SQLite (development, tests): the
+    same delete, then one INSERT from a JSON parameter. In one transaction: readers see the old
+    rows or the new ones."""
+    if not units:
+        return 0
+    now = timezone.now()
+    as_of = evaluations[units[0].code].as_of
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _snapshots_copy(units, evaluations, fingerprints, as_of, now)
+        else:
+            _snapshots_insert(units, evaluations, fingerprints, as_of, now)
+    return len(units)
+
+
+def _snapshots_insert(units, evaluations, fingerprints, as_of: date, now) -> None:
+    """SQLite: delete, then one INSERT … SELECT FROM json_each (bulk_create would split the rows
+    into batches of 999 variables, and the statement count would grow with the county)."""
+    Snapshot.objects.filter(as_of=as_of, unit_id__in=[u.pk for u in units]).delete()
+    rows = [[u.pk, as_of.isoformat(), e.score, e.grade, e.counts, compact_results(e), fingerprints.get(u.pk, ""),
+             now.isoformat()] for u in units for e in (evaluations[u.code],)]
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    picks = ", ".join(f"json(json_extract(value, '$[{i}]'))" if c in ("counts", "results")
+                      else f"json_extract(value, '$[{i}]')" for i, c in enumerate(SNAPSHOT_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({', '.join(SNAPSHOT_COLUMNS)}) SELECT {picks} FROM json_each(%s)",  # noqa: S608
+                       [json.dumps(rows, ensure_ascii=False)])
+
+
+def _copy_text(value: str) -> str:
+    """A value in COPY's text format (backslash, tab and line breaks escaped)."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _snapshots_copy(units, evaluations, fingerprints, as_of: date, now) -> None:
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    day, stamp = as_of.isoformat(), now.isoformat()
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    lines = []
     for u in units:
         e = evaluations[u.code]
-        rows.append({
-            "unit_id": u.pk, "as_of": e.as_of.isoformat(), "payload": e.to_dict(), "score": e.score,
-            "grade": e.grade, "counts": e.counts, "fingerprint": fingerprints.get(u.pk, ""), "computed_at": now,
-        })
-    if not rows:
-        return 0
-    table = connection.ops.quote_name(Snapshot._meta.db_table)
-    columns = "unit_id, as_of, payload, score, grade, counts, fingerprint, computed_at"
-    update = ", ".join(f"{c} = excluded.{c}" for c in ("payload", "score", "grade", "counts", "fingerprint", "computed_at"))
-    if connection.vendor == "postgresql":
-        source = (
-            f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS x(unit_id bigint, as_of date, payload jsonb, "  # noqa: S608
-            "score double precision, grade varchar, counts jsonb, fingerprint varchar, computed_at timestamptz)"
-        )
-    else:
-        source = (
-            "SELECT json_extract(value, '$.unit_id'), json_extract(value, '$.as_of'), "
-            "json(json_extract(value, '$.payload')), json_extract(value, '$.score'), json_extract(value, '$.grade'), "
-            "json(json_extract(value, '$.counts')), json_extract(value, '$.fingerprint'), "
-            "json_extract(value, '$.computed_at') FROM json_each(%s) WHERE true"
-        )
-    sql = f"INSERT INTO {table} ({columns}) {source} ON CONFLICT (unit_id, as_of) DO UPDATE SET {update}"  # noqa: S608
+        lines.append("\t".join((
+            str(u.pk), day, "\\N" if e.score is None else repr(float(e.score)), _copy_text(e.grade),
+            _copy_text(dumps(e.counts)), _copy_text(dumps(compact_results(e))),
+            _copy_text(fingerprints.get(u.pk, "")), stamp,
+        )))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(rows, ensure_ascii=False)])
-    return len(rows)
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, units[0].pk])
+        cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND unit_id = ANY(%s)",  # noqa: S608
+                       [as_of, [u.pk for u in units]])
+        copy_rows(cursor, f"COPY {table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN", "\n".join(lines) + "\n")
+
+
+def copy_rows(cursor, sql: str, data: str) -> None:
+    """COPY ``data`` (text format) through the connection's psycopg2 cursor (a seam for tests:
+    COPY bypasses Django's query log)."""
+    cursor.cursor.copy_expert(sql, io.StringIO(data))
 
 
 def snapshots_refresh(*, root: Unit, as_of: date) -> dict[str, UnitEvaluation]:
-    """The evaluations of ``root``'s subtree, from fresh snapshots or computed and stored.
+    """Evaluate ``root``'s subtree and store its compact snapshots; returns the evaluations.
 
     The fingerprints are read BEFORE computing: evidence written meanwhile leaves the stored
     snapshot stale (recomputed next time), never wrongly fresh."""
@@ -91,11 +122,8 @@ def snapshots_refresh(*, root: Unit, as_of: date) -> dict[str, UnitEvaluation]:
 
 
 def _refresh(units: list[Unit], rng, fingerprints: dict[str, str], as_of: date) -> dict[str, UnitEvaluation]:
-    evaluations = selectors.fresh_snapshots(units, rng, as_of, fingerprints)
-    if evaluations is None:
-        evaluations = selectors.compute(units, rng, as_of)
-        snapshots_store(units=units, evaluations=evaluations,
-                        fingerprints=selectors.unit_fingerprints(units, fingerprints))
+    evaluations = selectors.compute(units, rng, as_of)
+    snapshots_store(units=units, evaluations=evaluations, fingerprints=selectors.unit_fingerprints(units, fingerprints))
     return evaluations
 
 

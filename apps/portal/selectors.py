@@ -17,7 +17,7 @@ from apps.compliance.results import RequirementResult, Status, Task, UnitEvaluat
 from apps.evidence import models as ev
 from apps.jurisdictions.codes import SIGNIFICANT_DIGITS, Level, subtree_range
 from apps.jurisdictions.models import Unit
-from apps.policies.models import Topic
+from apps.policies.models import RequirementVersion, Topic
 from apps.portal import links
 from apps.portal.models import Supervision
 
@@ -416,17 +416,24 @@ class StatusChange:
 
 
 def status_changes(*, unit: Unit, limit: int = 12) -> list[StatusChange]:
-    """Changes of requirement status between the unit's stored snapshots (oldest first)."""
-    rows = list(Snapshot.objects.filter(unit=unit).order_by("-as_of").values_list("as_of", "payload")[:limit])
+    """Changes of requirement status between the unit's stored snapshots (oldest first). The
+    snapshots are compact (requirement, version, status, …): titles come from the catalog."""
+    rows = list(Snapshot.objects.filter(unit=unit).order_by("-as_of").values_list("as_of", "results")[:limit])
+    versions = {(r[0], r[1]) for _, results in rows for r in results or []}
+    titles = {
+        (code, version): title
+        for code, version, title in RequirementVersion.objects.filter(
+            requirement__code__in={code for code, _ in versions}).values_list("requirement__code", "version", "title")
+    }
     changes: list[StatusChange] = []
     previous: dict[str, str] = {}
-    for on, payload in reversed(rows):
+    for on, results in reversed(rows):
         current = {}
-        for r in payload.get("results", []):
-            current[r["requirement"]] = r["status"]
-            if previous and previous.get(r["requirement"]) != r["status"]:
-                changes.append(StatusChange(on, r["requirement"], r.get("title", ""), previous.get(r["requirement"]),
-                                            r["status"]))
+        for requirement, version, status, *_ in results or []:
+            current[requirement] = status
+            if previous and previous.get(requirement) != status:
+                changes.append(StatusChange(on, requirement, titles.get((requirement, version), ""),
+                                            previous.get(requirement), status))
         previous = current
     return changes
 

@@ -16,7 +16,7 @@ TODAY = date(2026, 11, 23)
 
 def _snapshots(unit, days):
     Snapshot.objects.bulk_create([
-        Snapshot(unit=unit, as_of=day, payload={}, score=90.0, fingerprint="x", computed_at=timezone.now())
+        Snapshot(unit=unit, as_of=day, score=90.0, fingerprint="x", computed_at=timezone.now())
         for day in days
     ])
 

@@ -16,7 +16,7 @@ COUNTY, QINGYUAN, XUGOU, VILLAGE = "140121000000", "140121100000", "140121101000
 
 def _store(units, day, scores):
     Snapshot.objects.bulk_create([
-        Snapshot(unit=units[code], as_of=day, payload={}, score=score, fingerprint="x", computed_at=timezone.now())
+        Snapshot(unit=units[code], as_of=day, score=score, fingerprint="x", computed_at=timezone.now())
         for code, score in scores.items()
     ])
 

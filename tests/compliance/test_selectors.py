@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.compliance import selectors, services
 from apps.compliance.models import Snapshot
-from apps.compliance.results import Status
+from apps.compliance.results import Status, compact_results
 from tests.compliance.helpers import DRILL_PARAMS, drill, make_version
 
 COUNTY, QINGYUAN, DONGJIE, XIGOU = "140121000000", "140121100000", "140121100201", "140121101000"
@@ -61,15 +59,17 @@ def test_it_keeps_selectors_free_of_service_imports():
     assert not any(m and m.endswith("services") for m in imported), imported
 
 
-def test_it_reads_snapshots_stored_by_the_nightly_service_while_fresh(units, catalog):
+def test_it_stores_compact_snapshots_and_computes_the_detail_on_demand(units, catalog):
     first = services.snapshots_refresh(root=units[QINGYUAN], as_of=AS_OF)
     assert Snapshot.objects.filter(as_of=AS_OF).count() == 3
-    with CaptureQueriesContext(connection) as cold:
-        selectors.evaluate_subtree(units[QINGYUAN], date(2025, 3, 2))
-    with CaptureQueriesContext(connection) as warm:
-        again = selectors.evaluate_subtree(units[QINGYUAN], AS_OF)
-    assert again == first
-    assert len(warm) < len(cold)
+    stored = Snapshot.objects.get(unit=units[QINGYUAN], as_of=AS_OF)
+    assert stored.results == compact_results(first[QINGYUAN])
+    assert [r[:3] for r in stored.results] == [["advice.publicity", 1, "overdue"], ["drill.annual", 1, "overdue"],
+                                               ["staff.emergency", 1, "non_compliant"]]
+    assert (stored.score, stored.grade, stored.counts) == (first[QINGYUAN].score, first[QINGYUAN].grade,
+                                                           first[QINGYUAN].counts)
+    assert selectors.evaluate_subtree(units[QINGYUAN], AS_OF) == first  # every task, computed again
+    services.snapshots_refresh(root=units[QINGYUAN], as_of=AS_OF)  # a re-run replaces, never duplicates
     assert Snapshot.objects.filter(as_of=AS_OF).count() == 3
 
 
@@ -79,9 +79,9 @@ def test_it_recomputes_when_evidence_changes(units, catalog):
     drill(units[QINGYUAN], date(2024, 10, 1))
     after = selectors.evaluate_unit(units[QINGYUAN], AS_OF)
     assert after.results[0].tasks[0].status == Status.COMPLIANT  # the stale snapshot is not used
-    assert Snapshot.objects.get(unit=units[QINGYUAN], as_of=AS_OF).payload == before.to_dict()
+    assert Snapshot.objects.get(unit=units[QINGYUAN], as_of=AS_OF).results == compact_results(before)
     services.snapshots_refresh(root=units[QINGYUAN], as_of=AS_OF)
-    assert Snapshot.objects.get(unit=units[QINGYUAN], as_of=AS_OF).payload == after.to_dict()
+    assert Snapshot.objects.get(unit=units[QINGYUAN], as_of=AS_OF).results == compact_results(after)
 
 
 def test_it_does_not_count_returned_or_deleted_records(units, catalog):

@@ -34,7 +34,7 @@ def test_load_demo_is_idempotent_and_shows_both_good_and_bad_units():
     assert admins == {"admin_demo": "system_admin", "security_demo": "security_admin", "auditadmin_demo": "audit_admin"}
     assert not User.objects.filter(is_superuser=True).exists()  # 三员分立: no superuser, even in the demo
     county = Unit.objects.get(code="140121000000")
-    evaluations = evaluate_subtree(county, date(2026, 11, 23), use_snapshots=False)
+    evaluations = evaluate_subtree(county, date(2026, 11, 23))
     village_scores = [e.score for code, e in evaluations.items() if Unit.objects.get(code=code).level == "village"]
     assert max(village_scores) >= 90, "some demo villages are diligent"
     assert min(village_scores) < 60, "some demo villages are behind, so the dashboard has red cells"
@@ -59,7 +59,7 @@ def test_the_demo_county_shows_red_yellow_and_green_after_the_catalog_correction
 
     call_command("load_demo", as_of="2026-12-01", stdout=StringIO())
     county = Unit.objects.get(code="140121000000")
-    evaluations = evaluate_subtree(county, date(2026, 12, 1), use_snapshots=False)
+    evaluations = evaluate_subtree(county, date(2026, 12, 1))
     colours = {Status.COLOURS[r.status] for e in evaluations.values() for r in e.results if not r.advisory}
     assert {"red", "yellow", "green"} <= colours
     grades = {e.grade for code, e in evaluations.items() if code != county.code}

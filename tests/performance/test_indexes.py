@@ -61,7 +61,7 @@ def _plans(county) -> dict[str, str]:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(grab):
-        selectors.load_evidence(subtree_range(county.code, county.level))
+        selectors.load_facts(subtree_range(county.code, county.level), AS_OF)
     plans = {}
     with connection.cursor() as cursor:
         for sql, params in captured:

@@ -8,7 +8,7 @@ from datetime import date
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.compliance import selectors, services, tasks
+from apps.compliance import rules, selectors, services, tasks
 from apps.compliance.models import Snapshot
 from apps.devtools.synthetic import generate
 from apps.evidence.models import Drill
@@ -53,36 +53,73 @@ def test_it_runs_a_county_task_with_fresh_snapshots_in_fewer_queries(catalog, ea
     assert not any("INSERT INTO \"compliance_snapshot\"" in sql for sql in warm)
 
 
-def _store(county) -> list[str]:
+def _store(county, monkeypatch) -> tuple[list[str], list[int]]:
+    """The statements of one snapshot write, and the rows each COPY carried (PostgreSQL)."""
     units = selectors.subtree_units(county)
     evaluations = selectors.compute(units, subtree_range(county.code, county.level), AS_OF)
+    copies: list[int] = []
+    real_copy = services.copy_rows
+
+    def spy(cursor, sql, data):
+        copies.append(data.count("\n"))
+        return real_copy(cursor, sql, data)
+
+    monkeypatch.setattr(services, "copy_rows", spy)
     with CaptureQueriesContext(connection) as ctx:
         written = services.snapshots_store(units=units, evaluations=evaluations,
                                            fingerprints={u.pk: "f" for u in units})
     assert written == len(units)
-    return [q["sql"] for q in ctx.captured_queries]
+    return [q["sql"] for q in ctx.captured_queries], copies
 
 
-def test_it_writes_all_snapshots_of_a_county_in_one_statement(catalog):
-    small = _store(_county(1, villages=1))
-    big = _store(_county(2, villages=6))
+def test_it_writes_all_compact_snapshots_of_a_county_in_one_copy_or_insert(catalog, monkeypatch):
+    small, small_copies = _store(_county(1, villages=1), monkeypatch)
+    big, big_copies = _store(_county(2, villages=6), monkeypatch)
 
-    assert len(small) == len(big) == 1
-    assert big[0].startswith('INSERT INTO "compliance_snapshot"')
+    assert len(small) == len(big)
+    inserts = [sql for sql in big if sql.startswith('INSERT INTO "compliance_snapshot"')]
+    if connection.vendor == "postgresql":
+        assert (small_copies, big_copies, inserts) == ([1 + 2 + 2], [1 + 2 + 12], [])  # one COPY, no INSERT
+    else:
+        assert len(inserts) == 1 and small_copies == big_copies == []
+    stored = Snapshot.objects.filter(unit__county_code=_county_code(2), as_of=AS_OF)
+    assert stored.count() == 1 + 2 + 12
+    assert all(isinstance(s.results, list) and s.fingerprint == "f" for s in stored)
+
+
+def _county_code(number: int) -> str:
+    return f"9901{number:02d}000000"
 
 
 def test_it_loads_a_subtrees_evidence_in_one_query_per_kind(catalog):
     small = _county(1, villages=1)
     big = _county(2, villages=8)
 
-    def load(county):
+    def load(county, loader):
         with CaptureQueriesContext(connection) as ctx:
-            evidence = selectors.load_evidence(subtree_range(county.code, county.level))
+            evidence = loader(subtree_range(county.code, county.level))
         return len(ctx), evidence
 
-    small_n, _ = load(small)
-    big_n, big_evidence = load(big)
-    # people, trainings, members, drills, meetings, documents, facilities, relays, and the members of
-    # several teams of the county (「重复在册」, compliance/conflict_selectors.py)
-    assert small_n == big_n == 9
-    assert len(big_evidence) == 2 + 16  # every township and village has evidence (the county itself none)
+    for loader in (selectors.load_evidence, lambda rng: selectors.load_facts(rng, AS_OF)):
+        small_n, _ = load(small, loader)
+        big_n, big_evidence = load(big, loader)
+        # people, trainings, members, drills, meetings, documents, facilities, relays, and the members of
+        # several teams of the county (「重复在册」, compliance/conflict_selectors.py)
+        assert small_n == big_n == 9
+        assert len(big_evidence) == 2 + 16  # every township and village has evidence (the county itself none)
+
+
+def test_it_groups_facilities_and_trainings_in_the_database(catalog):
+    county = _county(1, villages=3)
+    rng = subtree_range(county.code, county.level)
+    with CaptureQueriesContext(connection) as ctx:
+        facts = selectors.load_facts(rng, AS_OF)
+    by_table = {q["sql"].split(" FROM ", 1)[1].split()[0].strip('"'): q["sql"] for q in ctx.captured_queries}
+    assert "GROUP BY" in by_table["evidence_facility"] and "SUM(" in by_table["evidence_facility"]
+    if connection.vendor == "postgresql":
+        assert "ARRAY_AGG(" in by_table["evidence_training"]
+    rows = selectors.load_evidence(rng)
+    for uid, evidence in facts.items():  # the same figures as the records give, and no facility row
+        assert evidence.facilities == [] and evidence.trainings == []
+        assert rules.training_dates(evidence, AS_OF) == rules.training_dates(rows[uid], AS_OF)
+        assert rules.facility_totals(evidence, AS_OF) == rules.facility_totals(rows[uid], AS_OF)

@@ -199,17 +199,17 @@ def test_it_upgrades_an_existing_database_in_place_leaving_past_evaluations_and_
     seal = seal_create(unit=units["140121000000"], as_of=past, user=people["auditor"])
     snapshots_store(units=[units[c] for c in before], evaluations={
         c: UnitEvaluation.from_dict(e) for c, e in before.items()}, fingerprints={units[c].pk: "f" for c in before})
-    stored = dict(Snapshot.objects.filter(as_of=past).values_list("unit__code", "payload"))
+    stored = dict(Snapshot.objects.filter(as_of=past).values_list("unit__code", "results"))
     assert set(stored) >= set(before)
 
     counts = load_catalog()
 
     assert counts["versions"]["created"] >= 25 and counts["requirements"]["created"] >= 10
     for code, evaluation in before.items():
-        assert compliance.evaluate_unit(units[code], past, use_snapshots=False).to_dict() == evaluation, code
-    assert dict(Snapshot.objects.filter(as_of=past).values_list("unit__code", "payload")) == stored
+        assert compliance.evaluate_unit(units[code], past).to_dict() == evaluation, code
+    assert dict(Snapshot.objects.filter(as_of=past).values_list("unit__code", "results")) == stored
     assert Seal.objects.get(pk=seal.pk).payload == seal.payload
-    later = compliance.evaluate_unit(units["120118100000"], date(2026, 12, 2), use_snapshots=False)
+    later = compliance.evaluate_unit(units["120118100000"], date(2026, 12, 2))
     codes = {r.requirement for r in later.results}
     assert "TJ-TRAIN-NEW-CADRE" not in codes and "CN-DUTY-ROSTER" not in codes and "TJ-DUTY-24H" in codes
     assert {"requirement": "CN-DUTY-ROSTER", "by": "TJ-DUTY-24H"}.items() <= next(
