@@ -190,7 +190,7 @@ def load_facts(rng: CodeRange, as_of: date) -> dict[int, rules.Evidence]:
                  .filter(person__deleted_at__isnull=True, held_on__lte=as_of, **_in_range(rng, "person__unit__")))
     if connection.vendor == "postgresql":
         grouped = trainings.order_by().values("person_id").annotate(
-            dates=ArrayAgg("held_on", ordering="held_on")).values_list("person_id", "dates")
+            dates=ArrayAgg("held_on", order_by="held_on")).values_list("person_id", "dates")
         grouped = _tuples(grouped)
     else:
         rows = trainings.order_by("person_id", "held_on").values_list("person_id", "held_on")

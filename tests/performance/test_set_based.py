@@ -15,6 +15,7 @@ from apps.evidence.models import Drill
 from apps.jurisdictions.codes import subtree_range
 
 AS_OF = date(2026, 3, 1)
+REAL_COPY = services.copy_rows
 
 
 def _county(number: int, villages: int):
@@ -58,11 +59,10 @@ def _store(county, monkeypatch) -> tuple[list[str], list[int]]:
     units = selectors.subtree_units(county)
     evaluations = selectors.compute(units, subtree_range(county.code, county.level), AS_OF)
     copies: list[int] = []
-    real_copy = services.copy_rows
 
     def spy(cursor, sql, data):
         copies.append(data.count("\n"))
-        return real_copy(cursor, sql, data)
+        return REAL_COPY(cursor, sql, data)
 
     monkeypatch.setattr(services, "copy_rows", spy)
     with CaptureQueriesContext(connection) as ctx:
