@@ -551,7 +551,7 @@ def _team_floor(spec, unit, ev, as_of, cfg) -> _Verdict:
         return _Verdict([], 0, p.min_members, Status.NO_DATA, shortfall=1.0, deducts_no_data=due_now,
                         no_data_hint="无数据（扣分）：请录入救援队伍及其队员" if due_now
                         else "无数据：请录入救援队伍及其队员")
-    return _floor(spec, unit, max(teams), p.min_members, "最大一支救援队伍在册人数",
+    return _floor(spec, unit, max(len(v) for v in teams.values()), p.min_members, "最大一支救援队伍在册人数",
                   as_of, cfg)
 
 

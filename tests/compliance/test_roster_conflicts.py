@@ -46,11 +46,11 @@ def test_it_counts_the_shared_person_for_the_first_team_only(people, units):
     make_version("team.floor", "team_floor", {"min_members": 2, "team_types": ["comprehensive"]})
     _two_teams(people)
     as_of = date(2026, 6, 1)
-    county = selectors.evaluate_subtree(units[COUNTY], as_of, use_snapshots=False)
+    county = selectors.evaluate_subtree(units[COUNTY], as_of)
     assert (county[QINGYUAN].results[0].actual, county[XUGOU].results[0].actual) == (2, 1)  # 乙队's floor not met
     # A township evaluated alone counts the same: the check is county-wide.
-    assert selectors.evaluate_unit(units[XUGOU], as_of, use_snapshots=False).results[0].actual == 1
-    assert selectors.evaluate_unit(units[QINGYUAN], as_of, use_snapshots=False).results[0].actual == 2
+    assert selectors.evaluate_unit(units[XUGOU], as_of).results[0].actual == 1
+    assert selectors.evaluate_unit(units[QINGYUAN], as_of).results[0].actual == 2
 
 
 def test_it_lists_a_person_on_two_units_personnel_rosters(people, client_for):
