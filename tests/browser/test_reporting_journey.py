@@ -6,7 +6,7 @@ docs/img/ (see docs/portal.md)."""
 
 import re
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.evidence.kinds import KINDS
-from apps.evidence.models import Drill
-from apps.evidence.services import record_create
+from apps.evidence.models import Drill, Meeting
 from apps.jurisdictions.models import PeriodConfirmation
 from apps.policies.models import Clause
 from tests.browser.conftest import SCREENSHOTS, login
@@ -33,15 +32,21 @@ def _csv(rows) -> bytes:
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
-def _quarterly_meetings(units, people, year):
-    """Some figures for the grid: 清源镇 held its Q1 meeting, 徐沟镇 did not."""
+def _last_year_meetings(units, year):
+    """Figures for the grid, from last year so that every quarter has ended whatever today is:
+    清源镇 held its meetings of Q1 and Q2 (entered on time) and Q3 (entered late), 徐沟镇 none."""
     clause = Clause.objects.get(number="(十三)")
     version = add_requirement(clause, "TEST-MEETING-Q", "meeting", "每季度召开应急工作会议", "periodic_event",
                               {"evidence": "meeting", "period": "quarter", "min_count": 1}, levels=",township,")
-    version.effective_from = date(year, 1, 1)
+    version.effective_from = date(year - 1, 1, 1)
     version.save(update_fields=["effective_from"])
-    record_create(kind="meetings", unit=units[QINGYUAN], actor=people["township"],
-                  values={"held_on": date(year, 2, 10), "meeting_type": "work_meeting", "topic": "部署防汛工作"})
+    for held_on, entered in ((date(year - 1, 2, 10), date(year - 1, 4, 3)), (date(year - 1, 5, 8), date(year - 1, 7, 2)),
+                             (date(year - 1, 8, 20), date(year - 1, 11, 20))):
+        meeting = Meeting.objects.create(unit=units[QINGYUAN], held_on=held_on, meeting_type="work_meeting",
+                                         topic="部署应急管理工作", fingerprint=f"journey{held_on}")
+        # Test set-up only: when the record was entered decides 及时 (docs/semantics.md §13).
+        Meeting.objects.filter(pk=meeting.pk).update(created_at=timezone.make_aware(
+            datetime.combine(entered, time(9))))
 
 
 def _state(page, unit_name):
@@ -50,10 +55,11 @@ def _state(page, unit_name):
 
 def test_it_confirms_a_year_refuses_every_write_path_and_reopens(page, shot, people, units, journey_catalog):
     year = timezone.localdate().year
-    held_on = (timezone.localdate() - timedelta(days=5)).isoformat()
-    _quarterly_meetings(units, people, year)
+    held_on = max(timezone.localdate() - timedelta(days=5), date(year, 1, 1)).isoformat()
+    _last_year_meetings(units, year)
     township_url = f"/compliance/units/{QINGYUAN}/reporting/?period={year}"
     county_url = f"/compliance/units/{QINGXU}/reporting/?period={year}"
+    grid_url = f"/compliance/units/{QINGXU}/reporting/?period={year - 1}"
 
     # The township submits its year.
     login(page, "township", PASSWORD)
@@ -64,13 +70,15 @@ def test_it_confirms_a_year_refuses_every_write_path_and_reopens(page, shot, peo
     # The county reads the grid, drills into a cell and confirms the submitted year.
     page.context.clear_cookies()
     login(page, "county", PASSWORD)
-    page.goto(county_url)
+    page.goto(grid_url)
     grid = page.locator("table.reporting-grid")
     expect(grid.locator("tbody tr")).to_have_count(2)
     q1 = grid.locator("tbody tr", has_text="徐沟镇").locator("td[data-period$='Q1'] a")
     expect(q1).to_have_attribute("aria-label", re.compile(r"徐沟镇第1季度：报送率 0%.*缺报 1 期"))
     expect(grid.locator("tbody tr", has_text="清源镇").locator("td[data-period$='Q1']")).to_have_class(
-        re.compile("cell-green"))
+        re.compile("cell-green timely-green"))
+    expect(grid.locator("tbody tr", has_text="清源镇").locator(f"td[data-period='{year - 1}']")).to_contain_text(
+        "报送 75%")
     shot(page, "reporting-1-grid", full_page=False)
     shutil.copyfile(SCREENSHOTS / "reporting-1-grid.png", DOCS_IMG / "reporting-grid.png")
     q1.click()
