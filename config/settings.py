@@ -62,6 +62,7 @@ MIDDLEWARE = [
     # Static files in production (DEBUG=false, no nginx): see "Static files" below.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.AuditContextMiddleware",  # source address of audit entries
+    "apps.accounts.controls.SecuritySettingsScopeMiddleware",  # 安全设置 read once per request
     "config.api.ApiErrorsAsJson",  # every error under /api/ is JSON, 500 included: see config/api.py
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -164,7 +165,8 @@ AUTHENTICATION_BACKENDS = [
 # Password policy (等保 2.0 level 3, 8.1.4.1 身份鉴别 a): at least 10 characters from 3 of the 4
 # classes, not containing the username, not one of the last 5 (apps/accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "apps.accounts.passwords.ComplexityValidator", "OPTIONS": {"min_length": 10, "min_classes": 3}},
+    # min_length: 安全设置 (apps.accounts.selectors.security_settings), default PASSWORD_MIN_LENGTH
+    {"NAME": "apps.accounts.passwords.ComplexityValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "apps.accounts.passwords.HistoryValidator", "OPTIONS": {"count": 5}},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -176,16 +178,25 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 # https://django-axes.readthedocs.io/en/latest/4_configuration.html
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=30)
+# The limit and the lock time are 安全设置 values (the security administrator's, in /admin/);
+# these two are their defaults, read by axes through the callables below.
+LOCKOUT_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOCKOUT_MINUTES = env.int("LOCKOUT_MINUTES", default=30)
+AXES_FAILURE_LIMIT = "apps.accounts.selectors.lockout_failure_limit"
+AXES_COOLOFF_TIME = "apps.accounts.selectors.lockout_cooloff"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
 # 等保 2.0 level-3 identity and session controls (docs/accounts.md). On by default in production
-# (DEBUG=false); the demo (DEBUG=true) leaves them off unless set explicitly.
+# (DEBUG=false); the demo (DEBUG=true) leaves them off unless set explicitly. These are the
+# deployment's defaults of 安全设置 (apps.accounts.models.SecuritySettings): once the security
+# administrator saves 安全设置 in /admin/, its values apply (read through
+# apps.accounts.selectors.security_settings(), never from here directly).
 ACCOUNT_CONTROLS = env.bool("ACCOUNT_CONTROLS", default=not DEBUG)
+# Minimum password length (at least 8; 3 of the 4 character classes are always required).
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
 # Days before a password expires and must be changed (0: never).
 PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90 if ACCOUNT_CONTROLS else 0)
 # Minutes without a request before the session ends, and the warning shown that long before (0: off).

@@ -26,6 +26,7 @@ from django.http import Http404
 from guardian.shortcuts import assign_perm, remove_perm
 
 from apps.accounts.models import Role, UnitUserObjectPermission
+from apps.accounts.selectors import security_settings
 from apps.jurisdictions.codes import subtree_range
 from apps.jurisdictions.models import Unit
 
@@ -68,11 +69,13 @@ GRANT_CODENAME = {
 # "*"). Django's model permissions are derived from this table alone (apps.accounts.backends);
 # the superuser flag and per-user/group permissions are not used.
 #   system administrator: users (not their roles or grants), units, the catalog, schedules;
-#   security administrator: roles, grants, API tokens, lockouts, MFA devices;
+#   security administrator: roles, grants, API tokens, lockouts, MFA devices, 安全设置;
 #   audit administrator: reads (and exports) the audit log, changes nothing.
+# The system and audit administrators may read 安全设置, not change it.
 ROLE_MODEL_PERMISSIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     Role.SYSTEM_ADMIN: (
         ("accounts", "user", "view add change"),
+        ("accounts", "securitysettings", "view"),
         ("jurisdictions", "*", "*"),
         ("policies", "*", "*"),
         ("compliance", "*", "*"),
@@ -81,6 +84,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     Role.SECURITY_ADMIN: (
         ("accounts", "user", "view change"),
         ("accounts", "apitoken", "*"),
+        ("accounts", "securitysettings", "view change"),
         ("jurisdictions", "unit", "view"),
         ("axes", "*", "view delete"),
         ("otp_totp", "*", "view delete"),
@@ -88,6 +92,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     Role.AUDIT_ADMIN: (
         ("core", "auditevent", "view"),
+        ("accounts", "securitysettings", "view"),
     ),
 }
 
@@ -273,6 +278,11 @@ def can_global(user, action: Action) -> bool:
     return _allows(user, action) and _is_global(user)
 
 
+def may_change_security_settings(user) -> bool:
+    """三员分立: the security administrator, and only they, change 安全设置 (SecuritySettings)."""
+    return "accounts.change_securitysettings" in model_permissions(user)
+
+
 def can_read_audit_log(user) -> bool:
     """三员分立: the audit administrator, and only they, read and export the security audit log."""
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.AUDIT_ADMIN)
@@ -358,10 +368,9 @@ def unit_names_of(users) -> dict[int, list[str]]:
 
 
 def may_reveal_personal_data(user, unit: Unit) -> bool:
-    """「查看完整信息」: a role listed in settings.PII_REVEAL_ROLES, over a unit the user may see."""
-    from django.conf import settings
-
-    return user.role in settings.PII_REVEAL_ROLES and can(user, Action.VIEW, unit)
+    """「查看完整信息」: a role listed in 安全设置 (security_settings().pii_reveal_roles, default
+    PII_REVEAL_ROLES), over a unit the user may see."""
+    return user.role in security_settings().pii_reveal_roles and can(user, Action.VIEW, unit)
 
 
 # 「重复在册」 (issue 17): who sees the county-wide list of people active in several teams or units.
@@ -376,8 +385,6 @@ def may_view_roster_conflicts(user, unit: Unit) -> bool:
 
 
 def may_export_personal_data(user) -> bool:
-    """「导出完整身份证号和手机号」: the roles of settings.PII_REVEAL_ROLES, over the records they may
-    export (the export's query is filtered by ``unit_q(user, Action.EXPORT)``)."""
-    from django.conf import settings
-
-    return (getattr(user, "role", None) in settings.PII_REVEAL_ROLES and _allows(user, Action.EXPORT))
+    """「导出完整身份证号和手机号」: the roles of 安全设置's pii_reveal_roles (default PII_REVEAL_ROLES),
+    over the records they may export (the export's query is filtered by ``unit_q(user, Action.EXPORT)``)."""
+    return (getattr(user, "role", None) in security_settings().pii_reveal_roles and _allows(user, Action.EXPORT))

@@ -1,6 +1,7 @@
 """等保 2.0 level-3 session and identity controls, applied to every request of a logged-in user.
 
-In this order (each a setting; docs/accounts.md):
+In this order (each a 安全设置 value read through apps.accounts.selectors.security_settings(), which
+the security administrator edits; the deployment's settings are the defaults; docs/accounts.md):
 
 1. one active session per account: a login elsewhere ends this one (SESSION_ONE_PER_ACCOUNT);
 2. absolute lifetime after login (SESSION_ABSOLUTE_HOURS) and idle timeout (SESSION_IDLE_TIMEOUT_MINUTES);
@@ -28,6 +29,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from apps.accounts.passwords import password_expired
+from apps.accounts.selectors import request_scope, security_settings
 
 SSO_BACKEND = "apps.accounts.oidc.PortalOIDCBackend"
 LOGIN_AT = "_controls_login_at"
@@ -53,6 +55,9 @@ def session_started(sender, request, user, **kwargs):
     now = int(time.time())
     request.session[LOGIN_AT] = now
     request.session[LAST_SEEN] = now
+    hours = security_settings().session_absolute_hours
+    if hours:  # the cookie lasts as long as the session may (SESSION_COOKIE_AGE is only the default)
+        request.session.set_expiry(hours * 3600)
     claim_session(request, user)
 
 
@@ -66,7 +71,7 @@ def claim_session(request, user) -> None:
 
 
 def mfa_required(user) -> bool:
-    return user.role in set(getattr(settings, "MFA_REQUIRED_ROLES", ()))
+    return user.role in security_settings().mfa_required_roles
 
 
 def _end_session(request, reason: str):
@@ -81,6 +86,18 @@ def _divert(request, url_name: str):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "请先在浏览器中完成登录验证"}, status=403)
     return redirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class SecuritySettingsScopeMiddleware:
+    """Reads 安全设置 at most once per request (selectors.security_settings), early in the chain so
+    the login view (django-axes) and every control below share the one read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_scope():
+            return self.get_response(request)
 
 
 class AccountControlsMiddleware:
@@ -100,10 +117,11 @@ class AccountControlsMiddleware:
                 session.session_key != user.current_session_key:
             return _end_session(request, "replaced")
         now = int(time.time())
-        absolute = getattr(settings, "SESSION_ABSOLUTE_HOURS", 0) * 3600
+        current = security_settings()
+        absolute = current.session_absolute_hours * 3600
         if absolute and now - session.get(LOGIN_AT, now) > absolute:
             return _end_session(request, "expired")
-        idle = getattr(settings, "SESSION_IDLE_TIMEOUT_MINUTES", 0) * 60
+        idle = current.session_idle_timeout_minutes * 60
         if idle and now - session.get(LAST_SEEN, now) > idle:
             return _end_session(request, "idle")
         # The idle warning polls the remaining time without counting as activity. Activity is

@@ -1,4 +1,8 @@
+from functools import partial
+
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -187,3 +191,129 @@ class UnitGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "辖区组授权"
         verbose_name_plural = "辖区组授权"
+
+
+# ------------------------------------------------------------------------------
+# 等保 settings edited by the security administrator
+# ------------------------------------------------------------------------------
+def deployment_default(name: str):
+    """The deployment's value (environment, config/settings.py) of a SecuritySettings field: what
+    applies until the security administrator saves the settings, and the initial value of each
+    field when they first do."""
+    from django.conf import settings
+
+    return {
+        "password_min_length": lambda: settings.PASSWORD_MIN_LENGTH,
+        "password_max_age_days": lambda: settings.PASSWORD_MAX_AGE_DAYS,
+        "session_idle_timeout_minutes": lambda: settings.SESSION_IDLE_TIMEOUT_MINUTES,
+        "session_absolute_hours": lambda: settings.SESSION_ABSOLUTE_HOURS,
+        "lockout_failure_limit": lambda: settings.LOCKOUT_FAILURE_LIMIT,
+        "lockout_minutes": lambda: settings.LOCKOUT_MINUTES,
+        "mfa_required_roles": lambda: sorted(settings.MFA_REQUIRED_ROLES),
+        "password_login_enabled": lambda: settings.PASSWORD_LOGIN_ENABLED,
+        "pii_reveal_roles": lambda: sorted(settings.PII_REVEAL_ROLES),
+        "audit_retention_days": lambda: settings.AUDIT_RETENTION_DAYS,
+    }[name]()
+
+
+def _bounds(low: int, high: int, low_message: str, high_message: str) -> list:
+    return [MinValueValidator(low, low_message), MaxValueValidator(high, high_message)]
+
+
+# Roles 「查看完整信息」 may be given to: roles that see records through grants (never the
+# administrators, who reach no unit, nor "none").
+PII_REVEAL_CHOICES = [(r.value, r.label) for r in (Role.COUNTY_OFFICIAL, Role.AUDITOR, Role.TOWNSHIP_STAFF)]
+
+
+class SecuritySettings(models.Model):
+    """The 等保 2.0 level-3 identity, session and audit settings, edited by the security
+    administrator in /admin/ (三员分立: access.ROLE_MODEL_PERMISSIONS). One row (id 1), created on
+    the first save; until then the deployment's values apply (``deployment_default``). Read only
+    through ``apps.accounts.selectors.security_settings()``; written only through
+    ``apps.accounts.services.security_settings_update``, which audits old and new values.
+
+    The bounds keep the settings at or above the 等保 level-3 floors (GB/T 22239-2019 8.1.4.1 a/b,
+    网络安全法 Art. 21 for the log): the field validators give the Chinese messages, the check
+    constraints hold the floors even against a write that skips validation.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    password_min_length = models.PositiveSmallIntegerField(
+        "密码最短长度（字符）", default=partial(deployment_default, "password_min_length"),
+        validators=_bounds(8, 64, "密码最短长度不能少于 8 个字符（等保三级口令复杂度要求）", "密码最短长度不能超过 64 个字符"),
+        help_text="8–64；另须包含大写字母、小写字母、数字、特殊字符中的至少 3 类")
+    password_max_age_days = models.PositiveSmallIntegerField(
+        "密码有效期（天）", default=partial(deployment_default, "password_max_age_days"),
+        validators=_bounds(7, 180, "密码有效期不能少于 7 天", "密码有效期不能超过 180 天（等保三级要求定期更换口令）"),
+        help_text="7–180；到期后须修改密码")
+    session_idle_timeout_minutes = models.PositiveSmallIntegerField(
+        "空闲超时（分钟）", default=partial(deployment_default, "session_idle_timeout_minutes"),
+        validators=_bounds(5, 120, "空闲超时不能少于 5 分钟", "空闲超时不能超过 120 分钟（等保三级登录连接超时自动退出）"),
+        help_text="5–120；无操作超过该时长自动退出")
+    session_absolute_hours = models.PositiveSmallIntegerField(
+        "会话最长有效期（小时）", default=partial(deployment_default, "session_absolute_hours"),
+        validators=_bounds(1, 24, "会话最长有效期不能少于 1 小时", "会话最长有效期不能超过 24 小时"),
+        help_text="1–24；登录后超过该时长须重新登录")
+    lockout_failure_limit = models.PositiveSmallIntegerField(
+        "登录失败锁定次数", default=partial(deployment_default, "lockout_failure_limit"),
+        validators=_bounds(3, 10, "登录失败锁定次数不能少于 3 次", "登录失败锁定次数不能超过 10 次（等保三级登录失败处理）"),
+        help_text="3–10；连续失败达到该次数即锁定")
+    lockout_minutes = models.PositiveSmallIntegerField(
+        "锁定时长（分钟）", default=partial(deployment_default, "lockout_minutes"),
+        validators=_bounds(10, 1440, "锁定时长不能少于 10 分钟", "锁定时长不能超过 1440 分钟（24 小时）"),
+        help_text="10–1440；锁定期间不能登录，安全管理员可提前解锁")
+    mfa_required_roles = models.JSONField(
+        "须双因素认证的角色", default=partial(deployment_default, "mfa_required_roles"), blank=True,
+        help_text="三员（系统、安全、审计管理员）必须启用")
+    password_login_enabled = models.BooleanField(
+        "允许密码登录", default=partial(deployment_default, "password_login_enabled"),
+        help_text="关闭后只能通过统一身份认证登录（须已配置统一身份认证）")
+    pii_reveal_roles = models.JSONField(
+        "可「查看完整信息」的角色", default=partial(deployment_default, "pii_reveal_roles"), blank=True,
+        help_text="可查看身份证号、手机号全文的角色（须填写理由，逐次审计）")
+    audit_retention_days = models.PositiveSmallIntegerField(
+        "审计日志保存期限（天）", default=partial(deployment_default, "audit_retention_days"),
+        validators=_bounds(180, 3650, "审计日志保存期限不能少于 180 天（网络安全法第二十一条）",
+                           "审计日志保存期限不能超过 3650 天"),
+        help_text="180–3650；早于该期限的审计日志由每日清理任务删除")
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    updated_by = models.ForeignKey(User, verbose_name="修改人", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
+
+    class Meta:
+        verbose_name = "安全设置"
+        verbose_name_plural = "安全设置"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="securitysettings_singleton"),
+            models.CheckConstraint(condition=models.Q(password_min_length__gte=8), name="securitysettings_password_min"),
+            models.CheckConstraint(condition=models.Q(password_max_age_days__range=(7, 180)),
+                                   name="securitysettings_password_age"),
+            models.CheckConstraint(condition=models.Q(session_idle_timeout_minutes__range=(5, 120)),
+                                   name="securitysettings_idle"),
+            models.CheckConstraint(condition=models.Q(session_absolute_hours__range=(1, 24)),
+                                   name="securitysettings_absolute"),
+            models.CheckConstraint(condition=models.Q(lockout_failure_limit__range=(3, 10)),
+                                   name="securitysettings_lockout_limit"),
+            models.CheckConstraint(condition=models.Q(lockout_minutes__gte=10), name="securitysettings_lockout_time"),
+            models.CheckConstraint(condition=models.Q(audit_retention_days__gte=180),
+                                   name="securitysettings_audit_retention"),
+        ]
+
+    def __str__(self) -> str:
+        return "安全设置"
+
+    def clean(self):
+        from django.conf import settings
+
+        errors = {}
+        mfa = set(self.mfa_required_roles or [])
+        if not mfa <= {r.value for r in ASSIGNED_ROLES}:
+            errors["mfa_required_roles"] = "包含无效的角色"
+        elif not {r.value for r in ADMIN_ROLES} <= mfa:
+            errors["mfa_required_roles"] = "系统管理员、安全管理员、审计管理员必须启用双因素认证（等保三级）"
+        if not set(self.pii_reveal_roles or []) <= {value for value, _ in PII_REVEAL_CHOICES}:
+            errors["pii_reveal_roles"] = "只能选择县级管理员、审计员或乡镇填报员"
+        if not self.password_login_enabled and not settings.OIDC_ENABLED:
+            errors["password_login_enabled"] = "未配置统一身份认证，不能关闭密码登录（否则任何人都无法登录）"
+        if errors:
+            raise ValidationError(errors)

@@ -28,6 +28,7 @@ from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from apps.accounts.models import Role
+from apps.accounts.selectors import security_settings
 
 # mozilla-django-oidc setting -> the discovery document's key (OpenID Connect Discovery 1.0, §3).
 DISCOVERED = {
@@ -121,11 +122,12 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):
 
 
 class PasswordLoginGate:
-    """First in AUTHENTICATION_BACKENDS: with ``PASSWORD_LOGIN_ENABLED=false`` any password
+    """First in AUTHENTICATION_BACKENDS: with password login off (安全设置, default
+    ``PASSWORD_LOGIN_ENABLED``) any password
     sign-in (the login page, /admin/) stops here, whatever backends follow."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if password is not None and not settings.PASSWORD_LOGIN_ENABLED:
+        if password is not None and not security_settings().password_login_enabled:
             raise PermissionDenied("password login is turned off")
         return None
 

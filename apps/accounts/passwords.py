@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.selectors import security_settings
+
 CLASSES = (
     ("大写字母", str.isupper),
     ("小写字母", str.islower),
@@ -23,8 +25,14 @@ CLASSES = (
 
 
 class ComplexityValidator:
-    def __init__(self, min_length: int = 10, min_classes: int = 3):
-        self.min_length, self.min_classes = min_length, min_classes
+    """``min_length`` defaults to 安全设置's password_min_length (the security administrator's)."""
+
+    def __init__(self, min_length: int | None = None, min_classes: int = 3):
+        self._min_length, self.min_classes = min_length, min_classes
+
+    @property
+    def min_length(self) -> int:
+        return self._min_length or security_settings().password_min_length
 
     def validate(self, password, user=None):
         errors = []
@@ -94,9 +102,9 @@ def password_set(*, user, raw_password: str, by_self: bool) -> None:
 
 
 def password_expired(user, now=None) -> bool:
-    """True when PASSWORD_MAX_AGE_DAYS have passed since the last change (or, for accounts older
-    than this rule, since they joined). No query."""
-    days = getattr(settings, "PASSWORD_MAX_AGE_DAYS", 0)
+    """True when 安全设置's password_max_age_days (default PASSWORD_MAX_AGE_DAYS) have passed since the
+    last change (or, for accounts older than this rule, since they joined)."""
+    days = security_settings().password_max_age_days
     if not days or not user.has_usable_password():
         return False  # single sign-on accounts have no local password to expire
     changed = user.password_changed_at or user.date_joined

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 
 from apps.accounts import controls, mfa
 from apps.accounts.passwords import password_expired, password_set
+from apps.accounts.selectors import security_settings
 
 
 class LoginView(auth_views.LoginView):
@@ -30,6 +31,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["reason"] = controls.REASONS.get(self.request.GET.get("reason", ""), "")
+        context["PASSWORD_LOGIN_ENABLED"] = security_settings().password_login_enabled
         return context
 
 
@@ -123,7 +125,7 @@ def session_status(request):
     """Seconds left before the idle timeout, for the warning script (does not count as activity)."""
     if not request.user.is_authenticated:
         return JsonResponse({"authenticated": False, "idle_seconds_left": 0})
-    idle = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+    idle = security_settings().session_idle_timeout_minutes * 60
     left = idle - (int(time.time()) - request.session.get(controls.LAST_SEEN, int(time.time()))) if idle else None
     return JsonResponse({"authenticated": True, "idle_seconds_left": left,
                          "warning_seconds": settings.SESSION_IDLE_WARNING_MINUTES * 60})

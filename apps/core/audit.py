@@ -207,19 +207,20 @@ def verify_chain(*, anchor: tuple[int, str] | None = None) -> Verdict:
 # ------------------------------------------------------------------------------------------------
 # Retention
 # ------------------------------------------------------------------------------------------------
-def retention_days() -> int:
-    days = int(getattr(settings, "AUDIT_RETENTION_DAYS", MIN_RETENTION_DAYS))
+def retention_days(days: int | None = None) -> int:
+    """``days`` (安全设置, passed by apps.audit) or else AUDIT_RETENTION_DAYS; never below the floor."""
+    days = int(days if days is not None else getattr(settings, "AUDIT_RETENTION_DAYS", MIN_RETENTION_DAYS))
     if days < MIN_RETENTION_DAYS:
         raise ValueError(f"AUDIT_RETENTION_DAYS must be at least {MIN_RETENTION_DAYS}")
     return days
 
 
 @transaction.atomic
-def prune(*, now: datetime | None = None, actor=None) -> int:
+def prune(*, now: datetime | None = None, actor=None, days: int | None = None) -> int:
     """Delete the entries older than the retention period, leaving a checkpoint (the last pruned
     entry's seq and hash) so the remaining chain still verifies. Returns the number deleted."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=retention_days())
+    cutoff = now - timedelta(days=retention_days(days))
     _locked_head()  # no append while the old end of the chain is cut
     young = AuditEvent.objects.filter(at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
     old = AuditEvent.objects.filter(at__lt=cutoff)

@@ -2,7 +2,7 @@
 
 Masked by default, like every export (issue 17): ID and mobile numbers as 110***********1234 and
 138****5678, and numbers typed into free text masked too. With ``clear`` (only for the roles of
-settings.PII_REVEAL_ROLES, asked for with a reason and audited by services.records_export) the
+安全设置 pii_reveal_roles (default PII_REVEAL_ROLES), asked for with a reason and audited by services.records_export) the
 numbers are in full and the file says so: its first row, the sheet's header and the filename carry
 「含完整个人信息，注意保密」.
 """

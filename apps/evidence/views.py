@@ -222,7 +222,7 @@ def detail(request, kind, pk):
 @login_required
 @require_POST
 def reveal(request, kind, pk):
-    """「查看完整信息」 (issue 17): a role of settings.PII_REVEAL_ROLES sees the full numbers of one
+    """「查看完整信息」 (issue 17): a role of 安全设置 pii_reveal_roles (default settings.PII_REVEAL_ROLES) sees the full numbers of one
     record after giving a reason; audited (who, whose record, reason, time) and rate-limited."""
     spec = _kind_or_404(kind)
     record = selectors.record_for(request.user, spec, pk, Action.VIEW)

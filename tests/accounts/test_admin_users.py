@@ -66,7 +66,7 @@ def test_the_security_administrator_unlocks_a_locked_out_account(people, client,
 
     settings.AXES_ENABLED = True
     browser = Client()
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.LOCKOUT_FAILURE_LIMIT):
         browser.post("/accounts/login/", {"username": "township", "password": "wrong"})
     assert browser.post("/accounts/login/", {"username": "township", "password": PASSWORD}).status_code == 429
     client_for(people["security_admin"]).post("/admin/accounts/user/", {

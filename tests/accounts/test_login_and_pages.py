@@ -27,7 +27,7 @@ def test_it_logs_in_with_the_right_password(client, people):
 
 def test_it_locks_out_after_repeated_failures(client, people, settings):
     settings.AXES_ENABLED = True
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.LOCKOUT_FAILURE_LIMIT):
         client.post(reverse("accounts:login"), {"username": "county", "password": "wrong"})
     response = client.post(reverse("accounts:login"), {"username": "county", "password": PASSWORD})
     assert response.status_code == 429

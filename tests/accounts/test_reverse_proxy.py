@@ -26,14 +26,14 @@ def _login(remote: str, forwarded: str | None, password: str):
 
 
 def test_it_locks_out_the_client_behind_the_proxy_not_everyone_behind_it(people, lockout, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.LOCKOUT_FAILURE_LIMIT):
         _login(PROXY, ATTACKER, "wrong")
     assert _login(PROXY, ATTACKER, PASSWORD).status_code == 429  # the attacker is locked out
     assert _login(PROXY, COLLEAGUE, PASSWORD).status_code == 302  # a colleague behind the same proxy is not
 
 
 def test_it_ignores_x_forwarded_for_from_a_client_that_is_not_a_trusted_proxy(people, lockout, settings):
-    for n in range(settings.AXES_FAILURE_LIMIT):
+    for n in range(settings.LOCKOUT_FAILURE_LIMIT):
         _login(ATTACKER, f"192.0.2.{n}", "wrong")  # a new made-up address each time
     assert _login(ATTACKER, "192.0.2.99", PASSWORD).status_code == 429
 

@@ -81,7 +81,7 @@ def test_it_records_logout(people, client):
 
 def test_it_records_a_lockout(people, client, settings):
     settings.AXES_ENABLED = True
-    settings.AXES_FAILURE_LIMIT = 2
+    settings.LOCKOUT_FAILURE_LIMIT = 2
     for _ in range(2):
         client.post(reverse("accounts:login"), {"username": "county", "password": "bad"}, REMOTE_ADDR="10.9.9.9")
     lockout = AuditEvent.objects.get(action="auth.lockout")

@@ -73,6 +73,8 @@ def production_server(tmp_path_factory):
         "import sys; sys.modules['brotli'] = None\n"
         "from django.core.management import execute_from_command_line\n"
         "execute_from_command_line(['manage.py', 'collectstatic', '--noinput', '-v0'])\n"
+        # The login page reads 安全设置 (accounts.SecuritySettings), so its table must exist.
+        "execute_from_command_line(['manage.py', 'migrate', 'accounts', '--noinput', '-v0'])\n"
     )
     result = subprocess.run([sys.executable, "-c", collect], cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE":
                             "config.settings"}, capture_output=True, text=True, timeout=600)

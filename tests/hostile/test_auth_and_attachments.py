@@ -57,7 +57,7 @@ def test_it_enforces_csrf_on_every_post_route(units, people):
 def test_it_locks_out_after_five_failures_even_with_the_right_password(people, settings):
     settings.AXES_ENABLED = True
     client = Client()
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.LOCKOUT_FAILURE_LIMIT):
         client.post(reverse("accounts:login"), {"username": "township", "password": "wrong"})
     response = client.post(reverse("accounts:login"), {"username": "township", "password": PASSWORD})
     assert response.status_code == 429
