@@ -53,6 +53,17 @@ def _state(page, unit_name):
     return page.locator("table", has_text="提交时尚缺").locator("tr", has_text=unit_name)
 
 
+def _submit_drill(page, held_on: str) -> None:
+    """The township's drill form for 清源镇, filled and submitted."""
+    page.goto(f"/evidence/drills/new/{QINGYUAN}/")
+    page.fill("#id_held_on", held_on)
+    page.select_option("#id_drill_type", "comprehensive")
+    page.fill("#id_subject", "冬季消防综合演练")
+    if page.locator("#id_participants").count():
+        page.fill("#id_participants", "40")
+    page.locator("form.card button.primary").click()
+
+
 def test_it_confirms_a_year_refuses_every_write_path_and_reopens(page, shot, people, units, journey_catalog):
     year = timezone.localdate().year
     held_on = max(timezone.localdate() - timedelta(days=5), date(year, 1, 1)).isoformat()
@@ -93,13 +104,7 @@ def test_it_confirms_a_year_refuses_every_write_path_and_reopens(page, shot, peo
     # The township cannot add a drill of the confirmed year: form, import and API all refuse.
     page.context.clear_cookies()
     login(page, "township", PASSWORD)
-    page.goto(f"/evidence/drills/new/{QINGYUAN}/")
-    page.fill("#id_held_on", held_on)
-    page.select_option("#id_drill_type", "comprehensive")
-    page.fill("#id_subject", "冬季消防综合演练")
-    if page.locator("#id_participants").count():
-        page.fill("#id_participants", "40")
-    page.locator("form.card button.primary").click()
+    _submit_drill(page, held_on)
     expect(page.locator("body")).to_contain_text(named)
     shot(page, "reporting-2-form-refused")
 
@@ -133,13 +138,7 @@ def test_it_confirms_a_year_refuses_every_write_path_and_reopens(page, shot, peo
     # The township adds the drill and submits the year again.
     page.context.clear_cookies()
     login(page, "township", PASSWORD)
-    page.goto(f"/evidence/drills/new/{QINGYUAN}/")
-    page.fill("#id_held_on", held_on)
-    page.select_option("#id_drill_type", "comprehensive")
-    page.fill("#id_subject", "冬季消防综合演练")
-    if page.locator("#id_participants").count():
-        page.fill("#id_participants", "40")
-    page.locator("form.card button.primary").click()
+    _submit_drill(page, held_on)
     expect(page.locator(".messages")).to_be_visible()
     assert Drill.objects.filter(subject="冬季消防综合演练", unit__code=QINGYUAN).count() == 1
     page.goto(township_url)
