@@ -14,16 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from apps.compliance import rules
 from apps.core.pii import mask_id_number
-from apps.evidence import models as ev
+from apps.evidence.selectors import active_on, counted_memberships, counted_people, shared_keys
 from apps.jurisdictions.codes import SIGNIFICANT_DIGITS, CodeRange, Level, subtree_range
 from apps.jurisdictions.models import Unit
-
-BLIND = "bi:"  # identity keys of people with an ID number (validation.person_key); names never match
-_COUNTED = [ev.ReviewStatus.SUBMITTED, ev.ReviewStatus.VERIFIED]
 
 
 def county_range(rng: CodeRange) -> CodeRange:
@@ -35,24 +32,11 @@ def county_range(rng: CodeRange) -> CodeRange:
 
 
 def _members(rng: CodeRange):
-    """Counted, live members of counted, live teams in the range, with an ID number."""
-    return ev.TeamMember.objects.counted().filter(
-        team__deleted_at__isnull=True, team__review_status__in=_COUNTED,
-        team__unit__code__gte=rng.low, team__unit__code__lte=rng.high, identity_key__startswith=BLIND,
-    )
+    return counted_memberships(code__gte=rng.low, code__lte=rng.high)
 
 
 def _people(rng: CodeRange):
-    return ev.Person.objects.counted().filter(unit__code__gte=rng.low, unit__code__lte=rng.high,
-                                              identity_key__startswith=BLIND)
-
-
-def _active_members(on: date) -> Q:
-    return Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
-
-
-def _active_people(on: date) -> Q:
-    return Q(appointed_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
+    return counted_people(code__gte=rng.low, code__lte=rng.high)
 
 
 # ---------------------------------------------------------------------------
@@ -62,8 +46,7 @@ def memberships_elsewhere(rng: CodeRange) -> dict[int, tuple[rules.Membership, .
     """For each member (by id) of a person with memberships of several teams in the county:
     those other memberships, every date (the rule picks by the as-of date). One query."""
     whole = county_range(rng)
-    shared = (_members(whole).values("identity_key").annotate(n=Count("team_id", distinct=True))
-              .filter(n__gt=1).values("identity_key"))
+    shared = shared_keys(_members(whole), "team_id")
     groups: dict[tuple[str, str], list[rules.Membership]] = defaultdict(list)
     for row in _members(whole).filter(identity_key__in=shared).values(
             "id", "team_id", "identity_key", "team__unit__county_code", "joined_on", "left_on"):
@@ -111,10 +94,10 @@ class Conflict:
 def _shared_keys(rng: CodeRange, on: date):
     """Identity keys active on ``on`` in several teams or on several units' personnel rosters,
     grouped by county: (county code, key) pairs, as two grouped queries."""
-    teams = (_members(rng).filter(_active_members(on))
+    teams = (_members(rng).filter(active_on("joined_on", on))
              .values("identity_key", "team__unit__county_code").annotate(n=Count("team_id", distinct=True))
              .filter(n__gt=1).values_list("team__unit__county_code", "identity_key"))
-    units = (_people(rng).filter(_active_people(on))
+    units = (_people(rng).filter(active_on("appointed_on", on))
              .values("identity_key", "unit__county_code").annotate(n=Count("unit_id", distinct=True))
              .filter(n__gt=1).values_list("unit__county_code", "identity_key"))
     return teams, units
@@ -138,7 +121,7 @@ def roster_conflicts(root: Unit, on: date) -> list[Conflict]:
     keys = {key for _, key in wanted}
     groups: dict[tuple[str, str], Conflict] = {}
     memberships: dict[tuple[str, str], list[tuple[rules.Membership, ConflictRow]]] = defaultdict(list)
-    members = (_members(rng).filter(_active_members(on), identity_key__in=keys)
+    members = (_members(rng).filter(active_on("joined_on", on), identity_key__in=keys)
                .select_related("team", "team__unit").defer("phone").order_by("joined_on", "team_id", "pk"))
     for m in members:
         group_key = (m.team.unit.county_code, m.identity_key)
@@ -147,7 +130,7 @@ def roster_conflicts(root: Unit, on: date) -> list[Conflict]:
         row = ConflictRow("team", m.team.unit.code, m.team.unit.name, m.team.name, m.name,
                           mask_id_number(m.id_number), m.joined_on)
         memberships[group_key].append((rules.Membership(m.pk, m.team_id, m.joined_on, m.left_on), row))
-    people = (_people(rng).filter(_active_people(on), identity_key__in=keys)
+    people = (_people(rng).filter(active_on("appointed_on", on), identity_key__in=keys)
               .select_related("unit").defer("phone").order_by("appointed_on", "unit__code", "pk"))
     for p in people:
         group_key = (p.unit.county_code, p.identity_key)

@@ -7,18 +7,19 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Value
+from django.db.models import CharField, Count, Q, Value
 from django.http import Http404
 
 from apps.accounts.access import Action, can, filter_for_user, units_for
 from apps.core.pii import mask_id_number, mask_mobile, mask_text
 from apps.evidence.kinds import DATETIME, ID_NUMBER, MOBILE, TEXT, UNIT, KindSpec
-from apps.evidence.models import Attachment, Team
+from apps.evidence.models import Attachment, Person, ReviewStatus, Team, TeamMember
 from apps.evidence.records import RELATED
 from apps.evidence.services import RECORD_LEVELS
 from apps.jurisdictions.models import Unit
 
 STATUS_FILTERS = {"submitted", "verified", "returned", "deleted"}
+COUNTED_STATUSES = [ReviewStatus.SUBMITTED, ReviewStatus.VERIFIED]
 
 
 def _related(kind: KindSpec) -> list[str]:
@@ -248,37 +249,51 @@ def missing_teams(wanted: dict[tuple[Unit, str], str]) -> list[tuple[Unit, str, 
     return [(unit, name, team_type) for (unit, name), team_type in wanted.items() if (unit.pk, name) not in stored]
 
 
+# ---------------------------------------------------------------------------
+# 「重复在册」 (issue 17): people by identity key (``bi:…``, the blind index of the ID number;
+# names never match), shared by the import warnings and compliance.conflict_selectors.
+# ---------------------------------------------------------------------------
+BLIND_KEY = "bi:"
+
+
+def counted_memberships(**unit_filter):
+    """Counted, live members with an ID number of counted, live teams; ``unit_filter`` narrows the
+    team's unit (e.g. ``code__gte=…`` or ``county_code__in=…``)."""
+    return TeamMember.objects.counted().filter(
+        team__deleted_at__isnull=True, team__review_status__in=COUNTED_STATUSES, identity_key__startswith=BLIND_KEY,
+        **{f"team__unit__{k}": v for k, v in unit_filter.items()})
+
+
+def counted_people(**unit_filter):
+    """Counted people with an ID number on the personnel rosters; ``unit_filter`` narrows the unit."""
+    return Person.objects.counted().filter(identity_key__startswith=BLIND_KEY,
+                                           **{f"unit__{k}": v for k, v in unit_filter.items()})
+
+
+def active_on(start: str, on: date) -> Q:
+    """Begun by ``on`` (``start``: joined_on / appointed_on) and not left by then."""
+    return Q(**{f"{start}__lte": on}) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
+
+
+def shared_keys(records, within: str):
+    """The identity keys of ``records`` found in more than one ``within`` (team_id / unit_id)."""
+    return (records.values("identity_key").annotate(n=Count(within, distinct=True)).filter(n__gt=1)
+            .values("identity_key"))
+
+
 def team_duplicates(*, county_codes: set[str], on: date) -> list[dict]:
-    """「重复在册」 for the roster import's warnings (issue 17): the counted memberships active on
-    ``on`` of people (identity key ``bi:…``, the blind index of the ID number) who are active in
-    more than one live team of one of these counties. One query; keys only, never a clear number."""
-    from django.db.models import Count, Q
-
-    from apps.evidence.models import ReviewStatus, TeamMember
-
-    counted = [ReviewStatus.SUBMITTED, ReviewStatus.VERIFIED]
-    active = (TeamMember.objects.counted()
-              .filter(Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on)),
-                      team__deleted_at__isnull=True, team__review_status__in=counted,
-                      team__unit__county_code__in=county_codes, identity_key__startswith="bi:"))
-    shared = (active.values("identity_key").annotate(n=Count("team_id", distinct=True)).filter(n__gt=1)
-              .values("identity_key"))
-    return list(active.filter(identity_key__in=shared).values(
+    """「重复在册」 for the roster import's warnings: the counted memberships active on ``on`` of
+    people active in more than one live team of one of these counties. One query; keys only,
+    never a clear number."""
+    active = counted_memberships(county_code__in=county_codes).filter(active_on("joined_on", on))
+    return list(active.filter(identity_key__in=shared_keys(active, "team_id")).values(
         "id", "identity_key", "team_id", "team__name", "team__unit__name", "team__unit__county_code"))
 
 
 def unit_duplicates(*, county_codes: set[str], on: date) -> list[dict]:
     """「重复在册」 for the personnel import's warnings: counted people active on ``on`` whose
-    identity key (blind index) is on the personnel rosters of more than one unit of one of these
-    counties. One query; keys only."""
-    from django.db.models import Count, Q
-
-    from apps.evidence.models import Person
-
-    active = (Person.objects.counted()
-              .filter(Q(appointed_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on)),
-                      unit__county_code__in=county_codes, identity_key__startswith="bi:"))
-    shared = (active.values("identity_key").annotate(n=Count("unit_id", distinct=True)).filter(n__gt=1)
-              .values("identity_key"))
-    return list(active.filter(identity_key__in=shared).values(
+    identity key is on the personnel rosters of more than one unit of one of these counties.
+    One query; keys only."""
+    active = counted_people(county_code__in=county_codes).filter(active_on("appointed_on", on))
+    return list(active.filter(identity_key__in=shared_keys(active, "unit_id")).values(
         "id", "identity_key", "unit_id", "unit__name", "unit__county_code"))
