@@ -27,7 +27,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from apps.accounts.models import Role, UnitUserObjectPermission
 from apps.accounts.selectors import security_settings
-from apps.jurisdictions.codes import subtree_range
+from apps.jurisdictions.codes import Level, subtree_range
 from apps.jurisdictions.models import Unit
 
 
@@ -375,7 +375,7 @@ def may_reveal_personal_data(user, unit: Unit) -> bool:
 
 # 「重复在册」 (issue 17): who sees the county-wide list of people active in several teams or units.
 ROSTER_CONFLICT_ROLES = frozenset({Role.COUNTY_OFFICIAL, Role.AUDITOR})
-ROSTER_CONFLICT_LEVELS = frozenset({"province", "city", "county"})
+ROSTER_CONFLICT_LEVELS = frozenset({Level.PROVINCE, Level.CITY, Level.COUNTY})
 
 
 def may_view_roster_conflicts(user, unit: Unit) -> bool:
