@@ -6,14 +6,13 @@ never an ID number or a phone number.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from apps.compliance.results import Status, days_late, days_text
-from apps.core.spreadsheets import DATE, INTEGER, TEXT, append_row, csv_safe, date_or_none
+from apps.core.spreadsheets import DATE, INTEGER, TEXT, append_row, csv_bytes, date_or_none
 
 COLUMNS = [
     ("unit", "单位代码"),
@@ -44,13 +43,7 @@ def filename(report: dict, ext: str) -> str:
 
 
 def overdue_csv(report: dict) -> bytes:
-    """UTF-8 with a BOM, so Excel on a Chinese Windows opens it with the right encoding."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([title for _, title in COLUMNS])
-    for row in report["tasks"]:
-        writer.writerow([csv_safe(v) for v in _values(row)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes([[title for _, title in COLUMNS], *(_values(row) for row in report["tasks"])])
 
 
 # Typed cells: codes are text (a 12-digit code as a number shows as 1.40121E+11), the due date a

@@ -6,6 +6,8 @@ as numbers with a number format, dates as date cells, codes as text. Every expor
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -29,6 +31,16 @@ def csv_safe(value):
     """A CSV cell is re-parsed by Excel on opening: prefix formula-like text with ``'`` so it
     stays text (OWASP CSV injection). Other values pass unchanged."""
     return "'" + value if looks_like_formula(value) else value
+
+
+def csv_bytes(rows) -> bytes:
+    """CSV of ``rows`` (lists of cells), formula-like text escaped (csv_safe), as UTF-8 with a BOM
+    so Excel on a Chinese Windows opens it with the right encoding."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_safe(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def set_text(cell, value: str) -> None:

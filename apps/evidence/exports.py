@@ -9,14 +9,14 @@ numbers are in full and the file says so: its first row, the sheet's header and 
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
+from itertools import chain
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from apps.core.spreadsheets import TEXT, append_row, csv_safe
+from apps.core.spreadsheets import TEXT, append_row, csv_bytes
 from apps.evidence.kinds import ID_NUMBER, MOBILE, UNIT, KindSpec
 from apps.evidence.records import display_values
 
@@ -44,15 +44,9 @@ def filename(kind: KindSpec, fmt: str, *, clear: bool, on: date) -> str:
 
 
 def records_csv(kind: KindSpec, records, *, clear: bool) -> bytes:
-    """UTF-8 with a BOM (Excel on a Chinese Windows); a clear export starts with the notice row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    if clear:
-        writer.writerow([CLEAR_MARK])
-    writer.writerow(_header(kind))
-    for row in _rows(kind, records, clear=clear):
-        writer.writerow([csv_safe(v) if isinstance(v, str) else v for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """A clear export starts with the notice row."""
+    head = [[CLEAR_MARK]] if clear else []
+    return csv_bytes(chain(head, [_header(kind)], _rows(kind, records, clear=clear)))
 
 
 def records_xlsx(kind: KindSpec, records, *, clear: bool) -> bytes:
