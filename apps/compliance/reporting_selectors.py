@@ -28,6 +28,7 @@ class Cell:
     period: str
     label: str
     tally: rules.Tally
+    cfg: rules.Settings = rules.Settings()
 
     @property
     def missing(self) -> int:
@@ -47,11 +48,11 @@ class Cell:
 
     @property
     def colour(self) -> str:
-        return rules.rate_band(self.tally.reporting_rate)
+        return rules.rate_band(self.tally.reporting_rate, self.cfg)
 
     @property
     def timely_colour(self) -> str:
-        return rules.rate_band(self.tally.timely_rate)
+        return rules.rate_band(self.tally.timely_rate, self.cfg)
 
 
 @dataclass
@@ -104,8 +105,10 @@ def _grid(root: Unit, year: int, facts: selectors.UnitReportingFacts) -> Grid | 
         for items in by_requirement.values():
             by_row[owner.pk if owner else None].extend(items)
 
+    cfg = selectors.rule_settings()
+
     def cells(items):
-        return [Cell(p, label, rules.tally(items, b)) for (p, label), b in zip(columns, bounds, strict=True)]
+        return [Cell(p, label, rules.tally(items, b), cfg) for (p, label), b in zip(columns, bounds, strict=True)]
 
     rows = [GridRow(c.code, c.name, cells=cells(by_row.get(c.pk, []))) for c in children]
     if by_row.get(None):

@@ -863,15 +863,15 @@ def tally(facts: Iterable[PeriodFact], within: tuple[date, date] | None = None) 
     return Tally(len(chosen), sum(f.satisfied for f in chosen), sum(f.on_time for f in chosen))
 
 
-# Colour bands of the 报送情况 grid, the same cut-offs as the grades (90 / 60): green from 90 %,
-# yellow from 60 %, red below, grey when nothing is expected.
-RATE_BANDS = ((0.9, "green"), (0.6, "yellow"), (0.0, "red"))
-
-
-def rate_band(value: float | None) -> str:
+def rate_band(value: float | None, cfg: Settings = Settings()) -> str:
+    """Colour of a rate in the 报送情况 grid, by the grade cut-offs (COMPLIANCE_GRADE_EXCELLENT /
+    _PASS, as percentages): green from excellent, yellow from pass, red below, grey when nothing
+    is expected."""
     if value is None:
         return "grey"
-    return next(colour for floor, colour in RATE_BANDS if value >= floor)
+    if value >= cfg.grade_excellent / 100:
+        return "green"
+    return "yellow" if value >= cfg.grade_pass / 100 else "red"
 
 
 def rate(part: int, whole: int) -> float | None:
