@@ -105,6 +105,7 @@ def reporting(request, code):
         "may_supervise": may_supervise,
         "may_export": can(request.user, Action.EXPORT, unit),
         "row_title": ROW_TITLES.get(unit.level, "下级单位"),
+        "bands": selectors.rule_settings(),  # the legend's cut-offs, those the cells are coloured by
         "here": request.get_full_path(),
     }, status=400 if error and request.method == "POST" else 200)
 

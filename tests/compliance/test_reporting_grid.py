@@ -72,6 +72,14 @@ def test_the_page_shows_the_grid_with_numbers_words_and_a_legend(data, people, c
     assert "<caption" in page and "无应报" in page
 
 
+def test_cells_and_legend_follow_the_configured_grade_cut_offs(data, people, client_for, settings):
+    settings.COMPLIANCE_GRADE_PASS = 70
+    page = client_for(people["county"]).get(URL + "?period=2026").content.decode()
+    assert "低于 70%" in page and "70%–90%" in page
+    # 清源镇 Q1: reported 3 of 3 (100 %) stays green; its on-time rate of 67 % is now below the pass mark.
+    assert 'class="cell cell-green timely-red" data-period="2026Q1"' in page
+
+
 def test_an_auditor_sees_the_grid(data, people, client_for):
     response = client_for(people["auditor"]).get(URL + "?period=2026")
     assert response.status_code == 200 and "乡镇（街道） × 期间" in response.content.decode()
