@@ -145,7 +145,7 @@ def eager(as_of: str, clear: bool) -> dict:
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     stages = Stages()
-    stages.wrap(selectors, "county_fingerprints", "fingerprints")
+    stages.wrap(selectors, "catalog_key", "freshness (catalog key)")
     stages.wrap(selectors, "load_facts", "load evidence")
     stages.wrap(selectors, "compute", "compute (load evidence + rules)")
     stages.wrap(selectors, "subtree_units", "load units")
@@ -314,17 +314,22 @@ def pages(as_of: str, small: str, large: str) -> dict:
 # Warm night: evidence added to 1 % of the units since the last run
 # ---------------------------------------------------------------------------
 def add_evidence(as_of: str, share: float = 0.01) -> int:
+    from django.db import transaction
+
     from apps.evidence import models as ev
+    from apps.evidence.services import evaluations_touch
     from apps.jurisdictions.models import Unit
 
     villages = list(Unit.objects.filter(level="village").order_by("code").values_list("pk", flat=True))
     step = max(1, round(1 / share))
     chosen = villages[::step]
-    ev.Drill.objects.bulk_create([
-        ev.Drill(unit_id=pk, held_on=date.fromisoformat(as_of), drill_type=ev.DrillType.choices[0][0],
-                 subject="基准新增演练", evaluation="良好", review_status=ev.ReviewStatus.SUBMITTED)
-        for pk in chosen
-    ])
+    with transaction.atomic():  # written in bulk, bypassing the services: bump the stamps as they do
+        drills = ev.Drill.objects.bulk_create([
+            ev.Drill(unit_id=pk, held_on=date.fromisoformat(as_of), drill_type=ev.DrillType.choices[0][0],
+                     subject="基准新增演练", evaluation="良好", review_status=ev.ReviewStatus.SUBMITTED)
+            for pk in chosen
+        ])
+        evaluations_touch(drills)
     return len(chosen)
 
 

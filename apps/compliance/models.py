@@ -9,8 +9,9 @@ class Snapshot(models.Model):
     """The evaluation of one unit as of one date, in compact form: score, grade, status counts and
     per requirement ``results`` rows ``[requirement, version, status, due, actual, target,
     deducted]`` (see results.compact_results). The per-task detail is not stored: a unit page, the
-    API or a PDF evaluates the unit again on demand (docs/performance.md). ``fingerprint``
-    identifies the data it was computed from (see selectors.county_fingerprints)."""
+    API or a PDF evaluates the unit again on demand (docs/performance.md). ``fingerprint`` is the
+    stamp ``<catalog key>:<unit data_version>`` it was computed from (selectors.stamp): equal to
+    the unit's current stamp, the snapshot is current."""
 
     unit = models.ForeignKey("jurisdictions.Unit", verbose_name="单位", on_delete=models.CASCADE, related_name="snapshots")
     as_of = models.DateField("评估日期")
@@ -89,9 +90,10 @@ class CountyReport(models.Model):
     due_soon = models.PositiveIntegerField("即将到期", default=0)
     rows = models.JSONField("逾期任务", default=list)
     # What the county pages show (selectors.county_summary: topic × township worst status with the
-    # villages behind it, overdue counts, scores) and the county fingerprint it was computed from:
-    # pages read these instead of decoding every unit's snapshot, and a same-night re-run with an
-    # unchanged fingerprint carries the report over without evaluating.
+    # villages behind it, overdue counts, scores) and the stamp it was computed from,
+    # ``<catalog key>:<county data_version>`` read before computing (selectors.stamp): pages read
+    # these instead of decoding every unit's snapshot while the stamp is the county's current one,
+    # and a same-night re-run with an unchanged stamp carries the report over without evaluating.
     summary = models.JSONField("县汇总", default=dict, blank=True)
     fingerprint = models.CharField("数据指纹", max_length=64, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)

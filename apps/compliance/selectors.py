@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date
 from itertools import groupby
 from operator import itemgetter
@@ -17,8 +17,8 @@ from operator import itemgetter
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum, Value
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.compliance import rules
@@ -236,58 +236,25 @@ def _local_date(moment) -> date | None:
 
 
 # ---------------------------------------------------------------------------
-# Freshness of snapshots
+# Freshness of stored evaluations (docs/performance.md, "Freshness")
 # ---------------------------------------------------------------------------
-def _group_key(path: str):
-    """A unit's freshness group: its county, or the unit itself above county level."""
-    return Coalesce(NullIf(F(f"{path}county_code"), Value("")), F(f"{path}code"))
+def catalog_key() -> str:
+    """Everything an evaluation reads besides the units and their evidence, as a short hash: the
+    requirement versions (count, latest creation, earliest effective date), the citations (count
+    and latest id: re-citing a version replaces its rows) and the settings the rules read
+    (rules.Settings: due-soon horizon, grade cut-offs). Two aggregate queries, whatever the size
+    of the hierarchy; the one place that decides what "the catalog changed" means."""
+    versions = RequirementVersion.objects.aggregate(n=Count("id"), m=Max("created_at"), e=Min("effective_from"))
+    citations = Citation.objects.aggregate(n=Count("id"), m=Max("id"))
+    parts = (versions["n"], versions["m"], versions["e"], citations["n"], citations["m"], *astuple(rule_settings()))
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
-def county_fingerprints(rng: CodeRange) -> dict[str, str]:
-    """A cheap fingerprint of everything an evaluation reads, per county in the range.
-
-    Any evidence write (create, edit, review, soft delete) moves max(updated_at) or the count;
-    a catalog change moves the versions' count / latest creation; settings are included too.
-    One aggregate query per evidence kind, grouped by county: constant in the number of units.
-    """
-    parts: dict[str, list[str]] = defaultdict(list)
-    catalog = RequirementVersion.objects.aggregate(n=Count("id"), m=Max("created_at"), e=Min("effective_from"))
-    catalog_key = (
-        f"{catalog['n']}|{catalog['m']}|{catalog['e']}|{Citation.objects.count()}|"
-        f"{settings.COMPLIANCE_DUE_SOON_DAYS}|{settings.COMPLIANCE_GRADE_EXCELLENT}|{settings.COMPLIANCE_GRADE_PASS}"
-    )
-    unit_rows = (
-        Unit.objects.filter(code__gte=rng.low, code__lte=rng.high)
-        .annotate(k=_group_key(""))
-        .values("k")
-        .annotate(n=Count("id"), m=Max("updated_at"))
-        .order_by("k")
-    )
-    for row in unit_rows:
-        parts[row["k"]].append(f"u{row['n']}|{row['m']}")
-    for model in ev.EVIDENCE_MODELS:
-        rows = (
-            model.objects.filter(**_in_range(rng))
-            .annotate(k=_group_key("unit__"))
-            .values("k")
-            .annotate(n=Count("id"), m=Max("updated_at"))
-            .order_by("k")
-        )
-        for row in rows:
-            parts[row["k"]].append(f"{model._meta.model_name}{row['n']}|{row['m']}")
-    return {
-        key: hashlib.sha256(("\n".join([catalog_key, *sorted(values)])).encode()).hexdigest()
-        for key, values in parts.items()
-    }
-
-
-def freshness_key(unit: Unit) -> str:
-    return unit.county_code or unit.code
-
-
-def unit_fingerprints(units: list[Unit], fingerprints: dict[str, str]) -> dict[int, str]:
-    """The fingerprint each unit's snapshot is stored with (its county's, see county_fingerprints)."""
-    return {u.pk: fingerprints.get(freshness_key(u), "") for u in units}
+def stamp(catalog: str, data_version: int) -> str:
+    """What a stored evaluation was computed from: ``<catalog_key>:<Unit.data_version>`` (a
+    snapshot: its unit's version; a county report: the county's, which every write in the
+    subtree moves). Equal to the current stamp means nothing it read has changed since."""
+    return f"{catalog}:{data_version}"
 
 
 # ---------------------------------------------------------------------------
@@ -602,20 +569,22 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
     }
 
 
-def stored_county_report(county: Unit, as_of: date, fingerprints: dict[str, str] | None = None):
+def stored_county_report(county: Unit, as_of: date, catalog: str | None = None):
     """The county's stored report of ``as_of`` if the nightly run wrote one (with its summary) and
-    the county's data has not changed since (same fingerprint), else None. Reads only."""
+    nothing it read has changed since: its stamp equals the county's current one (``catalog``:
+    catalog_key(), when the caller has it). One query for the report with the county row's
+    current ``data_version``, plus the catalog key: no aggregate over evidence. Reads only."""
     if county.level != Level.COUNTY:
         return None
     from apps.compliance.models import CountyReport
 
     report = (CountyReport.objects.filter(county=county, as_of=as_of, ok=True).exclude(fingerprint="")
+              .annotate(current_version=F("county__data_version"))
               .only("id", "rows", "summary", "fingerprint", "units_evaluated").first())
     if report is None or (report.summary or {}).get("version") != SUMMARY_VERSION:
         return None
-    if fingerprints is None:
-        fingerprints = county_fingerprints(subtree_range(county.code, county.level))
-    return report if report.fingerprint == fingerprints.get(county.code) else None
+    current = stamp(catalog if catalog is not None else catalog_key(), report.current_version)
+    return report if report.fingerprint == current else None
 
 
 def overdue_rows_from_report(report, statuses=DEFAULT_OVERDUE_STATUSES) -> list[OverdueRow]:

@@ -112,18 +112,18 @@ def copy_rows(cursor, sql: str, data: str) -> None:
 
 
 def snapshots_refresh(*, root: Unit, as_of: date) -> dict[str, UnitEvaluation]:
-    """Evaluate ``root``'s subtree and store its compact snapshots; returns the evaluations.
-
-    The fingerprints are read BEFORE computing: evidence written meanwhile leaves the stored
-    snapshot stale (recomputed next time), never wrongly fresh."""
+    """Evaluate ``root``'s subtree and store its compact snapshots; returns the evaluations."""
     units = selectors.subtree_units(root)
-    rng = subtree_range(root.code, root.level)
-    return _refresh(units, rng, selectors.county_fingerprints(rng), as_of)
+    return _refresh(units, subtree_range(root.code, root.level), selectors.catalog_key(), as_of)
 
 
-def _refresh(units: list[Unit], rng, fingerprints: dict[str, str], as_of: date) -> dict[str, UnitEvaluation]:
+def _refresh(units: list[Unit], rng, catalog: str, as_of: date) -> dict[str, UnitEvaluation]:
+    """Each snapshot is stored with its unit's stamp (selectors.stamp) as read with ``units``,
+    BEFORE computing: evidence written meanwhile leaves the snapshot stale (recomputed next
+    time), never wrongly current."""
     evaluations = selectors.compute(units, rng, as_of)
-    snapshots_store(units=units, evaluations=evaluations, fingerprints=selectors.unit_fingerprints(units, fingerprints))
+    snapshots_store(units=units, evaluations=evaluations,
+                    fingerprints={u.pk: selectors.stamp(catalog, u.data_version) for u in units})
     return evaluations
 
 
@@ -170,15 +170,20 @@ def run_missing_counties(run: EvaluationRun) -> list[Unit]:
 @transaction.atomic
 def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None = None) -> CountyReport:
     """Evaluate the county's subtree (refreshing its snapshots) and replace its overdue report and
-    summary. A same-night re-run whose county fingerprint is unchanged, with every snapshot stored
-    under it, carries the report over: nothing is decoded or evaluated again."""
+    summary. The report is stamped with the county's ``data_version`` read BEFORE computing (and
+    the catalog key): a write meanwhile leaves it stale, never wrongly current. A same-night
+    re-run whose stamp is unchanged, with every snapshot stored, carries the report over: nothing
+    is loaded, decoded or evaluated again."""
+    catalog = selectors.catalog_key()
+    version = Unit.objects.filter(pk=county.pk).values_list("data_version", flat=True).get()
+    fingerprint = selectors.stamp(catalog, version)
     rng = subtree_range(county.code, county.level)
-    fingerprints = selectors.county_fingerprints(rng)
-    carried = _county_report_carry_over(county=county, as_of=as_of, run=run, fingerprints=fingerprints, rng=rng)
+    carried = _county_report_carry_over(county=county, as_of=as_of, run=run, catalog=catalog,
+                                        fingerprint=fingerprint, rng=rng)
     if carried is not None:
         return carried
     units = selectors.subtree_units(county)
-    evaluations = _refresh(units, rng, fingerprints, as_of)
+    evaluations = _refresh(units, rng, catalog, as_of)
     rows = selectors.overdue_rows(evaluations, as_of)
     counts = {s: sum(1 for r in rows if r.status == s) for s in selectors.DEFAULT_OVERDUE_STATUSES}
     report, _ = CountyReport.objects.update_or_create(
@@ -188,7 +193,7 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
             "overdue": counts[Status.OVERDUE], "non_compliant": counts[Status.NON_COMPLIANT],
             "due_soon": counts[Status.DUE_SOON], "rows": [r.to_dict() for r in rows],
             "summary": selectors.county_summary(county, units, evaluations, rows),
-            "fingerprint": fingerprints.get(county.code, ""),
+            "fingerprint": fingerprint,
         },
     )
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
@@ -196,12 +201,12 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     return report
 
 
-def _county_report_carry_over(*, county: Unit, as_of: date, run, fingerprints, rng) -> CountyReport | None:
-    report = selectors.stored_county_report(county, as_of, fingerprints)
-    if report is None:
+def _county_report_carry_over(*, county: Unit, as_of: date, run, catalog: str, fingerprint: str,
+                              rng) -> CountyReport | None:
+    report = selectors.stored_county_report(county, as_of, catalog)
+    if report is None or report.fingerprint != fingerprint:
         return None
-    stored = Snapshot.objects.filter(as_of=as_of, unit__code__gte=rng.low, unit__code__lte=rng.high,
-                                     fingerprint=report.fingerprint).count()
+    stored = Snapshot.objects.filter(as_of=as_of, unit__code__gte=rng.low, unit__code__lte=rng.high).count()
     if stored != report.units_evaluated:
         return None
     # update() does not touch auto_now: set updated_at so the run counts this county as reported.

@@ -16,6 +16,7 @@ from apps.evidence.kinds import DATETIME, ID_NUMBER, MOBILE, TEXT, UNIT, KindSpe
 from apps.evidence.models import Attachment, Person, ReviewStatus, Team, TeamMember
 from apps.evidence.records import RELATED
 from apps.evidence.services import RECORD_LEVELS
+from apps.evidence.validation import BLIND_KEY
 from apps.jurisdictions.models import Unit
 
 STATUS_FILTERS = {"submitted", "verified", "returned", "deleted"}
@@ -253,7 +254,6 @@ def missing_teams(wanted: dict[tuple[Unit, str], str]) -> list[tuple[Unit, str, 
 # 「重复在册」 (issue 17): people by identity key (``bi:…``, the blind index of the ID number;
 # names never match), shared by the import warnings and compliance.conflict_selectors.
 # ---------------------------------------------------------------------------
-BLIND_KEY = "bi:"
 
 
 def counted_memberships(**unit_filter):

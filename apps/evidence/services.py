@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -30,11 +31,12 @@ from apps.core.audit import record_event
 from apps.core.pii import mask_id_number, mask_text
 from apps.core.text import TextRefused, check_text
 from apps.evidence.kinds import ID_NUMBER, KINDS, MOBILE, MODEL_KIND, KindSpec
-from apps.evidence.models import Person, ReviewStatus, Source, Team
+from apps.evidence.models import Person, ReviewStatus, Source, Team, TeamMember
 from apps.evidence.records import apply_values, record_fingerprint, values_of
-from apps.evidence.validation import fingerprint, person_key
+from apps.evidence.validation import BLIND_KEY, fingerprint, person_key
 from apps.jurisdictions.codes import Level
 from apps.jurisdictions.models import PeriodConfirmation, Unit, ancestor_codes
+from apps.jurisdictions.services import units_touch
 
 RECORD_LEVELS = (Level.TOWNSHIP, Level.VILLAGE)
 BATCH_SIZE = 2000
@@ -125,6 +127,36 @@ def check_unit_accepts_records(unit: Unit) -> None:
 
 def _history_user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# -- freshness: the one bump of every write below -------------------------------------------------
+def evaluations_touch(records, *, keys=()) -> None:
+    """Mark as changed (jurisdictions.services.units_touch: ``Unit.data_version`` + 1, the unit's
+    and its county's, one UPDATE) every unit whose evaluation these written records can change:
+    their own units, and, for team members, every unit of the same county with a counted
+    membership of the same person (identity key): 「重复在册」 lets one person count towards one
+    team only (rules.counting_membership), so a membership written here can move another unit's
+    team count. ``keys``: identity keys the records had before an edit. Called last in the
+    writer's transaction, so stored evaluations (compliance) are never taken for current when
+    they are not (docs/performance.md, "Freshness")."""
+    unit_ids = {r.unit_id for r in records}
+    if not unit_ids:
+        return
+    shared = {k for k in (*keys, *(r.identity_key for r in records if isinstance(r, TeamMember)))
+              if k.startswith(BLIND_KEY)}
+    if not shared:
+        units_touch(list(unit_ids))
+        return
+    from apps.evidence.selectors import counted_memberships  # the selectors import this module
+
+    counties = Unit.objects.filter(pk__in=unit_ids).values("county_code")
+    others = counted_memberships(county_code__in=counties)
+    if len(shared) <= _SHARED_KEYS_LISTED:  # else (a big import) every unit of the counties with a roster
+        others = others.filter(identity_key__in=shared)
+    units_touch(Unit.objects.filter(Q(pk__in=unit_ids) | Q(pk__in=others.values("team__unit_id"))).values("pk"))
+
+
+_SHARED_KEYS_LISTED = 500  # bound the statement's parameters (SQLite) whatever the import's size
 
 
 # -- people and teams ------------------------------------------------------------------------
@@ -335,6 +367,7 @@ def records_insert(*, kind: str, drafts: list[Draft], actor, source: str, change
             continue
         out.created = [r for _, r in pending]
         out.created_from = [d for d, _ in pending]
+        evaluations_touch(out.created)
         return out
     raise EvidenceError("记录正被同时写入，请稍后重试")
 
@@ -435,6 +468,7 @@ def record_update(*, record, values: dict[str, Any], actor, based_on: int | None
     if values_of(spec, current) == before and getattr(current, "person_id", None) == person_before:
         return record  # nothing changed: nothing written (no team was created: the team is the same)
     check_period_open(current)  # the date it gets
+    key_before = getattr(current, "identity_key", "")
     set_keys(spec, current)
     current.review_status = ReviewStatus.SUBMITTED
     # review_note stays: the reason of the last return, shown beside the resubmitted record.
@@ -445,6 +479,7 @@ def record_update(*, record, values: dict[str, Any], actor, based_on: int | None
             current.save()
     except IntegrityError:
         raise _conflict_of(spec, current) from None
+    evaluations_touch([current], keys=[key_before])
     record_event(actor=actor, action="evidence.update", unit_code=current.unit.code, kind=spec.key,
                  record_id=current.pk)
     _refresh(record, current)
@@ -478,6 +513,7 @@ def record_soft_delete(*, record, actor, reason: str, based_on: int | None = Non
     current._change_reason = f"删除：{reason[:90]}"
     _bump(current)
     current.save()
+    evaluations_touch([current])
     record_event(actor=actor, action="evidence.delete", unit_code=current.unit.code, kind=spec.key,
                  record_id=current.pk, reason=reason[:300])
     _refresh(record, current)
@@ -529,6 +565,7 @@ def record_review(*, record, actor, decision: str, note: str = "", based_on: int
     current._change_reason = "审核通过" if decision == "verify" else f"退回：{note[:90]}"
     _bump(current)
     current.save()
+    evaluations_touch([current])
     record_event(actor=actor, action=f"evidence.{decision}", unit_code=current.unit.code, kind=spec.key,
                  record_id=current.pk, **({"note": mask_text(note[:500])} if decision == "return" else {}))
     _refresh(record, current)

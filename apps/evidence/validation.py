@@ -307,10 +307,13 @@ def validate_values(
     return cleaned, errors
 
 
+BLIND_KEY = "bi:"  # the prefix of a key made from an ID number; name keys never match across units
+
+
 def person_key(id_number: str, name: str) -> str:
     """Who a person is inside one unit: the ID number's blind index where given, else the name.
     Never the clear number: this key is stored and compared by the database."""
-    return f"bi:{id_index(id_number)}" if id_number else f"name:{name}"
+    return f"{BLIND_KEY}{id_index(id_number)}" if id_number else f"name:{name}"
 
 
 def id_index(id_number: str) -> str:

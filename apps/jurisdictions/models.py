@@ -33,6 +33,11 @@ class Unit(models.Model):
     tracking_start = models.DateField("考核起始日期", null=True, blank=True)
     is_demo = models.BooleanField("演示数据", default=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The freshness stamp (docs/performance.md, "Freshness"): incremented, in the writer's
+    # transaction, by every write that can change this unit's evaluation (services.units_touch);
+    # a county's also by every such write anywhere in its subtree. Stored evaluations name the
+    # stamp they were computed from, so "is it current?" is a comparison, not an aggregate.
+    data_version = models.PositiveBigIntegerField("数据版本", default=0, editable=False)
 
     objects = UnitQuerySet.as_manager()
 
@@ -56,8 +61,19 @@ class Unit(models.Model):
         return f"{self.name}（{self.code}）"
 
     def save(self, *args, **kwargs):
+        """Saving a unit can change its evaluation (name, level, flags, tracking start): its stamp
+        and its county's move. The in-memory ``data_version`` is never written back over an
+        existing row: it may be older than a concurrent increment (only units_touch writes it)."""
+        from apps.jurisdictions.services import units_touch
+
         self.fill_ancestor_codes()
+        if not self._state.adding and self.pk is not None and kwargs.get("update_fields") is None \
+                and not kwargs.get("force_insert"):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if not f.primary_key
+                                       and f.name != "data_version" and f.attname not in deferred]
         super().save(*args, **kwargs)
+        units_touch([self.pk])
 
     # -- derived values -------------------------------------------------------------
     @property

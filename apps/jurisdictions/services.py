@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.db.models import F, Q
 
 from apps.core.audit import record_event
 from apps.core.csvio import FileFormatError, read_csv_rows
@@ -19,6 +20,19 @@ from apps.jurisdictions.codes import (
     normalize_flags,
 )
 from apps.jurisdictions.models import Unit
+
+
+def units_touch(units) -> int:
+    """Mark ``units`` (ids, or a ``values("pk")`` queryset, which stays a subquery) and their
+    counties as changed: ``data_version = data_version + 1`` in ONE UPDATE, never read-modify-
+    write, so concurrent writers each add their increment. Call it in the writer's transaction,
+    as late as possible (the county row stays locked until commit). The one freshness bump of
+    every write that can change an evaluation (docs/performance.md, "Freshness"): evidence
+    services, unit saves and the hierarchy import. Returns the rows updated."""
+    chosen = Q(pk__in=units)
+    counties = Unit.objects.filter(chosen).exclude(county_code="").values("county_code")
+    return Unit.objects.filter(chosen | Q(code__in=counties)).update(data_version=F("data_version") + 1)
+
 
 REQUIRED_COLUMNS = ["code", "name", "level", "parent_code"]
 OPTIONAL_COLUMNS = ["flags", "tracking_start"]
@@ -152,6 +166,7 @@ def import_jurisdictions(*, data: bytes, actor=None) -> ImportResult:
     if errors:
         return ImportResult(errors=errors)
     result = ImportResult()
+    touched: list[str] = []
     with transaction.atomic():
         by_code = _existing_units({r.code for r in parsed} | {r.parent_code for r in parsed if r.parent_code})
         for level in Level.ORDER:
@@ -181,6 +196,9 @@ def import_jurisdictions(*, data: bytes, actor=None) -> ImportResult:
                 by_code.update({u.code: u for u in to_create})
             result.created += len(to_create)
             result.updated += len(to_update)
+            touched += [u.code for u in to_create + to_update]
+        for chunk in _chunks(touched):  # a new or changed unit changes its county's report
+            units_touch(Unit.objects.filter(code__in=chunk).values("pk"))
         record_event(
             actor=actor, action="import_jurisdictions", created=result.created, updated=result.updated, rows=len(parsed)
         )

@@ -1,6 +1,8 @@
 """County pages read the summary the nightly county task stored: their cost does not grow with
-the county, no snapshot is decoded and nothing is evaluated on a page view; a same-night re-run
-with unchanged data carries the report over, identical to a recomputation."""
+the county, no snapshot is decoded, nothing is evaluated and no evidence table is read on a page
+view (currency is the county row's stamp); evidence entered during the day shows at once (the
+page computes live); a same-night re-run with unchanged data carries the report over, identical
+to a recomputation."""
 
 from datetime import date
 
@@ -10,11 +12,13 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts import access
 from apps.accounts.models import Role, User
-from apps.compliance import rules, services, tasks
+from apps.compliance import conflict_selectors, rules, selectors, services, tasks
 from apps.compliance.models import CountyReport, Snapshot
 from apps.compliance.results import UnitEvaluation
 from apps.devtools.synthetic import generate
-from apps.evidence.models import Drill
+from apps.evidence import selectors as evidence_selectors
+from apps.evidence.models import EVIDENCE_MODELS, Drill
+from apps.evidence.services import record_create, record_soft_delete
 from apps.portal import selectors as portal
 
 AS_OF = date(2026, 3, 1)
@@ -36,14 +40,26 @@ def official(db):
     return User.objects.create_user(username="county-official", password="x", role=Role.COUNTY_OFFICIAL)
 
 
+EVIDENCE_TABLES = tuple(m._meta.db_table for m in EVIDENCE_MODELS)
+
+
 def _pages(client, county) -> dict[str, int]:
     counts = {}
     for page in (f"/dashboard/{county.code}/", f"/overdue/{county.code}/", f"/api/v1/units/{county.code}/overdue/"):
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(f"{page}?as_of={AS_OF.isoformat()}")
         assert response.status_code == 200, page
+        read = [t for q in ctx.captured_queries for t in EVIDENCE_TABLES if t in q["sql"]]
+        assert not read, f"{page} read evidence: {read}"
         counts[page.split("/")[1] if "api" not in page else "api"] = len(ctx)
     return counts
+
+
+def _township_staff(county):
+    township = county.children.order_by("code").first()
+    user = User.objects.create_user(username=f"staff-{township.code}", password="x", role=Role.TOWNSHIP_STAFF)
+    access.grant(user, township)
+    return user, township
 
 
 def test_it_serves_county_pages_in_the_same_queries_for_2_or_24_villages_without_decoding(
@@ -59,7 +75,35 @@ def test_it_serves_county_pages_in_the_same_queries_for_2_or_24_villages_without
 
     monkeypatch.setattr(UnitEvaluation, "from_dict", forbidden)
     monkeypatch.setattr(rules, "evaluate_unit", forbidden)
+    # The dashboard's review-queue and 「重复在册」 figures read evidence by design (a constant
+    # number of queries each, tested with their features); everything else must not.
+    monkeypatch.setattr(evidence_selectors, "review_queue_count", lambda user: 0)
+    monkeypatch.setattr(conflict_selectors, "conflict_count", lambda root, on: 0)
     assert _pages(client, small) == _pages(client, big)
+
+
+def test_it_shows_evidence_entered_during_the_day_on_the_county_pages(catalog, eager, official, client):
+    county = _county(1, townships=1, villages=2)
+    staff, township = _township_staff(county)
+    village = township.children.order_by("code").first()
+    Drill.objects.filter(unit=village).delete()  # before the night: the village owes its 2025 drill
+    _night(county)
+    assert selectors.stored_county_report(county, AS_OF) is not None
+    owed = (village.code, "drill.annual", date(2025, 12, 31))
+    assert owed in {(r.unit, r.requirement, r.due) for r in portal.overdue_rows(root=county, as_of=AS_OF)}
+
+    record_create(kind="drills", unit=village, actor=staff,  # entered the next morning
+                  values={"held_on": date(2025, 11, 20), "drill_type": "comprehensive", "subject": "补录的演练",
+                          "participants": 20, "evaluation": "良好"})
+    county.refresh_from_db()
+    assert selectors.stored_county_report(county, AS_OF) is None  # the county's stamp moved: computed live
+    assert owed not in {(r.unit, r.requirement, r.due) for r in portal.overdue_rows(root=county, as_of=AS_OF)}
+    access.grant(official, county)
+    client.force_login(official, backend="django.contrib.auth.backends.ModelBackend")
+    api = client.get(f"/api/v1/units/{county.code}/overdue/?as_of={AS_OF.isoformat()}").json()["tasks"]
+    assert owed[:2] not in {(t["unit"], t["requirement"]) for t in api if t["due"] == "2025-12-31"}
+    page = client.get(f"/dashboard/{county.code}/?as_of={AS_OF.isoformat()}")
+    assert page.status_code == 200
 
 
 def test_it_shows_the_same_dashboard_from_the_summary_as_computed_live(catalog, eager):
@@ -101,8 +145,11 @@ def test_it_carries_a_same_night_rerun_over_and_it_equals_a_recomputation(catalo
 def test_it_recomputes_a_rerun_after_new_evidence(catalog, eager):
     county = _county(1, townships=1, villages=2)
     before = _night(county)
-    village = county.children.first().children.first()
-    Drill.objects.filter(unit=village).delete()
+    staff, township = _township_staff(county)
+    village = township.children.order_by("code").first()
+    for drill in Drill.objects.filter(unit=village):
+        record_soft_delete(record=drill, actor=staff, reason="录错", based_on=drill.revision)
     after = _night(county)
     assert after.fingerprint != before.fingerprint
     assert after.rows != before.rows
+    assert after.fingerprint.endswith(f":{county.__class__.objects.get(pk=county.pk).data_version}")
