@@ -39,16 +39,15 @@ class Status(StrEnum):
         NO_DATA: "grey",
     })
     BAD = nonmember(frozenset({OVERDUE, NON_COMPLIANT}))
+    # SEVERITY as a lookup (the position of each status): worst() runs for every requirement.
+    RANK = nonmember(dict(zip(SEVERITY, range(len(SEVERITY)), strict=True)))
 
     @classmethod
     def worst(cls, statuses) -> str:
-        statuses = list(statuses)
-        if not statuses:
-            return cls.NO_DATA
-        return min(statuses, key=cls.SEVERITY.index)
+        return min(statuses, key=cls.RANK.__getitem__, default=cls.NO_DATA)
 
 
-@dataclass
+@dataclass(slots=True)
 class Source:
     document: str  # document short name, e.g. "中办国办意见"
     clause: str  # clause number, e.g. "(十三)"
@@ -56,7 +55,7 @@ class Source:
     scope: str = ""  # the document's province code; "" = central (nationwide)
 
 
-@dataclass
+@dataclass(slots=True)
 class Task:
     """One concrete obligation instance: a period's drill, a person's training, a floor."""
 
@@ -74,7 +73,7 @@ class Task:
     in_window: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class RequirementResult:
     requirement: str
     version: int
@@ -97,7 +96,7 @@ class RequirementResult:
     deducts_no_data: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitEvaluation:
     unit: str
     unit_name: str

@@ -10,12 +10,16 @@ applicability is apps/policies/rules.py ``applies``: one definition each, shared
 from __future__ import annotations
 
 import calendar
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
+from operator import attrgetter
 
 from apps.compliance.results import RequirementResult, Source, Status, Task, UnitEvaluation
 from apps.core.text import chinese_date
+from apps.jurisdictions.codes import effective_flags
 from apps.policies import kinds
 from apps.policies import rules as catalog_rules
 
@@ -211,6 +215,9 @@ class Settings:
 # ---------------------------------------------------------------------------
 # Dates
 # ---------------------------------------------------------------------------
+# The date helpers below are pure and called for every unit and spec of a night with the same few
+# hundred arguments (period bounds, cycle dues): memoised, they are computed once per night.
+@lru_cache(maxsize=8192)
 def add_months(d: date, months: int) -> date:
     """Same day ``months`` later, clamped to the month's end (2024-02-29 + 12 = 2025-02-28)."""
     index = d.year * 12 + d.month - 1 + months
@@ -243,12 +250,26 @@ def periods(start: date, as_of: date, period: str) -> list[tuple[date, date]]:
     return result
 
 
+@lru_cache(maxsize=4096)
 def period_label(start: date, period: str) -> str:
     if period == "year":
         return f"{start.year}年度"
     if period == "quarter":
         return f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
     return f"{start.year}年{start.month}月"
+
+
+@lru_cache(maxsize=4096)
+def _owed_periods(first: date, until: date, period: str,
+                  in_force_until: date | None) -> tuple[tuple[date, date, str], ...]:
+    """The periods from the one containing ``first`` to the one containing ``until`` that an
+    obligation in force from ``first`` (to ``in_force_until``) owes (``owed``), with their labels.
+    The same for every unit (and person) sharing a start date: worked out once per night."""
+    return tuple((start, end, period_label(start, period)) for start, end in periods(first, until, period)
+                 if owed(start, end, first, in_force_until))
+
+
+_date_text = lru_cache(maxsize=4096)(chinese_date)
 
 
 # ---------------------------------------------------------------------------
@@ -330,16 +351,15 @@ def _periodic_event(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg:
         if e.on <= as_of and (accepted is None or e.type in accepted) and (e.evaluated or not p.require_evaluation)
         and (not p.campaigns or e.tag in p.campaigns)
     ]
+    events.sort(key=_on)  # stable: records of one day keep their order
+    days = [e.on for e in events]
     target = len(p.campaigns) if p.campaigns else p.min_count
     window_start = _window_start(as_of)
     obligation = start_date(spec, unit)
     tasks = []
     current_count = 0
-    for start, end in periods(obligation, as_of, p.period):
-        if not owed(start, end, obligation):
-            continue
-        inside = sorted((e for e in events if start <= e.on <= end), key=lambda e: e.on)
-        label = period_label(start, p.period)
+    for start, end, label in _owed_periods(obligation, as_of, p.period, None):
+        inside = events[bisect_left(days, start):bisect_right(days, end)]
         # With named campaigns (CN-PUBLICITY-EVENTS) each campaign needs its own record:
         # three records of one campaign are one.
         count = len({e.tag for e in inside}) if p.campaigns else len(inside)
@@ -351,9 +371,9 @@ def _periodic_event(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg:
             status = _open_status(end, as_of, cfg)
             if p.campaigns:
                 lacking = [c for c in p.campaigns if c not in {e.tag for e in inside}]
-                missing = f"{label}{spec.title}：尚缺{'、'.join(CAMPAIGN_LABELS.get(c, c) for c in lacking)}，截止 {chinese_date(end)}"
+                missing = f"{label}{spec.title}：尚缺{'、'.join(CAMPAIGN_LABELS.get(c, c) for c in lacking)}，截止 {_date_text(end)}"
             else:
-                missing = f"{label}{spec.title}：应不少于{target}次，实有{count}次，截止 {chinese_date(end)}"
+                missing = f"{label}{spec.title}：应不少于{target}次，实有{count}次，截止 {_date_text(end)}"
                 if p.require_evaluation:
                     missing += "（须记录演练评估结论）"
         tasks.append(
@@ -365,6 +385,9 @@ def _periodic_event(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg:
             )
         )
     return _Verdict(tasks, current_count, target, shortfall=_missed_share(tasks, as_of))
+
+
+_on = attrgetter("on")
 
 
 # Labels of the named publicity campaigns (apps/evidence/models.py Campaign), kept here so the
@@ -442,13 +465,14 @@ def _cycle_person_tasks(spec, unit, person, dates, as_of, cfg, start: date) -> l
         if d > due:
             history.append(_late_task(spec, unit, person, due, d))
         due = max(add_months(d, cycle), add_months(start, cycle))
-    if dates:
+    status = _person_status(due, as_of, cfg)
+    if status == Status.COMPLIANT:
+        missing = ""
+    elif dates:
         missing = f"{person.name}：上次培训 {dates[-1].isoformat()}，应于 {due.isoformat()} 前再次培训"
     else:
         missing = f"{person.name}：任职以来未参加培训，应于 {due.isoformat()} 前培训"
-    status = _person_status(due, as_of, cfg)
-    current = Task(spec.requirement, unit.code, status, due, subject=_subject(person),
-                   missing="" if status == Status.COMPLIANT else missing,
+    current = Task(spec.requirement, unit.code, status, due, subject=_subject(person), missing=missing,
                    evidence=[f"training:{dates[-1].isoformat()}"] if dates else [])
     return [*history, current]
 
@@ -474,15 +498,12 @@ def _per_period_person_tasks(spec, unit, person, dates, as_of, cfg) -> list[Task
     first = max(start_date(spec, unit), person.appointed_on)
     last_day = person.left_on - timedelta(days=1) if person.left_on else None
     tasks = []
-    for start, end in periods(first, min(as_of, last_day) if last_day else as_of, period):
-        if not owed(start, end, first, last_day):
-            continue
+    for start, end, label in _owed_periods(first, min(as_of, last_day) if last_day else as_of, period, last_day):
         done = [d for d in dates if start <= d <= end]
-        label = period_label(start, period)
         status = Status.COMPLIANT if done else _person_status(end, as_of, cfg)
         tasks.append(
             Task(spec.requirement, unit.code, status, end, start, end, subject=_subject(person),
-                 missing="" if status == Status.COMPLIANT else f"{person.name}：{label}未参加培训，截止 {chinese_date(end)}",
+                 missing="" if status == Status.COMPLIANT else f"{person.name}：{label}未参加培训，截止 {_date_text(end)}",
                  evidence=[f"training:{d.isoformat()}" for d in done], in_window=end >= window_start)
         )
     return tasks
@@ -641,7 +662,8 @@ def own_sources(spec: Spec, unit: UnitFacts) -> list[Source]:
 
 
 def evaluate_requirement(spec: Spec, unit: UnitFacts, evidence: Evidence, as_of: date,
-                         cfg: Settings = Settings()) -> RequirementResult:
+                         cfg: Settings = Settings(), *, sources: list[Source] | None = None) -> RequirementResult:
+    """``sources``: the unit's own citations of ``spec`` when already known (SpecIndex)."""
     rule = KIND_RULES.get(spec.kind)
     if rule is None:
         verdict = _Verdict([], None, None, Status.NO_DATA)
@@ -649,8 +671,7 @@ def evaluate_requirement(spec: Spec, unit: UnitFacts, evidence: Evidence, as_of:
         verdict = rule(spec, unit, evidence, as_of, cfg)
     counted = [t for t in verdict.tasks if t.in_window]
     status = Status.worst(t.status for t in counted) if counted else (verdict.empty_status or Status.COMPLIANT)
-    open_tasks = sorted((t for t in counted if t.status != Status.COMPLIANT and t.due), key=lambda t: t.due)
-    due = open_tasks[0].due if open_tasks else None
+    due = min((t.due for t in counted if t.status != Status.COMPLIANT and t.due), default=None)
     missing = "；".join(t.missing for t in counted if t.status in Status.BAD and t.missing)
     if status == Status.NO_DATA and verdict.no_data_hint:
         missing = verdict.no_data_hint
@@ -664,7 +685,8 @@ def evaluate_requirement(spec: Spec, unit: UnitFacts, evidence: Evidence, as_of:
     return RequirementResult(
         requirement=spec.requirement, version=spec.version, title=spec.title, kind=spec.kind, topic=spec.topic,
         status=status, due=due, actual=verdict.actual, target=verdict.target, advisory=not spec.binding,
-        weight=0.0, deducted=0.0, sources=own_sources(spec, unit), tasks=verdict.tasks, missing=missing,
+        weight=0.0, deducted=0.0, sources=own_sources(spec, unit) if sources is None else sources,
+        tasks=verdict.tasks, missing=missing,
         shortfall=round(shortfall, 4), deducts_no_data=deducts_no_data,
     )
 
@@ -710,14 +732,50 @@ def _applicable_specs(unit: UnitFacts, specs: Iterable[Spec], as_of: date) -> tu
     return [s for s in applicable if s.requirement not in replaced_by], superseded
 
 
+class SpecIndex:
+    """The specs in force on one date, with what depends only on a unit's group worked out once
+    per group instead of once per unit: the applicable and superseded specs (by level, province
+    and effective flags: everything ``applies`` reads of a unit) and each spec's own citations (by
+    province). A county's 421 units fall into a handful of groups. ``compute`` passes one to
+    ``evaluate_unit`` for all the units of a subtree; a plain list of specs works too."""
+
+    def __init__(self, specs: Iterable[Spec], as_of: date):
+        self.specs = sorted(specs, key=lambda s: s.requirement)
+        self.as_of = as_of
+        self._applicable: dict[tuple, tuple[list[Spec], list[dict]]] = {}
+        self._sources: dict[tuple[int, str], list[Source]] = {}
+
+    def __iter__(self):
+        return iter(self.specs)
+
+    def applicable(self, unit: UnitFacts) -> tuple[list[Spec], list[dict]]:
+        """_applicable_specs for the unit's group (``superseded`` copied: it is the unit's own)."""
+        key = (unit.level, unit.province_code, effective_flags(unit.code, unit.level, unit.flags))
+        found = self._applicable.get(key)
+        if found is None:
+            found = self._applicable[key] = _applicable_specs(unit, self.specs, self.as_of)
+        return found[0], [dict(item) for item in found[1]]
+
+    def sources(self, spec: Spec, unit: UnitFacts) -> list[Source]:
+        """own_sources for the unit's province (a new list of the shared, never mutated Sources)."""
+        key = (id(spec), unit.province_code)  # the index holds its specs: ids are stable
+        found = self._sources.get(key)
+        if found is None:
+            found = self._sources[key] = own_sources(spec, unit)
+        return list(found)
+
+
 def evaluate_unit(unit: UnitFacts, specs: Iterable[Spec], evidence: Evidence, as_of: date,
                   cfg: Settings = Settings()) -> UnitEvaluation:
     """Every applicable requirement of one unit, scored. ``specs`` may hold versions that do not
     apply to this unit; they are filtered here with the catalog's matching rule. A requirement
     superseded by another that applies to the unit (a provincial restatement of a central one) is
-    not evaluated: it is listed in ``superseded`` as 「由…替代」, so one fact is never deducted twice."""
-    applicable, superseded = _applicable_specs(unit, specs, as_of)
-    results = [evaluate_requirement(spec, unit, evidence, as_of, cfg) for spec in applicable]
+    not evaluated: it is listed in ``superseded`` as 「由…替代」, so one fact is never deducted twice.
+    ``specs`` may be a SpecIndex of ``as_of`` (many units: the per-group work is shared)."""
+    index = specs if isinstance(specs, SpecIndex) and specs.as_of == as_of else SpecIndex(specs, as_of)
+    applicable, superseded = index.applicable(unit)
+    results = [evaluate_requirement(spec, unit, evidence, as_of, cfg, sources=index.sources(spec, unit))
+               for spec in applicable]
     score = score_results(results, [spec.weight for spec in applicable])
     counts: dict[str, int] = {}
     for result in results:

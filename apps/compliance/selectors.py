@@ -262,7 +262,7 @@ def stamp(catalog: str, data_version: int) -> str:
 # ---------------------------------------------------------------------------
 def compute(units: list[Unit], rng: CodeRange, as_of: date) -> dict[str, UnitEvaluation]:
     """Evaluate the given units (all inside ``rng``) without reading or writing snapshots."""
-    specs = specs_in_force(as_of)
+    specs = rules.SpecIndex(specs_in_force(as_of), as_of)
     evidence = load_facts(rng, as_of)
     cfg = rule_settings()
     empty = rules.Evidence()
@@ -368,10 +368,12 @@ def overdue_rows(evaluations: dict[str, UnitEvaluation], as_of: date,
         for result in evaluation.results:
             if result.advisory:
                 continue
-            source = "；".join(f"{s.document}{s.clause}" for s in result.sources)
+            source = None  # joined once a task of the result is listed (most results list none)
             for task in result.tasks:
                 if not task.in_window or task.status not in statuses:
                     continue
+                if source is None:
+                    source = "；".join(f"{s.document}{s.clause}" for s in result.sources)
                 rows.append(OverdueRow(
                     unit=evaluation.unit, unit_name=evaluation.unit_name, requirement=result.requirement,
                     requirement_title=result.title, due=task.due,
