@@ -26,13 +26,15 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL_UNITS = 700_000
-AS_OF = "2025-06-30"
+# A mid-month date: the warm night (the next date) is an ordinary night, not a period boundary on
+# which every unit's quarterly tasks legitimately change.
+AS_OF = "2025-06-12"
 SMALL_VILLAGES = 20
 SMALL_COUNTY_NUMBER = 99  # far from 1..N, so a bigger province never overwrites it
 PAGE_REQUESTS = 7  # median of this many requests per page
@@ -136,7 +138,7 @@ class Stages:
 def eager(as_of: str, clear: bool) -> dict:
     from django.db import connection
 
-    from apps.compliance import selectors, services, tasks
+    from apps.compliance import rules, selectors, services, tasks
     from apps.compliance.models import EvaluationRun
     from config.celery import app
 
@@ -147,7 +149,7 @@ def eager(as_of: str, clear: bool) -> dict:
     stages = Stages()
     stages.wrap(selectors, "catalog_key", "freshness (catalog key)")
     stages.wrap(selectors, "load_facts", "load evidence")
-    stages.wrap(selectors, "compute", "compute (load evidence + rules)")
+    stages.wrap(selectors, "compute_night", "compute (load evidence + rules)")
     stages.wrap(selectors, "subtree_units", "load units")
     stages.wrap(services, "snapshots_store", "write snapshots")
     stages.wrap(services, "county_report_build", "county task: evaluate + report")
@@ -155,6 +157,14 @@ def eager(as_of: str, clear: bool) -> dict:
     stages.wrap(services, "county_report_notify", "notify (emails, reminders)")
     stages.wrap(services, "county_webhook_post", "webhook")
 
+    evaluated = {"n": 0}
+    original_evaluate = rules.evaluate_unit
+
+    def evaluate_counted(*a, **kw):
+        evaluated["n"] += 1
+        return original_evaluate(*a, **kw)
+
+    rules.evaluate_unit = evaluate_counted  # units evaluated; the others were carried over
     queries = {"n": 0}
 
     def count(execute, sql, params, many, context):
@@ -181,7 +191,7 @@ def eager(as_of: str, clear: bool) -> dict:
     s["rules"] = s.pop("compute (load evidence + rules)", 0.0) - s.get("load evidence", 0.0)
     return {
         "wall_s": round(wall, 2), "state": run.state, "units": run.units_evaluated, "counties": run.counties_done,
-        "overdue_tasks": run.overdue_tasks, "queries_total": queries["n"],
+        "overdue_tasks": run.overdue_tasks, "queries_total": queries["n"], "units_evaluated_by_rules": evaluated["n"],
         "queries_per_county": sorted(set(per_county)),
         "stages_s": {k: round(v, 2) for k, v in sorted(s.items(), key=lambda kv: -kv[1])},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -314,6 +324,8 @@ def pages(as_of: str, small: str, large: str) -> dict:
 # Warm night: evidence added to 1 % of the units since the last run
 # ---------------------------------------------------------------------------
 def add_evidence(as_of: str, share: float = 0.01) -> int:
+    """A drill dated ``as_of`` for every 100th village, written in bulk and stamped as the write
+    services stamp (evidence.services.evaluations_touch)."""
     from django.db import transaction
 
     from apps.evidence import models as ev
@@ -475,8 +487,12 @@ def main(argv=None) -> int:
     results["eager_rerun"] = _child(args.as_of, clear=False)
     results["floor"] = floor(args.as_of)
     results["pages"] = pages(args.as_of, data["small_county"], data["large_county"])
-    results["warm_units_with_new_evidence"] = add_evidence(args.as_of)
-    results["eager_warm"] = _child(args.as_of, clear=False)
+    # The warm night: the next date, with the cold night's snapshots present and new evidence for
+    # 1 % of the villages entered during the day.
+    warm = (date.fromisoformat(args.as_of) + timedelta(days=1)).isoformat()
+    results["warm_as_of"] = warm
+    results["warm_units_with_new_evidence"] = add_evidence(warm)
+    results["eager_warm"] = _child(warm, clear=True)
     if os.environ.get("REDIS_URL") and not args.no_worker:
         results["worker"] = worker(args.as_of, args.workers, args.timeout)
     results["ratios"] = ratios(results)
@@ -501,7 +517,8 @@ def main(argv=None) -> int:
     print(f"SQL floor (evidence by plain SQL + COPY of the snapshot rows): {f['wall_s']} s "
           f"({f['evidence_rows']} evidence rows, {f['snapshot_rows_copied']} snapshot rows)")
     wm = results["eager_warm"]
-    print(f"Warm night ({results['warm_units_with_new_evidence']} villages with new evidence): {wm['wall_s']} s, "
+    print(f"Warm night {results['warm_as_of']} ({results['warm_units_with_new_evidence']} villages with new "
+          f"evidence): {wm['wall_s']} s, {wm['units_evaluated_by_rules']} of {wm['units']} units evaluated, "
           f"queries per county task {wm['queries_per_county']}")
     print(f"Pages (median of {PAGE_REQUESTS}): {results['pages']}")
     print("Ratios: " + json.dumps(results["ratios"], ensure_ascii=False))

@@ -20,6 +20,10 @@ class Snapshot(models.Model):
     counts = models.JSONField("状态统计", default=dict)
     results = models.JSONField("各项结果", default=list)
     fingerprint = models.CharField("数据指纹", max_length=64)
+    # The first date on which the evaluation may change without new evidence, catalog or settings
+    # (rules.valid_until); null: never. Until then, and while the unit's stamp (``fingerprint``)
+    # is unchanged, the nightly county task copies the row to the next date instead of evaluating.
+    valid_until = models.DateField("有效至", null=True, blank=True)
     computed_at = models.DateTimeField("计算时间")
 
     class Meta:

@@ -173,6 +173,9 @@ class Evidence:
     facts_on: date | None = None
     facility_quantities: dict[str, int] = field(default_factory=dict)
     person_trainings: dict[int, tuple[date, ...]] = field(default_factory=dict)
+    # Aggregates only: the earliest date after facts_on on which they change (a facility entering
+    # or leaving service, a training dated later), for valid_until; None: no such date.
+    next_change: date | None = None
 
 
 def _aggregated(ev: Evidence, as_of: date) -> bool:
@@ -940,3 +943,114 @@ def rate(part: int, whole: int) -> float | None:
 def percent_text(value: float | None) -> str:
     """「67%」, or 「—」 when nothing is expected."""
     return "—" if value is None else f"{value:.0%}"
+
+
+# ---------------------------------------------------------------------------
+# Validity: until when an evaluation stands without new evidence (incremental nights)
+# ---------------------------------------------------------------------------
+def _after_window(end: date, months: int) -> date:
+    """No later than the first day on which something dated ``end`` has left a window of
+    ``months`` ending on the as-of date (``end < add_months(day, -months)``). add_months clamps
+    to the month's end, so this can be a day early (conservative), never late."""
+    return add_months(end, months) + timedelta(days=1)
+
+
+def _task_dates(spec: Spec, result: RequirementResult, horizon: timedelta) -> Iterable[date]:
+    periodic = spec.kind == "periodic_event"
+    for t in result.tasks:
+        if t.period_end is not None and t.in_window:
+            yield t.period_end + timedelta(days=1)  # the period has ended (missed share, current count)
+            yield _after_window(t.period_end, STATUS_WINDOW_MONTHS)  # it leaves the status window
+        if t.due is not None and t.in_window and not (periodic and t.status == Status.COMPLIANT):
+            # An open due date (a person's cycle is "compliant" until then): it enters the
+            # due-soon horizon, then passes. A periodic task met by its records stays met.
+            yield t.due - horizon
+            yield t.due + timedelta(days=1)
+
+
+def _spec_dates(spec: Spec, unit: UnitFacts, as_of: date, horizon: timedelta) -> Iterable[date]:
+    yield start_date(spec, unit)  # an obligation (or the unit's tracking) that starts later
+    if spec.deadline is not None:
+        yield spec.deadline - horizon
+        yield spec.deadline + timedelta(days=1)
+    p = spec.params
+    period = getattr(p, "period", None) if spec.kind in ("periodic_event", "training_cycle") else None
+    if period:
+        yield period_bounds(as_of, period)[1] + timedelta(days=1)  # a new period (maybe not yet owed today)
+
+
+def _evidence_dates(specs: list[Spec], ev: Evidence, as_of: date) -> Iterable[date]:
+    """Dates on which a record starts or stops counting: dated after the as-of date, a person
+    appointed or leaving, a membership starting or ending (also the person's memberships of
+    other teams, which decide where they count), a facility entering or leaving service, a
+    document expiring or getting too old, a relay leaving its window."""
+    for x in ev.people:
+        yield x.appointed_on
+        if x.left_on:
+            yield x.left_on
+    for m in ev.members:
+        for ms in (m.membership, *m.elsewhere):
+            yield ms.joined_on
+            if ms.left_on:
+                yield ms.left_on
+    for e in (*ev.drills, *ev.meetings):
+        yield e.on
+    max_ages = {s.params.max_age_months for s in specs if s.kind == "standing_document" and s.params.max_age_months}
+    for d in ev.documents:
+        yield d.on
+        if d.valid_until:
+            yield d.valid_until + timedelta(days=1)
+        for months in max_ages:
+            yield _after_window(d.on, months)
+    if ev.facts_on is None:
+        for t in ev.trainings:
+            yield t.held_on
+        for f in ev.facilities:
+            yield f.in_service_from
+            if f.in_service_to:
+                yield f.in_service_to
+    elif ev.next_change is not None:
+        yield ev.next_change
+    windows = {s.params.window_months for s in specs if s.kind == "response_time"}
+    for r in ev.relays:
+        yield r.received_on
+        for months in windows:
+            # In the window while add_months(day, -months) < received_on: it leaves on
+            # add_months(received_on, months) at the earliest.
+            yield add_months(r.received_on, months)
+
+
+def valid_until(unit: UnitFacts, specs: Iterable[Spec], evidence: Evidence, evaluation: UnitEvaluation,
+                cfg: Settings = Settings(), catalog_dates: Iterable[date] = ()) -> date | None:
+    """The first date after ``evaluation.as_of`` on which anything stored of the evaluation (score,
+    grade, counts, the compact results, the overdue tasks except their days overdue) may differ
+    without new evidence, catalog or settings; None when nothing dated can change it.
+
+    ``specs`` are the versions in force on the as-of date (those ``evaluation`` was computed
+    from); ``catalog_dates`` the effective dates of the catalog's later versions (a version
+    taking effect or retiring a requirement). Candidates come from the evaluation's tasks (due
+    dates entering the due-soon horizon and passing, periods ending, periods leaving the 12-month
+    window), the specs (a later obligation start or tracking start, deadlines, the next period)
+    and the evidence (dates on which a record starts or stops counting). Too early is only a
+    wasted re-evaluation; it is never later than the first change (tests/compliance/test_validity.py)."""
+    as_of = evaluation.as_of
+    horizon = timedelta(days=cfg.due_soon_days)
+    by_code = {s.requirement: s for s in specs}
+    applied = [by_code[r.requirement] for r in evaluation.results if r.requirement in by_code]
+    best: date | None = None
+
+    def consider(dates: Iterable[date]) -> None:
+        nonlocal best
+        for d in dates:
+            if d > as_of and (best is None or d < best):
+                best = d
+
+    consider(catalog_dates)
+    for result in evaluation.results:
+        spec = by_code.get(result.requirement)
+        if spec is not None:
+            consider(_task_dates(spec, result, horizon))
+    for spec in applied:
+        consider(_spec_dates(spec, unit, as_of, horizon))
+    consider(_evidence_dates(applied, evidence, as_of))
+    return best

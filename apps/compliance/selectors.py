@@ -8,6 +8,7 @@ evaluating a township, a county or a province issues the same number of queries.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import astuple, dataclass, field
 from datetime import date
@@ -169,7 +170,7 @@ def _tuples(qs):
         return cursor.fetchall()
 
 
-def load_facts(rng: CodeRange, as_of: date) -> dict[int, rules.Evidence]:
+def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -> dict[int, rules.Evidence]:
     """What the rules need to evaluate the units in the code range on ``as_of``, by unit id: one
     query per kind, the grouping done by the database where the rules only need a figure.
 
@@ -180,14 +181,25 @@ def load_facts(rng: CodeRange, as_of: date) -> dict[int, rules.Evidence]:
       documents, relays: one tuple per record (the tasks name every record they count), with the
       entry date and relay delay computed by the database.
     The rules read these through rules.facility_totals / training_dates, exactly as
-    they read load_evidence's records (tests/performance/test_facts_equality.py)."""
+    they read load_evidence's records (tests/performance/test_facts_equality.py).
+
+    ``unit_ids`` narrows every query to those units of the range (the nightly task's units that
+    are not carried over); the 「重复在册」 memberships stay county-wide."""
+
+    def where(path: str = "unit__") -> dict:
+        lookups = _in_range(rng, path)
+        if unit_ids is not None:
+            lookups[f"{path}id__in"] = unit_ids
+        return lookups
+
     by_unit: dict[int, rules.Evidence] = defaultdict(lambda: rules.Evidence(facts_on=as_of))
     for pk, uid, name, category, appointed_on, left_on in _tuples(ev.Person.objects.counted().filter(
-            **_in_range(rng)).order_by().values_list("id", "unit_id", "name", "category", "appointed_on", "left_on")):
+            **where()).order_by().values_list("id", "unit_id", "name", "category", "appointed_on", "left_on")):
         by_unit[uid].people.append(rules.PersonFact(pk, name, category, appointed_on, left_on))
     person_unit = {p.id: uid for uid, e in by_unit.items() for p in e.people}
+    # Every date, split at as_of here: the later ones only tell valid_until when the facts change.
     trainings = (ev.Training.objects.counted()
-                 .filter(person__deleted_at__isnull=True, held_on__lte=as_of, **_in_range(rng, "person__unit__")))
+                 .filter(person__deleted_at__isnull=True, **where("person__unit__")))
     if connection.vendor == "postgresql":
         grouped = trainings.order_by().values("person_id").annotate(
             dates=ArrayAgg("held_on", order_by="held_on")).values_list("person_id", "dates")
@@ -197,36 +209,50 @@ def load_facts(rng: CodeRange, as_of: date) -> dict[int, rules.Evidence]:
         grouped = ((pid, [d for _, d in group]) for pid, group in groupby(rows, key=itemgetter(0)))
     for person_id, dates in grouped:
         if person_id in person_unit:  # trainings of a person who is not counted are never read
-            by_unit[person_unit[person_id]].person_trainings[person_id] = dates
+            facts = by_unit[person_unit[person_id]]
+            if dates[-1] > as_of:
+                k = bisect_right(dates, as_of)
+                facts.next_change = min(dates[k], facts.next_change or dates[k])
+                dates = dates[:k]
+            if dates:
+                facts.person_trainings[person_id] = dates
     elsewhere = memberships_elsewhere(rng)  # 「重复在册」: the same person in other teams of the county
     for pk, team_id, uid, team_type, name, key, joined_on, left_on in _tuples(
             ev.TeamMember.objects.counted()
-            .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **_in_range(rng, "team__unit__"))
+            .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **where("team__unit__"))
             .values_list("id", "team_id", "team__unit_id", "team__team_type", "name", "identity_key", "joined_on",
                          "left_on")):
         by_unit[uid].members.append(rules.MemberFact(id=pk, team_type=team_type, name=name, person_key=key,
                                                      joined_on=joined_on, left_on=left_on, team_id=team_id,
                                                      elsewhere=elsewhere.get(pk, ())))
+    # In service on as_of (summed), or entering or leaving service later (valid_until).
+    in_service = Q(in_service_from__lte=as_of) & (Q(in_service_to__isnull=True) | Q(in_service_to__gt=as_of))
     facilities = (ev.Facility.objects.counted()
-                  .filter(in_service_from__lte=as_of, **_in_range(rng))
-                  .filter(Q(in_service_to__isnull=True) | Q(in_service_to__gt=as_of))
-                  .order_by().values("unit_id", "facility_type").annotate(n=Sum("quantity"))
-                  .values_list("unit_id", "facility_type", "n"))
-    for uid, facility_type, n in _tuples(facilities):
-        by_unit[uid].facility_quantities[facility_type] = n
+                  .filter(Q(in_service_from__gt=as_of) | Q(in_service_to__gt=as_of) | in_service, **where())
+                  .order_by().values("unit_id", "facility_type")
+                  .annotate(n=Sum("quantity", filter=in_service), starts=Min("in_service_from",
+                            filter=Q(in_service_from__gt=as_of)), ends=Min("in_service_to", filter=Q(in_service_to__gt=as_of)))
+                  .values_list("unit_id", "facility_type", "n", "starts", "ends"))
+    for uid, facility_type, n, starts, ends in _tuples(facilities):
+        facts = by_unit[uid]
+        if n:
+            facts.facility_quantities[facility_type] = n
+        for day in (starts, ends):
+            if day is not None and (facts.next_change is None or day < facts.next_change):
+                facts.next_change = day
     entered = TruncDate("created_at")
-    for pk, uid, kind, on, evaluation, day in _tuples(ev.Drill.objects.counted().filter(**_in_range(rng)).values_list(
+    for pk, uid, kind, on, evaluation, day in _tuples(ev.Drill.objects.counted().filter(**where()).values_list(
             "id", "unit_id", "drill_type", "held_on", "evaluation", entered)):
         by_unit[uid].drills.append(rules.EventFact(pk, kind, on, evaluated=bool(evaluation.strip()), entered_on=day))
-    for pk, uid, kind, on, day in _tuples(ev.Meeting.objects.counted().filter(**_in_range(rng)).values_list(
+    for pk, uid, kind, on, day in _tuples(ev.Meeting.objects.counted().filter(**where()).values_list(
             "id", "unit_id", "meeting_type", "held_on", entered)):
         by_unit[uid].meetings.append(rules.EventFact(pk, kind, on, entered_on=day))
     for pk, uid, kind, on, valid_until, tag, day in _tuples(ev.StandingDocument.objects.counted().filter(
-            **_in_range(rng)).values_list("id", "unit_id", "doc_type", "dated", "valid_until", "campaign", entered)):
+            **where()).values_list("id", "unit_id", "doc_type", "dated", "valid_until", "campaign", entered)):
         by_unit[uid].documents.append(rules.EventFact(pk, kind, on, valid_until, tag=tag, entered_on=day))
     delay = ExpressionWrapper(F("relayed_at") - F("received_at"), output_field=DurationField())
     for pk, uid, warning_id, received_on, took in _tuples(ev.WarningRelay.objects.counted().filter(
-            **_in_range(rng)).values_list("id", "unit_id", "warning_id", TruncDate("received_at"), delay)):
+            **where()).values_list("id", "unit_id", "warning_id", TruncDate("received_at"), delay)):
         by_unit[uid].relays.append(rules.RelayFact(pk, warning_id, received_on, took.total_seconds() / 60))
     return by_unit
 
@@ -257,6 +283,13 @@ def stamp(catalog: str, data_version: int) -> str:
     return f"{catalog}:{data_version}"
 
 
+def unit_stamps(units: list[Unit], catalog: str) -> dict[int, str]:
+    """Each unit's current stamp (``stamp``) by unit id, from the ``data_version`` read with
+    ``units``: what a snapshot computed now is stored with, and what a stored one must equal to
+    be carried over (services.county_report_build)."""
+    return {u.pk: stamp(catalog, u.data_version) for u in units}
+
+
 # ---------------------------------------------------------------------------
 # Evaluation
 # ---------------------------------------------------------------------------
@@ -269,6 +302,38 @@ def compute(units: list[Unit], rng: CodeRange, as_of: date) -> dict[str, UnitEva
     return {
         u.code: rules.evaluate_unit(unit_facts(u), specs, evidence.get(u.pk, empty), as_of, cfg) for u in units
     }
+
+
+def catalog_dates(as_of: date) -> list[date]:
+    """The effective dates after ``as_of`` of the catalog's versions: a version taking effect (or
+    retiring a requirement) on one of them changes evaluations without new evidence."""
+    return list(RequirementVersion.objects.filter(effective_from__gt=as_of).order_by()
+                .values_list("effective_from", flat=True).distinct())
+
+
+# Above this many units the night loads the whole county range rather than a list of unit ids.
+FEW_UNITS = 500
+
+
+def compute_night(units: list[Unit], rng: CodeRange, as_of: date, *, subset: bool = False,
+                  specs: list[rules.Spec] | None = None) -> tuple[dict[str, UnitEvaluation], dict[str, date | None]]:
+    """``compute`` for the nightly county task: the evaluations of ``units`` and each one's
+    ``rules.valid_until``. ``subset``: the units are some of the range's (the others carried
+    over), so the facts are loaded for their ids only when they are few."""
+    specs = specs_in_force(as_of) if specs is None else specs
+    ids = [u.pk for u in units] if subset and len(units) <= FEW_UNITS else None
+    evidence = load_facts(rng, as_of, unit_ids=ids)
+    cfg = rule_settings()
+    later = catalog_dates(as_of)
+    index = rules.SpecIndex(specs, as_of)
+    empty = rules.Evidence()
+    evaluations, validity = {}, {}
+    for u in units:
+        facts, found = unit_facts(u), evidence.get(u.pk, empty)
+        evaluation = rules.evaluate_unit(facts, index, found, as_of, cfg)
+        evaluations[u.code] = evaluation
+        validity[u.code] = rules.valid_until(facts, specs, found, evaluation, cfg, later)
+    return evaluations, validity
 
 
 def subtree_units(root: Unit) -> list[Unit]:
@@ -513,14 +578,14 @@ def completeness_from(root: Unit, period: str, facts: UnitReportingFacts) -> dic
 SUMMARY_VERSION = 1
 
 
-def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEvaluation],
+def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEvaluation | CompactEvaluation],
                    overdue: list[OverdueRow]) -> dict:
     """The county dashboard's numbers as plain JSON: per row unit (the root's children) and topic,
     the worst binding status in the row's subtree, the row unit's own status, the titles of the
     worst results and the names of the units below that have it (the 含村 breakdown); overdue
     counts per row and per requirement; the root's and rows' roll-ups. Built from evaluations
-    already in memory (the county task's or a live computation), read back without decoding any
-    snapshot."""
+    computed live, or from the county's stored compact snapshots (compact_evaluations: the
+    nightly task, whose carried-over units are not evaluated); the same output either way."""
     row_level = Level.ORDER[Level.ORDER.index(root.level) + 1]
     digits = SIGNIFICANT_DIGITS[row_level]
     row_codes = {u.code[:digits]: u.code for u in units if u.level == row_level}
@@ -569,6 +634,42 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
         "own_grade": {code: evaluations[code].grade for code in shown
                       if code in evaluations and evaluations[code].score is not None},
     }
+
+
+@dataclass(frozen=True)
+class CompactResult:
+    """A stored compact result row with what the county summary needs from the catalog."""
+
+    requirement: str
+    status: str
+    topic: str
+    title: str
+    advisory: bool
+
+
+@dataclass(frozen=True)
+class CompactEvaluation:
+    """A stored snapshot as county_summary and rollup read it (score, grade, counts, results)."""
+
+    score: float | None
+    grade: str
+    counts: dict
+    results: list[CompactResult]
+
+
+def compact_evaluations(stored: dict[str, tuple], specs: list[rules.Spec]) -> dict[str, CompactEvaluation]:
+    """``stored``: unit code → (score, grade, counts, compact results rows) of a snapshot; titles,
+    topics and binding from the catalog versions in force (the rows were evaluated with them)."""
+    by_code = {s.requirement: s for s in specs}
+    evaluations = {}
+    for code, (score, grade, counts, rows) in stored.items():
+        results = []
+        for row in rows:
+            spec = by_code.get(row[0])
+            results.append(CompactResult(row[0], row[2], spec.topic if spec else "", spec.title if spec else row[0],
+                                         not spec.binding if spec else False))
+        evaluations[code] = CompactEvaluation(score, grade, dict(counts or {}), results)
+    return evaluations
 
 
 def stored_county_report(county: Unit, as_of: date, catalog: str | None = None):

@@ -42,13 +42,19 @@ WEBHOOK_TIMEOUT_SECONDS = 5
 # ---------------------------------------------------------------------------
 # Snapshots
 # ---------------------------------------------------------------------------
-SNAPSHOT_COLUMNS = ("unit_id", "as_of", "score", "grade", "counts", "results", "fingerprint", "computed_at")
+SNAPSHOT_COLUMNS = ("unit_id", "as_of", "score", "grade", "counts", "results", "fingerprint", "valid_until",
+                    "computed_at")
 # Two int4 keys of pg_advisory_xact_lock: this namespace and the subtree root's id.
 _SNAPSHOT_LOCK = 16_001
 
 
-def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation], fingerprints: dict[int, str]) -> int:
-    """Replace the compact snapshots (results.compact_results) of ``units`` for their date.
+def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation], fingerprints: dict[int, str],
+                    valid_until: dict[str, date | None] | None = None, as_of: date | None = None,
+                    carry: tuple[date, list[int]] | None = None) -> int:
+    """Replace the compact snapshots (results.compact_results) of ``units`` for their date: each
+    unit in ``evaluations`` is written with its ``valid_until`` (by unit code; rules.valid_until,
+    null: never changes); ``carry`` = (an earlier date, unit ids): those units' rows of that date
+    are copied to this date unchanged, in one INSERT … SELECT (the nightly task's carried units).
 
     PostgreSQL: the rows are deleted and written with one COPY (text format, built in one pass:
     no JSON document of the whole county is serialised and parsed again), under a per-root
@@ -58,27 +64,54 @@ def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation]
     if not units:
         return 0
     now = timezone.now()
-    as_of = evaluations[units[0].code].as_of
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _snapshots_copy(units, evaluations, fingerprints, as_of, now)
-        else:
-            _snapshots_insert(units, evaluations, fingerprints, as_of, now)
-    return len(units)
-
-
-def _snapshots_insert(units, evaluations, fingerprints, as_of: date, now) -> None:
-    """SQLite: delete, then one INSERT … SELECT FROM json_each (bulk_create would split the rows
-    into batches of 999 variables, and the statement count would grow with the county)."""
-    Snapshot.objects.filter(as_of=as_of, unit_id__in=[u.pk for u in units]).delete()
-    rows = [[u.pk, as_of.isoformat(), e.score, e.grade, e.counts, compact_results(e), fingerprints.get(u.pk, ""),
-             now.isoformat()] for u in units for e in (evaluations[u.code],)]
+    as_of = as_of or evaluations[units[0].code].as_of
+    written = [u for u in units if u.code in evaluations]
     table = connection.ops.quote_name(Snapshot._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, units[0].pk])
+            cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND unit_id = ANY(%s)",  # noqa: S608
+                           [as_of, [u.pk for u in units]])
+        else:
+            Snapshot.objects.filter(as_of=as_of, unit_id__in=[u.pk for u in units]).delete()
+        if carry and carry[1]:
+            _snapshots_carry(cursor, table, carry, as_of)
+        if written:
+            if connection.vendor == "postgresql":
+                _snapshots_copy(cursor, table, written, evaluations, fingerprints, valid_until or {}, as_of, now)
+            else:
+                _snapshots_insert(cursor, table, written, evaluations, fingerprints, valid_until or {}, as_of, now)
+    return len(written) + (len(carry[1]) if carry else 0)
+
+
+def _snapshots_carry(cursor, table: str, carry: tuple[date, list[int]], as_of: date) -> None:
+    """The rows of ``carry``'s units on its date, copied to ``as_of`` (computed_at kept: when the
+    evaluation was computed)."""
+    since, ids = carry
+    kept = [c for c in SNAPSHOT_COLUMNS if c not in ("unit_id", "as_of")]
+    if connection.vendor == "postgresql":
+        among, ids_param = "unit_id = ANY(%s)", [ids]
+    else:
+        among, ids_param = "unit_id IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+    cursor.execute(
+        f"INSERT INTO {table} (unit_id, as_of, {', '.join(kept)}) "  # noqa: S608
+        f"SELECT unit_id, %s, {', '.join(kept)} FROM {table} WHERE as_of = %s AND {among}",
+        [as_of.isoformat(), since.isoformat(), *ids_param])
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _snapshots_insert(cursor, table, units, evaluations, fingerprints, valid_until, as_of: date, now) -> None:
+    """SQLite: one INSERT … SELECT FROM json_each (bulk_create would split the rows into batches
+    of 999 variables, and the statement count would grow with the county)."""
+    rows = [[u.pk, as_of.isoformat(), e.score, e.grade, e.counts, compact_results(e), fingerprints.get(u.pk, ""),
+             _iso(valid_until.get(u.code)), now.isoformat()] for u in units for e in (evaluations[u.code],)]
     picks = ", ".join(f"json(json_extract(value, '$[{i}]'))" if c in ("counts", "results")
                       else f"json_extract(value, '$[{i}]')" for i, c in enumerate(SNAPSHOT_COLUMNS))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({', '.join(SNAPSHOT_COLUMNS)}) SELECT {picks} FROM json_each(%s)",  # noqa: S608
-                       [json.dumps(rows, ensure_ascii=False)])
+    cursor.execute(f"INSERT INTO {table} ({', '.join(SNAPSHOT_COLUMNS)}) SELECT {picks} FROM json_each(%s)",  # noqa: S608
+                   [json.dumps(rows, ensure_ascii=False)])
 
 
 def _copy_text(value: str) -> str:
@@ -86,8 +119,7 @@ def _copy_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _snapshots_copy(units, evaluations, fingerprints, as_of: date, now) -> None:
-    table = connection.ops.quote_name(Snapshot._meta.db_table)
+def _snapshots_copy(cursor, table, units, evaluations, fingerprints, valid_until, as_of: date, now) -> None:
     day, stamp = as_of.isoformat(), now.isoformat()
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     lines = []
@@ -96,13 +128,9 @@ def _snapshots_copy(units, evaluations, fingerprints, as_of: date, now) -> None:
         lines.append("\t".join((
             str(u.pk), day, "\\N" if e.score is None else repr(float(e.score)), _copy_text(e.grade),
             _copy_text(dumps(e.counts)), _copy_text(dumps(compact_results(e))),
-            _copy_text(fingerprints.get(u.pk, "")), stamp,
+            _copy_text(fingerprints.get(u.pk, "")), _iso(valid_until.get(u.code)) or "\\N", stamp,
         )))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, units[0].pk])
-        cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND unit_id = ANY(%s)",  # noqa: S608
-                       [as_of, [u.pk for u in units]])
-        copy_rows(cursor, f"COPY {table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN", "\n".join(lines) + "\n")
+    copy_rows(cursor, f"COPY {table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN", "\n".join(lines) + "\n")
 
 
 def copy_rows(cursor, sql: str, data: str) -> None:
@@ -120,10 +148,10 @@ def snapshots_refresh(*, root: Unit, as_of: date) -> dict[str, UnitEvaluation]:
 def _refresh(units: list[Unit], rng, catalog: str, as_of: date) -> dict[str, UnitEvaluation]:
     """Each snapshot is stored with its unit's stamp (selectors.stamp) as read with ``units``,
     BEFORE computing: evidence written meanwhile leaves the snapshot stale (recomputed next
-    time), never wrongly current."""
-    evaluations = selectors.compute(units, rng, as_of)
-    snapshots_store(units=units, evaluations=evaluations,
-                    fingerprints={u.pk: selectors.stamp(catalog, u.data_version) for u in units})
+    time), never wrongly current; and with its valid_until (rules.valid_until)."""
+    evaluations, validity = selectors.compute_night(units, rng, as_of)
+    snapshots_store(units=units, evaluations=evaluations, fingerprints=selectors.unit_stamps(units, catalog),
+                    valid_until=validity)
     return evaluations
 
 
@@ -169,11 +197,15 @@ def run_missing_counties(run: EvaluationRun) -> list[Unit]:
 
 @transaction.atomic
 def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None = None) -> CountyReport:
-    """Evaluate the county's subtree (refreshing its snapshots) and replace its overdue report and
-    summary. The report is stamped with the county's ``data_version`` read BEFORE computing (and
-    the catalog key): a write meanwhile leaves it stale, never wrongly current. A same-night
-    re-run whose stamp is unchanged, with every snapshot stored, carries the report over: nothing
-    is loaded, decoded or evaluated again."""
+    """Store the county's snapshots of ``as_of`` and replace its overdue report and summary.
+
+    Incremental: a unit whose snapshot of the county's previous night has the unit's current
+    stamp (selectors.unit_stamps: nothing it reads has changed) and a ``valid_until`` after
+    ``as_of`` is carried over (its row and its overdue rows copied to the new date, never
+    evaluated); only the others are evaluated. The stamps (the county's, the units') are read
+    BEFORE computing: a write meanwhile leaves the results stale, never wrongly current. A
+    same-night re-run whose county stamp is unchanged, with every snapshot stored, carries the
+    report over: nothing is loaded, decoded or evaluated again."""
     catalog = selectors.catalog_key()
     version = Unit.objects.filter(pk=county.pk).values_list("data_version", flat=True).get()
     fingerprint = selectors.stamp(catalog, version)
@@ -183,22 +215,62 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     if carried is not None:
         return carried
     units = selectors.subtree_units(county)
-    evaluations = _refresh(units, rng, catalog, as_of)
-    rows = selectors.overdue_rows(evaluations, as_of)
+    stamps = selectors.unit_stamps(units, catalog)
+    previous, keep = _carried_units(county, units, stamps, as_of)
+    fresh = [u for u in units if u.pk not in keep]
+    specs = selectors.specs_in_force(as_of)
+    evaluations, validity = (selectors.compute_night(fresh, rng, as_of, subset=bool(keep), specs=specs)
+                             if fresh else ({}, {}))
+    snapshots_store(units=units, evaluations=evaluations, fingerprints=stamps, valid_until=validity, as_of=as_of,
+                    carry=(previous.as_of, sorted(keep)) if keep else None)
+    rows = _overdue_rows_of_night(units, keep, previous, evaluations, as_of)
     counts = {s: sum(1 for r in rows if r.status == s) for s in selectors.DEFAULT_OVERDUE_STATUSES}
+    stored = {code: tuple(rest) for code, *rest in Snapshot.objects.filter(
+        as_of=as_of, unit_id__in=[u.pk for u in units]).values_list("unit__code", "score", "grade", "counts", "results")}
     report, _ = CountyReport.objects.update_or_create(
         county=county, as_of=as_of,
         defaults={
-            "run": run, "ok": True, "error": "", "units_evaluated": len(evaluations),
+            "run": run, "ok": True, "error": "", "units_evaluated": len(units),
             "overdue": counts[Status.OVERDUE], "non_compliant": counts[Status.NON_COMPLIANT],
             "due_soon": counts[Status.DUE_SOON], "rows": [r.to_dict() for r in rows],
-            "summary": selectors.county_summary(county, units, evaluations, rows),
+            "summary": selectors.county_summary(county, units, selectors.compact_evaluations(stored, specs), rows),
             "fingerprint": fingerprint,
         },
     )
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
-                 overdue=counts[Status.OVERDUE], units=len(evaluations))
+                 overdue=counts[Status.OVERDUE], units=len(units), evaluated=len(fresh), carried=len(keep))
     return report
+
+
+def _carried_units(county: Unit, units: list[Unit], stamps: dict[int, str], as_of: date
+                   ) -> tuple[CountyReport | None, set[int]]:
+    """The county's report of its previous night and the ids of the units whose snapshot of that
+    night can be carried to ``as_of``: same stamp, valid after ``as_of`` (null: for ever)."""
+    previous = (CountyReport.objects.filter(county=county, as_of__lt=as_of, ok=True).order_by("-as_of")
+                .only("id", "as_of", "rows", "summary").first())
+    if previous is None or (previous.summary or {}).get("version") != selectors.SUMMARY_VERSION:
+        return None, set()
+    keep = set()
+    for unit_id, stamp, valid in Snapshot.objects.filter(
+            as_of=previous.as_of, unit_id__in=[u.pk for u in units]).values_list("unit_id", "fingerprint", "valid_until"):
+        if stamp == stamps.get(unit_id) and (valid is None or valid > as_of):
+            keep.add(unit_id)
+    return previous, keep
+
+
+def _overdue_rows_of_night(units: list[Unit], keep: set[int], previous: CountyReport | None,
+                           evaluations: dict[str, UnitEvaluation], as_of: date) -> list[selectors.OverdueRow]:
+    """The night's overdue rows: the carried units' rows of the previous night (only the days
+    overdue move) and the evaluated units' rows, in overdue_rows' order."""
+    carried_codes = {u.code for u in units if u.pk in keep}
+    rows = selectors.overdue_rows(evaluations, as_of)
+    if carried_codes and previous is not None:
+        old = [r for r in selectors.overdue_rows_from_report(previous) if r.unit in carried_codes]
+        for r in old:
+            r.days_overdue = (as_of - r.due).days if r.due else 0
+        rows.extend(old)
+        rows.sort(key=lambda r: (-r.days_overdue, r.unit, r.requirement, r.subject))
+    return rows
 
 
 def _county_report_carry_over(*, county: Unit, as_of: date, run, catalog: str, fingerprint: str,
