@@ -108,10 +108,11 @@ def _records() -> int:
 
 def _clear(as_of: str) -> None:
     """Forget the stored results of ``as_of``, so the next run computes everything."""
-    from apps.compliance.models import CountyReport, EvaluationRun, Snapshot
+    from apps.compliance.models import CountyOverdueRow, CountyReport, EvaluationRun, Snapshot
 
     Snapshot.objects.filter(as_of=as_of).delete()
     CountyReport.objects.filter(as_of=as_of).delete()
+    CountyOverdueRow.objects.filter(as_of=as_of).delete()
     EvaluationRun.objects.filter(as_of=as_of).delete()
 
 

@@ -25,7 +25,6 @@ class CountyReportAdmin(admin.ModelAdmin):
                     "webhook_sent_at", "webhook_error"]
     list_filter = ["ok", "as_of"]
     list_select_related = ["county"]
-    exclude = ["rows"]
     readonly_fields = ["county", "as_of", "run", "ok", "error", "units_evaluated", "overdue", "non_compliant",
                        "due_soon", "emailed_at", "emails_sent", "webhook_sent_at", "webhook_error"]
 

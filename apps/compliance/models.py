@@ -92,7 +92,7 @@ class CountyReport(models.Model):
     overdue = models.PositiveIntegerField("逾期", default=0)
     non_compliant = models.PositiveIntegerField("未达标", default=0)
     due_soon = models.PositiveIntegerField("即将到期", default=0)
-    rows = models.JSONField("逾期任务", default=list)
+    # The report's tasks are CountyOverdueRow rows (one per task, paginated in SQL).
     # What the county pages show (selectors.county_summary: topic × township worst status with the
     # villages behind it, overdue counts, scores) and the stamp it was computed from,
     # ``<catalog key>:<county data_version>`` read before computing (selectors.stamp): pages read
@@ -114,6 +114,39 @@ class CountyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.as_of}"
+
+
+class CountyOverdueRow(models.Model):
+    """One open task of a county's nightly report (selectors.overdue_rows): what the overdue list,
+    its CSV/XLSX, the API's overdue endpoint, the webhook and the reminders read, filtered, sorted
+    and paginated in SQL. Written in bulk by the county task with its report (DELETE + COPY, in
+    the task's transaction); current exactly when its CountyReport is (selectors.
+    stored_county_report). ``position`` is the report's own order (most overdue first);
+    ``days_overdue`` is derived (``as_of - due``). One row per task, keyed by the unit's code, so
+    a night can copy the rows of units it carries over with one INSERT … SELECT."""
+
+    county = models.ForeignKey("jurisdictions.Unit", verbose_name="县", on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField("评估日期")
+    position = models.PositiveIntegerField("序号")
+    unit_code = models.CharField("单位代码", max_length=12)
+    unit_name = models.CharField("单位名称", max_length=100)
+    requirement = models.CharField("要求编码", max_length=60)
+    requirement_title = models.TextField("要求")
+    due = models.DateField("截止日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=20)
+    source = models.TextField("依据", blank=True)
+    missing = models.TextField("缺失内容", blank=True)
+    subject = models.TextField("对象", blank=True)
+
+    class Meta:
+        verbose_name = "县逾期任务"
+        verbose_name_plural = "县逾期任务"
+        constraints = [models.UniqueConstraint(fields=["county", "as_of", "position"], name="uniq_overdue_row")]
+        indexes = [models.Index(fields=["county", "as_of", "unit_code"], name="overdue_row_unit_idx"),
+                   models.Index(fields=["as_of"], name="overdue_row_as_of_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.as_of} {self.unit_code} {self.requirement}"
 
 
 class Reminder(models.Model):

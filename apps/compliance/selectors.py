@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, Collate, TruncDate
 from django.utils import timezone
 
 from apps.compliance import rules
@@ -449,13 +449,122 @@ def overdue_rows(evaluations: dict[str, UnitEvaluation], as_of: date,
     return rows
 
 
+# The overdue list's orders, each as the key of a computed list and as the ORDER BY of the stored
+# rows (CountyOverdueRow): the same order. days_overdue = as_of - due (0 without a due date), so
+# "most overdue first" is the earliest due date, a missing one counting as as_of. Ties keep the
+# report's own order (a stable sort; ``position`` in SQL). Codes compare byte-wise in both.
+OVERDUE_SORTS = {
+    "": (None, ()),
+    "days": (lambda r: (-(r.days_overdue or 0), r.unit, r.requirement), ("~days", "unit_code", "requirement")),
+    "due": (lambda r: (r.due or date.max, r.unit, r.requirement), ("~due", "unit_code", "requirement")),
+    "unit": (lambda r: (r.unit, -(r.days_overdue or 0), r.requirement), ("unit_code", "~days", "requirement")),
+    "requirement": (lambda r: (r.requirement, -(r.days_overdue or 0), r.unit), ("requirement", "~days", "unit_code")),
+}
+_OVERDUE_COLUMNS = ("unit_code", "unit_name", "requirement", "requirement_title", "due", "status", "source",
+                    "missing", "subject", "as_of")
+
+
+def _order_by(sort: str) -> list:
+    def term(name: str):
+        if name == "~days":
+            return Coalesce("due", "as_of").asc()
+        if name == "~due":
+            return F("due").asc(nulls_last=True)
+        return Collate(F(name), "C").asc() if connection.vendor == "postgresql" else F(name).asc()
+
+    return [*(term(n) for n in OVERDUE_SORTS[sort][1]), "position"]
+
+
+def _stored_row(values) -> OverdueRow:
+    unit, unit_name, requirement, title, due, status, source, missing, subject, as_of = values
+    return OverdueRow(unit=unit, unit_name=unit_name, requirement=requirement, requirement_title=title, due=due,
+                      days_overdue=(as_of - due).days if due else 0, status=status, source=source, missing=missing,
+                      subject=subject)
+
+
+class StoredOverdueRows:
+    """Stored overdue rows as a sequence Django's Paginator can slice: COUNT and LIMIT/OFFSET run
+    in SQL, and only the rows of the page become OverdueRow objects."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset.values_list(*_OVERDUE_COLUMNS)
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [_stored_row(v) for v in self.queryset[index]]
+        return _stored_row(self.queryset[index])
+
+    def __iter__(self):
+        return (_stored_row(v) for v in self.queryset.iterator(chunk_size=2000))
+
+
+class OverdueListing:
+    """The open tasks of ``root``'s subtree with these statuses, to filter, order and page.
+
+    A county whose stored report is current (stored_county_report): its CountyOverdueRow rows,
+    filtered, ordered and paged in SQL (no snapshot decoded, nothing evaluated, the same queries
+    for any county size). Any other subtree, a date without a stored run, or a county changed
+    since: evaluated once, then filtered and sorted in Python in the same orders."""
+
+    def __init__(self, root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES):
+        from apps.compliance.models import CountyOverdueRow
+
+        statuses = tuple(statuses)
+        report = stored_county_report(root, as_of) if set(statuses) <= set(DEFAULT_OVERDUE_STATUSES) else None
+        self.stored = (CountyOverdueRow.objects.filter(county_id=root.pk, as_of=as_of, status__in=statuses)
+                       if report is not None else None)
+        self.live = overdue_rows(evaluate_subtree(root, as_of), as_of, statuses) if report is None else None
+
+    def requirements(self) -> set[tuple[str, str]]:
+        """(code, title) of every requirement with a task (before the unit/requirement filters)."""
+        if self.stored is not None:
+            return set(self.stored.values_list("requirement", "requirement_title").distinct())
+        return {(r.requirement, r.requirement_title) for r in self.live}
+
+    def rows(self, *, unit_prefix: str = "", requirement: str = "", sort: str = ""):
+        """The tasks under ``unit_prefix`` (a code prefix) of ``requirement``, in OVERDUE_SORTS
+        order ("": the report's own, most overdue first): StoredOverdueRows or a list."""
+        sort = sort if sort in OVERDUE_SORTS else "days"
+        if self.stored is not None:
+            stored = self.stored
+            if unit_prefix:
+                stored = stored.filter(unit_code__startswith=unit_prefix)
+            if requirement:
+                stored = stored.filter(requirement=requirement)
+            return StoredOverdueRows(stored.order_by(*_order_by(sort)))
+        rows = [r for r in self.live if r.unit.startswith(unit_prefix) and (not requirement
+                                                                            or r.requirement == requirement)]
+        key = OVERDUE_SORTS[sort][0]
+        return sorted(rows, key=key) if key else rows
+
+
 def overdue_tasks(root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES) -> list[OverdueRow]:
-    """A county's rows come from its stored nightly report while its data is unchanged (no
-    snapshot decoded); any other subtree, or a date without a stored run, is evaluated."""
-    report = stored_county_report(root, as_of) if set(statuses) <= set(DEFAULT_OVERDUE_STATUSES) else None
-    if report is not None:
-        return overdue_rows_from_report(report, statuses)
-    return overdue_rows(evaluate_subtree(root, as_of), as_of, statuses)
+    """Every open task of the subtree in the report's order (see OverdueListing)."""
+    return list(OverdueListing(root, as_of, statuses).rows(sort=""))
+
+
+def stored_overdue_rows(county: Unit, as_of: date, unit_codes) -> list[OverdueRow]:
+    """The county's stored overdue rows of ``as_of`` for these units, in the report's order (a
+    night copies those of the units it carries over)."""
+    from apps.compliance.models import CountyOverdueRow
+
+    rows = CountyOverdueRow.objects.filter(county=county, as_of=as_of, unit_code__in=list(unit_codes))
+    return [_stored_row(v) for v in rows.order_by("position").values_list(*_OVERDUE_COLUMNS)]
+
+
+def county_report_tasks(county: Unit, as_of: date) -> list[dict]:
+    """The stored tasks of the county's report of ``as_of`` as the JSON rows of the overdue report
+    (OverdueRow.to_dict), in its order: the webhook's payload and the reminders read these."""
+    from apps.compliance.models import CountyOverdueRow
+
+    rows = CountyOverdueRow.objects.filter(county=county, as_of=as_of).order_by("position")
+    return [_stored_row(v).to_dict() for v in rows.values_list(*_OVERDUE_COLUMNS).iterator(chunk_size=2000)]
 
 
 def overdue_report(root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES) -> dict:
@@ -683,19 +792,8 @@ def stored_county_report(county: Unit, as_of: date, catalog: str | None = None):
 
     report = (CountyReport.objects.filter(county=county, as_of=as_of, ok=True).exclude(fingerprint="")
               .annotate(current_version=F("county__data_version"))
-              .only("id", "rows", "summary", "fingerprint", "units_evaluated").first())
+              .only("id", "county", "summary", "fingerprint", "units_evaluated").first())
     if report is None or (report.summary or {}).get("version") != SUMMARY_VERSION:
         return None
     current = stamp(catalog if catalog is not None else catalog_key(), report.current_version)
     return report if report.fingerprint == current else None
-
-
-def overdue_rows_from_report(report, statuses=DEFAULT_OVERDUE_STATUSES) -> list[OverdueRow]:
-    """The stored overdue rows (already in overdue_rows' order) as OverdueRow objects."""
-    return [
-        OverdueRow(unit=r["unit"], unit_name=r["unit_name"], requirement=r["requirement"],
-                   requirement_title=r["requirement_title"],
-                   due=date.fromisoformat(r["due"]) if r.get("due") else None, days_overdue=r["days_overdue"],
-                   status=r["status"], source=r["source"], missing=r["missing"], subject=r.get("subject", ""))
-        for r in report.rows if r["status"] in statuses
-    ]

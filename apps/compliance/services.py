@@ -29,7 +29,14 @@ from django.utils import timezone
 from apps.accounts.access import Action, can, users_with_grant_over, users_with_grant_over_each
 from apps.accounts.models import Role
 from apps.compliance import exports, reporting_selectors, selectors
-from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
+from apps.compliance.models import (
+    CountyOverdueRow,
+    CountyReport,
+    CountySettings,
+    EvaluationRun,
+    Reminder,
+    Snapshot,
+)
 from apps.compliance.results import Status, UnitEvaluation, compact_results
 from apps.core.audit import record_event
 from apps.jurisdictions.codes import Level, ancestor_code, subtree_range
@@ -232,11 +239,12 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
         defaults={
             "run": run, "ok": True, "error": "", "units_evaluated": len(units),
             "overdue": counts[Status.OVERDUE], "non_compliant": counts[Status.NON_COMPLIANT],
-            "due_soon": counts[Status.DUE_SOON], "rows": [r.to_dict() for r in rows],
+            "due_soon": counts[Status.DUE_SOON],
             "summary": selectors.county_summary(county, units, selectors.compact_evaluations(stored, specs), rows),
             "fingerprint": fingerprint,
         },
     )
+    overdue_rows_store(county=county, as_of=as_of, rows=rows)
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
                  overdue=counts[Status.OVERDUE], units=len(units), evaluated=len(fresh), carried=len(keep))
     return report
@@ -246,8 +254,9 @@ def _carried_units(county: Unit, units: list[Unit], stamps: dict[int, str], as_o
                    ) -> tuple[CountyReport | None, set[int]]:
     """The county's report of its previous night and the ids of the units whose snapshot of that
     night can be carried to ``as_of``: same stamp, valid after ``as_of`` (null: for ever)."""
-    previous = (CountyReport.objects.filter(county=county, as_of__lt=as_of, ok=True).order_by("-as_of")
-                .only("id", "as_of", "rows", "summary").first())
+    # A report whose stamp retention cleared (overdue_rows_prune) has no overdue rows left to copy.
+    previous = (CountyReport.objects.filter(county=county, as_of__lt=as_of, ok=True).exclude(fingerprint="")
+                .order_by("-as_of").only("id", "county", "as_of", "summary").first())
     if previous is None or (previous.summary or {}).get("version") != selectors.SUMMARY_VERSION:
         return None, set()
     keep = set()
@@ -265,7 +274,7 @@ def _overdue_rows_of_night(units: list[Unit], keep: set[int], previous: CountyRe
     carried_codes = {u.code for u in units if u.pk in keep}
     rows = selectors.overdue_rows(evaluations, as_of)
     if carried_codes and previous is not None:
-        old = [r for r in selectors.overdue_rows_from_report(previous) if r.unit in carried_codes]
+        old = selectors.stored_overdue_rows(county, previous.as_of, carried_codes)
         for r in old:
             r.days_overdue = (as_of - r.due).days if r.due else 0
         rows.extend(old)
@@ -287,6 +296,46 @@ def _county_report_carry_over(*, county: Unit, as_of: date, run, catalog: str, f
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
                  overdue=report.overdue, units=report.units_evaluated, carried_over=True)
     return report
+
+
+OVERDUE_ROW_COLUMNS = ("county_id", "as_of", "position", "unit_code", "unit_name", "requirement", "requirement_title",
+                       "due", "status", "source", "missing", "subject")
+
+
+def overdue_rows_store(*, county: Unit, as_of: date, rows: list[selectors.OverdueRow]) -> int:
+    """Replace the county's CountyOverdueRow rows of ``as_of`` with ``rows`` (in their order):
+    one DELETE and one COPY (PostgreSQL) or one INSERT … SELECT FROM json_each (SQLite), in the
+    caller's transaction (the county task's), so the statements do not grow with the county."""
+    table = connection.ops.quote_name(CountyOverdueRow._meta.db_table)
+    values = [[county.pk, as_of.isoformat(), n, r.unit, r.unit_name, r.requirement, r.requirement_title,
+               r.due.isoformat() if r.due else None, r.status, r.source, r.missing, r.subject]
+              for n, r in enumerate(rows)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE county_id = %s AND as_of = %s", [county.pk, as_of])  # noqa: S608
+        if not values:
+            return 0
+        columns = ", ".join(OVERDUE_ROW_COLUMNS)
+        if connection.vendor == "postgresql":
+            lines = ("\t".join("\\N" if v is None else _copy_text(str(v)) for v in row) for row in values)
+            copy_rows(cursor, f"COPY {table} ({columns}) FROM STDIN", "\n".join(lines) + "\n")
+        else:
+            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(OVERDUE_ROW_COLUMNS)))
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {picks} FROM json_each(%s)",  # noqa: S608
+                           [json.dumps(values, ensure_ascii=False)])
+    return len(values)
+
+
+OVERDUE_ROWS_KEPT_DAYS = 62
+
+
+def overdue_rows_prune(*, today: date) -> int:
+    """Retention: the overdue rows of reports older than OVERDUE_ROWS_KEPT_DAYS are deleted, and
+    those reports lose their stamp, so a page asking for such a date computes it live rather
+    than show an empty list (snapshots keep the scores and statuses of those dates). Two
+    statements. Returns rows deleted."""
+    cutoff = date.fromordinal(today.toordinal() - OVERDUE_ROWS_KEPT_DAYS)
+    CountyReport.objects.filter(as_of__lt=cutoff).exclude(fingerprint="").update(fingerprint="")
+    return CountyOverdueRow.objects.filter(as_of__lt=cutoff).delete()[0]
 
 
 def county_report_fail(*, county: Unit, as_of: date, run: EvaluationRun | None, error: str) -> CountyReport:
@@ -403,7 +452,7 @@ def county_report_notify(*, report: CountyReport) -> int:
             except Exception as exc:  # noqa: BLE001 - any mail backend error: retried by the next run
                 CountyReport.objects.filter(pk=report.pk).update(emailed_at=None)
                 logger.warning("county report email for %s failed: %s", county.code, type(exc).__name__)
-    reminders_enqueue(county=county, as_of=report.as_of, rows=report.rows)
+    reminders_enqueue(county=county, as_of=report.as_of, rows=selectors.county_report_tasks(county, report.as_of))
     sent += reminders_deliver(county=county)
     CountyReport.objects.filter(pk=report.pk).update(emails_sent=F("emails_sent") + sent)
     return sent
@@ -489,7 +538,8 @@ def county_webhook_post(*, report: CountyReport) -> bool:
         return False
     payload = json.dumps({
         "county": report.county.code, "as_of": report.as_of.isoformat(), "overdue": report.overdue,
-        "non_compliant": report.non_compliant, "due_soon": report.due_soon, "tasks": report.rows,
+        "non_compliant": report.non_compliant, "due_soon": report.due_soon,
+        "tasks": selectors.county_report_tasks(report.county, report.as_of),
         "url": report_url(report.county, report.as_of),
     }, ensure_ascii=False).encode()
     request = urllib.request.Request(  # noqa: S310 - administrators configure http(s) URLs only

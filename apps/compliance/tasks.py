@@ -77,6 +77,7 @@ def finish_run(run_id: int) -> int:
     run = EvaluationRun.objects.get(pk=run_id)
     services.evaluation_run_finish(run=run)
     services.snapshots_prune(today=run.as_of)
+    services.overdue_rows_prune(today=run.as_of)
     return run.pk
 
 

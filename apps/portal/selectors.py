@@ -179,33 +179,27 @@ def _cell(unit: Unit, topic: str, stored: dict, cell_url) -> Cell:
 
 
 # -- overdue tasks ------------------------------------------------------------------------
-OVERDUE_SORTS = {
-    "days": lambda r: (-(r.days_overdue or 0), r.unit, r.requirement),
-    "due": lambda r: (r.due or date.max, r.unit, r.requirement),
-    "unit": lambda r: (r.unit, -(r.days_overdue or 0), r.requirement),
-    "requirement": lambda r: (r.requirement, -(r.days_overdue or 0), r.unit),
-}
+OVERDUE_STATUSES = ("overdue", "non_compliant", "due_soon")
+
+
+def overdue_listing(*, root: Unit, as_of: date, status: str = "") -> compliance.OverdueListing:
+    """The overdue list's tasks of one status (or all three), to filter, order and page: in SQL
+    over a county's current stored report (compliance.OverdueListing)."""
+    statuses = (status,) if status in OVERDUE_STATUSES else OVERDUE_STATUSES
+    return compliance.OverdueListing(root, as_of, statuses)
 
 
 def overdue_rows(*, root: Unit, as_of: date, status: str = "", unit_prefix: str = "", requirement: str = "",
-                 sort: str = "days") -> list:
-    statuses = (status,) if status in ("overdue", "non_compliant", "due_soon") else ("overdue", "non_compliant", "due_soon")
-    rows = compliance.overdue_tasks(root, as_of, statuses=statuses)
-    return filter_overdue(rows, unit_prefix=unit_prefix, requirement=requirement, sort=sort)
+                 sort: str = "days"):
+    """The overdue list's rows (a sequence the paginator slices in SQL where they are stored)."""
+    return overdue_listing(root=root, as_of=as_of, status=status).rows(unit_prefix=unit_prefix,
+                                                                        requirement=requirement, sort=sort)
 
 
 def child_unit_choices(root: Unit) -> list[tuple[str, str]]:
     """(code prefix, name) of the root's direct children: the overdue list's unit drop-down."""
     return [(u.code_prefix, u.name) for u in Unit.objects.filter(parent=root).order_by("code").only(
         "code", "name", "level")]
-
-
-def filter_overdue(rows: list, *, unit_prefix: str = "", requirement: str = "", sort: str = "days") -> list:
-    if unit_prefix:
-        rows = [r for r in rows if r.unit.startswith(unit_prefix)]
-    if requirement:
-        rows = [r for r in rows if r.requirement == requirement]
-    return sorted(rows, key=OVERDUE_SORTS.get(sort, OVERDUE_SORTS["days"]))
 
 
 # -- township workspace ---------------------------------------------------------------------

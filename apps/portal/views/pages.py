@@ -110,22 +110,20 @@ def overdue(request, code):
     root = get_unit_or_404(request.user, code, Action.VIEW)
     as_of = _as_of_or_message(request)
     status = request.GET.get("status", "")
-    every = selectors.overdue_rows(root=root, as_of=as_of, status=status)
+    listing = selectors.overdue_listing(root=root, as_of=as_of, status=status)
     form = OverdueFilterForm(request.GET or None, units=selectors.child_unit_choices(root),
-                             requirements=sorted({(r.requirement, r.requirement_title) for r in every},
-                                                 key=lambda c: c[1]))
-    filters = {"status": "", "unit_prefix": "", "requirement": "", "sort": "days"}
+                             requirements=sorted(listing.requirements(), key=lambda c: c[1]))
+    filters = {"unit_prefix": "", "requirement": "", "sort": "days"}
     if form.is_bound and form.is_valid():
         cd = form.cleaned_data
-        filters.update(status=cd["status"], unit_prefix=cd["unit"], requirement=cd["requirement"],
-                       sort=cd["sort"] or "days")
-    rows = selectors.filter_overdue(every, unit_prefix=filters["unit_prefix"], requirement=filters["requirement"],
-                                    sort=filters["sort"])
+        filters.update(unit_prefix=cd["unit"], requirement=cd["requirement"], sort=cd["sort"] or "days")
+    rows = listing.rows(**filters)  # filtered, ordered and paged in SQL for a stored county
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
         return _overdue_download(request, root, as_of, fmt, rows)
+    page = paginate(request, rows)
     return render(request, "portal/overdue.html", {
-        "root": root, "as_of": as_of, "form": form, "page": paginate(request, rows), "total": len(rows),
+        "root": root, "as_of": as_of, "form": form, "page": page, "total": page.paginator.count,
         "can_supervise": can(request.user, Action.SUPERVISE, root),
         "csv_url": _with_format(request, "csv"), "xlsx_url": _with_format(request, "xlsx"),
     })
