@@ -24,9 +24,14 @@ from apps.portal import selectors as portal
 AS_OF = date(2026, 3, 1)
 
 
-def _county(number: int, townships: int, villages: int):
-    return generate(counties=1, townships_per_county=townships, villages_per_township=villages, years=2,
-                    seed=number, as_of=AS_OF, first_county=number).counties[0]
+def _county(number: int, townships: int, villages: int, *, tasks: bool = False):
+    """A generated county; ``tasks``: its villages miss last year's drill, so its report has
+    overdue tasks (the generated evidence alone meets every requirement of the test catalog)."""
+    county = generate(counties=1, townships_per_county=townships, villages_per_township=villages, years=2,
+                      seed=number, as_of=AS_OF, first_county=number).counties[0]
+    if tasks:
+        Drill.objects.filter(unit__level="village", unit__county_code=county.code).delete()
+    return county
 
 
 def _night(county):
@@ -64,7 +69,7 @@ def _township_staff(county):
 
 def test_it_serves_county_pages_in_the_same_queries_for_2_or_24_villages_without_decoding(
         catalog, eager, official, client, monkeypatch):
-    small, big = _county(1, townships=1, villages=2), _county(2, townships=3, villages=8)
+    small, big = _county(1, townships=1, villages=2, tasks=True), _county(2, townships=3, villages=8, tasks=True)
     for county in (small, big):
         _night(county)
         access.grant(official, county)
@@ -125,7 +130,7 @@ def test_it_shows_the_same_dashboard_from_the_summary_as_computed_live(catalog, 
 
 
 def test_it_carries_a_same_night_rerun_over_and_it_equals_a_recomputation(catalog, eager):
-    county = _county(1, townships=2, villages=3)
+    county = _county(1, townships=2, villages=3, tasks=True)
     first = _night(county)
     first_tasks = selectors.county_report_tasks(county, AS_OF)
     with CaptureQueriesContext(connection) as ctx:
