@@ -549,12 +549,12 @@ def overdue_tasks(root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES) ->
     return list(OverdueListing(root, as_of, statuses).rows(sort=""))
 
 
-def stored_overdue_rows(county: Unit, as_of: date, unit_codes) -> list[OverdueRow]:
+def stored_overdue_rows(county_id: int, as_of: date, unit_codes) -> list[OverdueRow]:
     """The county's stored overdue rows of ``as_of`` for these units, in the report's order (a
     night copies those of the units it carries over)."""
     from apps.compliance.models import CountyOverdueRow
 
-    rows = CountyOverdueRow.objects.filter(county=county, as_of=as_of, unit_code__in=list(unit_codes))
+    rows = CountyOverdueRow.objects.filter(county_id=county_id, as_of=as_of, unit_code__in=list(unit_codes))
     return [_stored_row(v) for v in rows.order_by("position").values_list(*_OVERDUE_COLUMNS)]
 
 

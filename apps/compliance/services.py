@@ -274,7 +274,7 @@ def _overdue_rows_of_night(units: list[Unit], keep: set[int], previous: CountyRe
     carried_codes = {u.code for u in units if u.pk in keep}
     rows = selectors.overdue_rows(evaluations, as_of)
     if carried_codes and previous is not None:
-        old = selectors.stored_overdue_rows(county, previous.as_of, carried_codes)
+        old = selectors.stored_overdue_rows(previous.county_id, previous.as_of, carried_codes)
         for r in old:
             r.days_overdue = (as_of - r.due).days if r.due else 0
         rows.extend(old)

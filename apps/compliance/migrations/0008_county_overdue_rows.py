@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("compliance", "0006_compact_snapshots"),
+        ("compliance", "0007_snapshot_valid_until"),
         ("jurisdictions", "0004_unit_data_version"),
     ]
 
