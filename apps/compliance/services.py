@@ -304,18 +304,19 @@ OVERDUE_ROW_COLUMNS = ("county_id", "as_of", "position", "unit_code", "unit_name
 
 def overdue_rows_store(*, county: Unit, as_of: date, rows: list[selectors.OverdueRow]) -> int:
     """Replace the county's CountyOverdueRow rows of ``as_of`` with ``rows`` (in their order):
-    one DELETE and one COPY (PostgreSQL) or one INSERT … SELECT FROM json_each (SQLite), in the
-    caller's transaction (the county task's), so the statements do not grow with the county."""
+    one DELETE and one COPY (PostgreSQL; none without rows) or one INSERT … SELECT FROM json_each
+    (SQLite; also without rows, so a county's statements never depend on its data), in the
+    caller's transaction (the county task's)."""
     table = connection.ops.quote_name(CountyOverdueRow._meta.db_table)
     values = [[county.pk, as_of.isoformat(), n, r.unit, r.unit_name, r.requirement, r.requirement_title,
                r.due.isoformat() if r.due else None, r.status, r.source, r.missing, r.subject]
               for n, r in enumerate(rows)]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE county_id = %s AND as_of = %s", [county.pk, as_of])  # noqa: S608
-        if not values:
-            return 0
         columns = ", ".join(OVERDUE_ROW_COLUMNS)
         if connection.vendor == "postgresql":
+            if not values:
+                return 0
             lines = ("\t".join("\\N" if v is None else _copy_text(str(v)) for v in row) for row in values)
             copy_rows(cursor, f"COPY {table} ({columns}) FROM STDIN", "\n".join(lines) + "\n")
         else:
