@@ -96,3 +96,14 @@ def _celery_queue_per_xdist_worker(worker_id):
     app.conf.task_default_queue = queue
     yield
     redis.Redis.from_url(settings.REDIS_URL).delete(queue)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_night_catalog():
+    # The per-process specs cache (compliance.selectors.night_catalog) is keyed by the catalog
+    # key; every test has a fresh database (ids may be reused, time may be frozen), so it starts empty.
+    from apps.compliance import selectors
+
+    selectors._NIGHT_CATALOG.clear()
+    yield
+    selectors._NIGHT_CATALOG.clear()

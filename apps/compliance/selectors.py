@@ -67,6 +67,27 @@ def specs_in_force(as_of: date) -> list[rules.Spec]:
     return [spec_from_version(v) for v in versions_in_force(as_of)]
 
 
+# (catalog key, as_of) -> (specs in force, later catalog dates): built once per process and night
+# instead of once per county task (docs/performance.md, "Fixed cost per county task").
+_NIGHT_CATALOG: dict[tuple[str, date], tuple[tuple[rules.Spec, ...], tuple[date, ...]]] = {}
+_NIGHT_CATALOG_SIZE = 8
+
+
+def night_catalog(catalog: str, as_of: date) -> tuple[list[rules.Spec], list[date]]:
+    """``specs_in_force(as_of)`` and ``catalog_dates(as_of)`` for the catalog whose key
+    (``catalog_key()``) the caller has just read, cached per process by (key, date): any change to
+    the versions, citations or rule settings moves the key, so a stale entry is never read (specs
+    are frozen; fresh lists are returned). Bounded: the oldest entries are dropped."""
+    key = (catalog, as_of)
+    hit = _NIGHT_CATALOG.get(key)
+    if hit is None:
+        hit = (tuple(specs_in_force(as_of)), tuple(catalog_dates(as_of)))
+        while len(_NIGHT_CATALOG) >= _NIGHT_CATALOG_SIZE:
+            _NIGHT_CATALOG.pop(next(iter(_NIGHT_CATALOG)))
+        _NIGHT_CATALOG[key] = hit
+    return list(hit[0]), list(hit[1])
+
+
 def rule_settings() -> rules.Settings:
     return rules.Settings(
         due_soon_days=settings.COMPLIANCE_DUE_SOON_DAYS,
@@ -184,7 +205,8 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
     they read load_evidence's records (tests/performance/test_facts_equality.py).
 
     ``unit_ids`` narrows every query to those units of the range (the nightly task's units that
-    are not carried over); the 「重复在册」 memberships stay county-wide."""
+    are not carried over); the 「重复在册」 memberships are looked up for those units' members only,
+    each among all the teams of the county."""
 
     def where(path: str = "unit__") -> dict:
         lookups = _in_range(rng, path)
@@ -216,7 +238,7 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
                 dates = dates[:k]
             if dates:
                 facts.person_trainings[person_id] = dates
-    elsewhere = memberships_elsewhere(rng)  # 「重复在册」: the same person in other teams of the county
+    elsewhere = memberships_elsewhere(rng, unit_ids)  # 「重复在册」: the same person in other teams of the county
     for pk, team_id, uid, team_type, name, key, joined_on, left_on in _tuples(
             ev.TeamMember.objects.counted()
             .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **where("team__unit__"))
@@ -316,7 +338,8 @@ FEW_UNITS = 500
 
 
 def compute_night(units: list[Unit], rng: CodeRange, as_of: date, *, subset: bool = False,
-                  specs: list[rules.Spec] | None = None) -> tuple[dict[str, UnitEvaluation], dict[str, date | None]]:
+                  specs: list[rules.Spec] | None = None, later: list[date] | None = None
+                  ) -> tuple[dict[str, UnitEvaluation], dict[str, date | None]]:
     """``compute`` for the nightly county task: the evaluations of ``units`` and each one's
     ``rules.valid_until``. ``subset``: the units are some of the range's (the others carried
     over), so the facts are loaded for their ids only when they are few."""
@@ -324,7 +347,7 @@ def compute_night(units: list[Unit], rng: CodeRange, as_of: date, *, subset: boo
     ids = [u.pk for u in units] if subset and len(units) <= FEW_UNITS else None
     evidence = load_facts(rng, as_of, unit_ids=ids)
     cfg = rule_settings()
-    later = catalog_dates(as_of)
+    later = catalog_dates(as_of) if later is None else later
     index = rules.SpecIndex(specs, as_of)
     empty = rules.Evidence()
     evaluations, validity = {}, {}

@@ -225,8 +225,8 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     stamps = selectors.unit_stamps(units, catalog)
     previous, keep = _carried_units(county, units, stamps, as_of)
     fresh = [u for u in units if u.pk not in keep]
-    specs = selectors.specs_in_force(as_of)
-    evaluations, validity = (selectors.compute_night(fresh, rng, as_of, subset=bool(keep), specs=specs)
+    specs, later = selectors.night_catalog(catalog, as_of)
+    evaluations, validity = (selectors.compute_night(fresh, rng, as_of, subset=bool(keep), specs=specs, later=later)
                              if fresh else ({}, {}))
     snapshots_store(units=units, evaluations=evaluations, fingerprints=stamps, valid_until=validity, as_of=as_of,
                     carry=(previous.as_of, sorted(keep)) if keep else None)

@@ -212,6 +212,7 @@ def test_it_evaluates_no_unit_on_a_night_without_changes_in_queries_independent_
     monkeypatch.setattr(rules, "evaluate_unit", forbidden)
     counts = []
     for county in (small, big):
+        selectors._NIGHT_CATALOG.clear()  # each task as the first of its process (it reads the catalog)
         with CaptureQueriesContext(connection) as ctx:
             report = services.county_report_build(county=county, as_of=quiet)
         counts.append(len(ctx))
@@ -234,6 +235,7 @@ def test_it_evaluates_a_county_with_new_evidence_in_queries_independent_of_size(
         village = selectors.subtree_units(county)[-1]
         evidence.record_create(kind="drills", unit=village, actor=make_user(f"clerk{county.pk}", Role.TOWNSHIP_STAFF, county),
                                values={"held_on": FIRST_NIGHT, "drill_type": "comprehensive", "subject": "新增演练"})
+        selectors._NIGHT_CATALOG.clear()  # each task as the first of its process (it reads the catalog)
         with CaptureQueriesContext(connection) as ctx:
             services.county_report_build(county=county, as_of=FIRST_NIGHT + timedelta(days=1))
         counts.append(len(ctx))

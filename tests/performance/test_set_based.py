@@ -29,6 +29,7 @@ def _county(number: int, villages: int):
 
 def _county_task_queries(county) -> list[str]:
     run = services.evaluation_run_start(as_of=AS_OF, trigger="test")
+    selectors._NIGHT_CATALOG.clear()  # each task as the first of its process (it reads the catalog)
     with CaptureQueriesContext(connection) as ctx:
         result = tasks.evaluate_county.apply(args=[run.pk, county.pk, AS_OF.isoformat()]).get()
     assert result["ok"], result

@@ -1,0 +1,51 @@
+"""The county task's catalog specs are built once per process and (catalog key, date), not once
+per county task (docs/performance.md, "Fixed cost per county task"), and a changed catalog is
+never served from that cache."""
+
+from datetime import date, timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts.models import Role
+from apps.compliance import selectors
+from apps.policies.models import Requirement
+from apps.policies.services import requirement_revise
+from tests.factories import make_user
+
+NIGHT = date(2026, 6, 12)
+
+
+def _title(specs, code):
+    return next(s.title for s in specs if s.requirement == code)
+
+
+def test_the_specs_of_a_night_are_built_once_per_catalog_key_and_date(catalog):
+    key = selectors.catalog_key()
+    specs, later = selectors.night_catalog(key, NIGHT)
+    assert specs == selectors.specs_in_force(NIGHT) and later == selectors.catalog_dates(NIGHT)
+    with CaptureQueriesContext(connection) as second:
+        again, later_again = selectors.night_catalog(key, NIGHT)
+    assert len(second) == 0 and again == specs and later_again == later
+    with CaptureQueriesContext(connection) as other_day:
+        selectors.night_catalog(key, NIGHT + timedelta(days=1))
+    assert len(other_day) > 0
+
+
+def test_a_changed_catalog_gives_fresh_specs_not_the_cached_ones(catalog):
+    before, _ = selectors.night_catalog(selectors.catalog_key(), NIGHT)
+    requirement = Requirement.objects.order_by("code").first()
+    changed = "演练（修订后标题）"
+    requirement_revise(requirement=requirement, effective_from=NIGHT, changes={"title": changed},
+                       actor=make_user("cat-admin", Role.SYSTEM_ADMIN), reason="测试：缓存失效", today=NIGHT)
+    key = selectors.catalog_key()
+    after, later = selectors.night_catalog(key, NIGHT)
+    assert after == selectors.specs_in_force(NIGHT) and later == selectors.catalog_dates(NIGHT)
+    assert _title(after, requirement.code) == changed != _title(before, requirement.code)
+
+
+def test_the_cache_is_bounded(catalog):
+    key = selectors.catalog_key()
+    for days in range(3 * selectors._NIGHT_CATALOG_SIZE):
+        selectors.night_catalog(key, NIGHT + timedelta(days=days))
+    assert len(selectors._NIGHT_CATALOG) == selectors._NIGHT_CATALOG_SIZE
