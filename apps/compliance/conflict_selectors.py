@@ -42,20 +42,13 @@ def _people(rng: CodeRange):
 # ---------------------------------------------------------------------------
 # The fact the rules need (load_evidence)
 # ---------------------------------------------------------------------------
-def memberships_elsewhere(rng: CodeRange, unit_ids: list[int] | None = None) -> dict[int, tuple[rules.Membership, ...]]:
+def memberships_elsewhere(rng: CodeRange) -> dict[int, tuple[rules.Membership, ...]]:
     """For each member (by id) of a person with memberships of several teams in the county:
-    those other memberships, every date (the rule picks by the as-of date). One query.
-    ``unit_ids``: only the people who are members of those units' teams are looked up (the
-    nightly task's evaluated units); their groups are still county-wide, so each of their
-    members gets the same memberships as without it."""
+    those other memberships, every date (the rule picks by the as-of date). One query."""
     whole = county_range(rng)
-    members = _members(whole)
-    if unit_ids is not None:
-        members = members.filter(identity_key__in=_members(whole).filter(
-            team__unit_id__in=unit_ids).values("identity_key"))
-    shared = shared_keys(members, "team_id")
+    shared = shared_keys(_members(whole), "team_id")
     groups: dict[tuple[str, str], list[rules.Membership]] = defaultdict(list)
-    for row in members.filter(identity_key__in=shared).values(
+    for row in _members(whole).filter(identity_key__in=shared).values(
             "id", "team_id", "identity_key", "team__unit__county_code", "joined_on", "left_on"):
         groups[(row["team__unit__county_code"], row["identity_key"])].append(
             rules.Membership(row["id"], row["team_id"], row["joined_on"], row["left_on"]))

@@ -205,8 +205,8 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
     they read load_evidence's records (tests/performance/test_facts_equality.py).
 
     ``unit_ids`` narrows every query to those units of the range (the nightly task's units that
-    are not carried over); the 「重复在册」 memberships are looked up for those units' members only,
-    each among all the teams of the county."""
+    are not carried over); the 「重复在册」 memberships stay county-wide (looking them up for those
+    units' members only was measured slower on PostgreSQL: docs/performance.md)."""
 
     def where(path: str = "unit__") -> dict:
         lookups = _in_range(rng, path)
@@ -238,7 +238,7 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
                 dates = dates[:k]
             if dates:
                 facts.person_trainings[person_id] = dates
-    elsewhere = memberships_elsewhere(rng, unit_ids)  # 「重复在册」: the same person in other teams of the county
+    elsewhere = memberships_elsewhere(rng)  # 「重复在册」: the same person in other teams of the county
     for pk, team_id, uid, team_type, name, key, joined_on, left_on in _tuples(
             ev.TeamMember.objects.counted()
             .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **where("team__unit__"))

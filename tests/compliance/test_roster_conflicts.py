@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from apps.compliance import conflict_selectors, selectors
 from apps.evidence.importing import import_records
 from apps.evidence.models import TeamMember
-from apps.jurisdictions.codes import Level, subtree_range
 from tests.compliance.helpers import make_version
 from tests.evidence.helpers import QINGYUAN, XUGOU, csv_bytes, make_id
 
@@ -137,19 +136,3 @@ def test_the_personnel_import_warns_of_a_person_on_another_units_roster(people):
     result = import_records(kind="personnel", data=csv_bytes("personnel", rows), actor=people["other_township"])
     assert result.ok and result.created == 2
     assert result.warnings == ["第 3 行：身份证号与 清源镇 的在册人员重复（同一人同时在多个单位在册，请核实）"]
-
-
-def test_the_nightly_subset_looks_up_its_own_members_only_with_their_county_wide_memberships(people, units):
-    # The nightly task evaluating some units (the others carried over) asks for their members only:
-    # each gets the same other memberships as from the county-wide lookup; nobody else is read.
-    _two_teams(people, count=2)
-    for team in ("丙队", "丁队"):  # a person in two teams of 清源镇 only
-        _roster(people["township"], QINGYUAN, team, [("赵六", make_id(600))])
-    rng = subtree_range(COUNTY, Level.COUNTY)
-    whole = conflict_selectors.memberships_elsewhere(rng)
-    narrowed = conflict_selectors.memberships_elsewhere(rng, [units[XUGOU].pk])
-    xugou = set(TeamMember.objects.filter(team__unit=units[XUGOU]).values_list("id", flat=True))
-    assert len(whole) == 6 and len(narrowed) == 4  # 赵六's memberships are not read
-    assert set(narrowed) & xugou == set(whole) & xugou and len(set(narrowed) & xugou) == 2
-    assert all(narrowed[pk] == whole[pk] for pk in narrowed)
-    assert conflict_selectors.memberships_elsewhere(rng, [units[COUNTY].pk]) == {}
