@@ -18,7 +18,7 @@ from operator import itemgetter
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum
+from django.db.models import DurationField, ExpressionWrapper, F, Min, Q, Sum
 from django.db.models.functions import Coalesce, Collate, TruncDate
 from django.utils import timezone
 
@@ -287,15 +287,22 @@ def _local_date(moment) -> date | None:
 # Freshness of stored evaluations (docs/performance.md, "Freshness")
 # ---------------------------------------------------------------------------
 def catalog_key() -> str:
-    """Everything an evaluation reads besides the units and their evidence, as a short hash: the
-    requirement versions (count, latest creation, earliest effective date), the citations (count
-    and latest id: re-citing a version replaces its rows) and the settings the rules read
-    (rules.Settings: due-soon horizon, grade cut-offs). Two aggregate queries, whatever the size
-    of the hierarchy; the one place that decides what "the catalog changed" means."""
-    versions = RequirementVersion.objects.aggregate(n=Count("id"), m=Max("created_at"), e=Min("effective_from"))
-    citations = Citation.objects.aggregate(n=Count("id"), m=Max("id"))
-    parts = (versions["n"], versions["m"], versions["e"], citations["n"], citations["m"], *astuple(rule_settings()))
-    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
+    """Everything an evaluation reads besides the units and their evidence, as a short hash: every
+    requirement version (id, creation, effective date, wording and its requirement's topic: the
+    title and topic are stored in overdue rows and summaries, and ``load_policies`` corrects
+    wording in place), every citation (its quote, clause number and document name: the sources
+    printed with each task) and the settings the rules read (rules.Settings: due-soon horizon,
+    grade cut-offs). Two queries over the catalog (tens of rows), whatever the size of the
+    hierarchy; the one place that decides what "the catalog changed" means."""
+    digest = hashlib.sha256()
+    versions = RequirementVersion.objects.order_by("id").values_list(
+        "id", "created_at", "effective_from", "title", "description", "requirement__topic")
+    citations = Citation.objects.order_by("id").values_list(
+        "id", "version_id", "quote", "clause__number", "clause__document__short_name",
+        "clause__document__scope_province_code")
+    for row in (*versions, "|", *citations, "|", astuple(rule_settings())):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()[:16]
 
 
 def stamp(catalog: str, data_version: int) -> str:

@@ -49,3 +49,24 @@ def test_the_cache_is_bounded(catalog):
     for days in range(3 * selectors._NIGHT_CATALOG_SIZE):
         selectors.night_catalog(key, NIGHT + timedelta(days=days))
     assert len(selectors._NIGHT_CATALOG) == selectors._NIGHT_CATALOG_SIZE
+
+
+def test_a_wording_correction_in_place_moves_the_catalog_key(catalog):
+    """load_policies corrects titles, topics and citations in place (no new version): the titles
+    and sources stored in overdue rows and summaries must not be carried over under the old key."""
+    from apps.policies.models import Citation, Document, RequirementVersion
+
+    keys = [selectors.catalog_key()]
+    version = RequirementVersion.objects.order_by("id").first()
+    version.title = "演练（措辞更正）"
+    version.save(update_fields=["title"])
+    keys.append(selectors.catalog_key())
+    topic = "meeting" if version.requirement.topic != "meeting" else "drill"
+    Requirement.objects.filter(pk=version.requirement_id).update(topic=topic)
+    keys.append(selectors.catalog_key())
+    Citation.objects.filter(pk=Citation.objects.order_by("id").first().pk).update(quote="更正后的原文")
+    keys.append(selectors.catalog_key())
+    Document.objects.filter(pk=Document.objects.order_by("id").first().pk).update(short_name="更正简称")
+    keys.append(selectors.catalog_key())
+    assert len(set(keys)) == len(keys)
+    assert selectors.catalog_key() == keys[-1]  # stable while nothing changes
