@@ -78,6 +78,7 @@ def finish_run(run_id: int) -> int:
     services.evaluation_run_finish(run=run)
     services.snapshots_prune(today=run.as_of)
     services.overdue_rows_prune(today=run.as_of)
+    services.night_statistics_refresh()
     return run.pk
 
 

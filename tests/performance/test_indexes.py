@@ -86,3 +86,31 @@ def test_it_reads_a_countys_drills_and_meetings_by_index_not_by_seq_scan(db):
         assert f"Seq Scan on {table}" not in plan, plan
         assert "Index Cond: (unit_id = jurisdictions_unit.id)" in plan, plan  # per unit, by the unit index
         assert "jurisdictions_unit_code_key" in plan, plan  # the subtree is an index range on the code
+
+
+def test_a_nights_snapshots_of_a_countys_units_are_read_by_index_after_the_run(db):
+    """The carry-over reads the previous night's rows of one county's units. The run's end
+    refreshes the planner's statistics (services.night_statistics_refresh), so that read is an
+    index range on (as_of, unit), not the whole night filtered unit by unit."""
+    from apps.compliance import services
+    from apps.compliance.models import Snapshot
+
+    target = generate(counties=1, townships_per_county=1, villages_per_township=3, years=1, seed=1, as_of=AS_OF,
+                      first_county=1).counties[0]
+    generate(counties=1, townships_per_county=1, villages_per_township=1, years=1, seed=2, as_of=AS_OF,
+             first_county=2)
+    _background("990102000000")
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {Snapshot._meta.db_table} (unit_id, as_of, score, grade, counts, results, "  # noqa: S608
+                       "fingerprint, computed_at) SELECT id, %s, 80, '', '{}', '[]', '', now() FROM jurisdictions_unit",
+                       [AS_OF])
+    services.night_statistics_refresh()
+    ids = list(Unit.objects.subtree(target).values_list("pk", flat=True))
+    sql, params = Snapshot.objects.filter(as_of=AS_OF, unit_id__in=ids).values_list(
+        "unit_id", "fingerprint", "valid_until").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert Snapshot.objects.filter(as_of=AS_OF).count() > 50 * len(ids)
+    assert "Seq Scan" not in plan, plan
+    assert "unit_id = ANY" in plan.split("Index Cond:", 1)[-1].split("\n", 1)[0], plan  # the units are in the index condition
