@@ -454,6 +454,11 @@ class OverdueRow:
 DEFAULT_OVERDUE_STATUSES = (Status.OVERDUE, Status.NON_COMPLIANT, Status.DUE_SOON)
 
 
+def overdue_order(row: OverdueRow) -> tuple:
+    """The report's own order of overdue rows: most overdue first, then unit, requirement, subject."""
+    return -row.days_overdue, row.unit, row.requirement, row.subject
+
+
 def overdue_rows(evaluations: dict[str, UnitEvaluation], as_of: date,
                  statuses=DEFAULT_OVERDUE_STATUSES) -> list[OverdueRow]:
     """One row per open task of a binding requirement (a missed period, a person behind on
@@ -475,7 +480,7 @@ def overdue_rows(evaluations: dict[str, UnitEvaluation], as_of: date,
                     days_overdue=(as_of - task.due).days if task.due else 0, status=task.status,
                     source=source, missing=task.missing or result.title, subject=task.subject,
                 ))
-    rows.sort(key=lambda r: (-r.days_overdue, r.unit, r.requirement, r.subject))
+    rows.sort(key=overdue_order)
     return rows
 
 

@@ -278,7 +278,7 @@ def _overdue_rows_of_night(units: list[Unit], keep: set[int], previous: CountyRe
         for r in old:
             r.days_overdue = (as_of - r.due).days if r.due else 0
         rows.extend(old)
-        rows.sort(key=lambda r: (-r.days_overdue, r.unit, r.requirement, r.subject))
+        rows.sort(key=selectors.overdue_order)
     return rows
 
 
