@@ -125,9 +125,11 @@ class CountyOverdueRow(models.Model):
     its CSV/XLSX, the API's overdue endpoint, the webhook and the reminders read, filtered, sorted
     and paginated in SQL. Written in bulk by the county task with its report (DELETE + COPY, in
     the task's transaction); current exactly when its CountyReport is (selectors.
-    stored_county_report). ``position`` is the report's own order (most overdue first);
-    ``days_overdue`` is derived (``as_of - due``). One row per task, keyed by the unit's code, so
-    a night can copy the rows of units it carries over with one INSERT … SELECT."""
+    stored_county_report). The report's own order is by the columns (most overdue first, then
+    unit, requirement, subject: selectors.OVERDUE_SORTS); ``position`` numbers a unit's rows in
+    that order and only breaks ties between rows that are otherwise equal. ``days_overdue`` is
+    derived (``as_of - due``). Keyed by the unit's code and numbered per unit, so a night copies
+    the rows of the units it carries over with one INSERT … SELECT, unchanged."""
 
     county = models.ForeignKey("jurisdictions.Unit", verbose_name="县", on_delete=models.CASCADE, related_name="+")
     as_of = models.DateField("评估日期")
@@ -145,7 +147,8 @@ class CountyOverdueRow(models.Model):
     class Meta:
         verbose_name = "县逾期任务"
         verbose_name_plural = "县逾期任务"
-        constraints = [models.UniqueConstraint(fields=["county", "as_of", "position"], name="uniq_overdue_row")]
+        constraints = [models.UniqueConstraint(fields=["county", "as_of", "unit_code", "position"],
+                                               name="uniq_overdue_row_per_unit")]
         indexes = [models.Index(fields=["county", "as_of", "unit_code"], name="overdue_row_unit_idx"),
                    models.Index(fields=["as_of"], name="overdue_row_as_of_idx")]
 

@@ -8,17 +8,20 @@ evaluating a township, a county or a province issues the same number of queries.
 from __future__ import annotations
 
 import hashlib
+import json
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import astuple, dataclass, field
 from datetime import date
 from itertools import groupby
 from operator import itemgetter
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate, TruncDate
 from django.utils import timezone
 
@@ -177,6 +180,24 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
 
 
 _COUNTED = [ev.ReviewStatus.SUBMITTED, ev.ReviewStatus.VERIFIED]
+
+
+def among_sql(column: str, values: list) -> tuple[str, list]:
+    """``column`` is one of ``values``, as SQL and its one parameter, one statement whatever the
+    number of values. On PostgreSQL a join with the array (``IN (SELECT unnest(…))``): planned as
+    one index probe per value even for a date the planner has no statistics for yet (tonight's
+    snapshots), where ``= ANY(…)`` became a scan of the whole date filtered by the array, slower
+    with every county written. SQLite: a JSON list."""
+    if connection.vendor == "postgresql":
+        return f"{column} IN (SELECT unnest(%s))", [values]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]  # noqa: S608
+
+
+def among(values: list):
+    """``values`` as the right-hand side of an ``__in`` lookup planned as among_sql's."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s)", [values])
+    return values
 
 
 def _tuples(qs):
@@ -396,11 +417,15 @@ class RollUp:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def rollup(evaluations: dict[str, UnitEvaluation], units) -> dict[str, RollUp]:
+def rollup(evaluations: dict[str, UnitEvaluation], units, known: dict[str, RollUp] | None = None
+           ) -> dict[str, RollUp]:
     """Own score and subtree score per unit. A subtree score is the mean of the unit's own score
     and its children's subtree scores (a township weighs its villages equally, a county its
-    townships equally, whatever their size); units with nothing scored are left out."""
+    townships equally, whatever their size); units with nothing scored are left out. ``known``:
+    roll-ups already computed (by code), taken as they are (their units' subtrees need not be
+    among ``units``)."""
     units = list(units)
+    known = known or {}
     by_pk = {u.pk: u for u in units}
     children: dict[int, list[Unit]] = defaultdict(list)
     for u in units:
@@ -411,6 +436,9 @@ def rollup(evaluations: dict[str, UnitEvaluation], units) -> dict[str, RollUp]:
 
     # Deepest first, so children are done before their parents (codes sort parents first).
     for u in sorted(units, key=lambda u: (-len(u.code_prefix), u.code)):
+        if u.code in known:
+            result[u.code] = known[u.code]
+            continue
         own = evaluations.get(u.code)
         own_score = own.score if own else None
         scores = [own_score] if own_score is not None else []
@@ -487,9 +515,10 @@ def overdue_rows(evaluations: dict[str, UnitEvaluation], as_of: date,
 # The overdue list's orders, each as the key of a computed list and as the ORDER BY of the stored
 # rows (CountyOverdueRow): the same order. days_overdue = as_of - due (0 without a due date), so
 # "most overdue first" is the earliest due date, a missing one counting as as_of. Ties keep the
-# report's own order (a stable sort; ``position`` in SQL). Codes compare byte-wise in both.
+# report's own order (a stable sort; in SQL the subject, then ``position``, which numbers a
+# unit's rows in that order). Codes and texts compare by code point in both (byte-wise "C").
 OVERDUE_SORTS = {
-    "": (None, ()),
+    "": (None, ("~days", "unit_code", "requirement")),
     "days": (lambda r: (-(r.days_overdue or 0), r.unit, r.requirement), ("~days", "unit_code", "requirement")),
     "due": (lambda r: (r.due or date.max, r.unit, r.requirement), ("~due", "unit_code", "requirement")),
     "unit": (lambda r: (r.unit, -(r.days_overdue or 0), r.requirement), ("unit_code", "~days", "requirement")),
@@ -507,7 +536,7 @@ def _order_by(sort: str) -> list:
             return F("due").asc(nulls_last=True)
         return Collate(F(name), "C").asc() if connection.vendor == "postgresql" else F(name).asc()
 
-    return [*(term(n) for n in OVERDUE_SORTS[sort][1]), "position"]
+    return [*(term(n) for n in (*OVERDUE_SORTS[sort][1], "subject")), "position"]
 
 
 def _stored_row(values) -> OverdueRow:
@@ -584,13 +613,24 @@ def overdue_tasks(root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES) ->
     return list(OverdueListing(root, as_of, statuses).rows(sort=""))
 
 
-def stored_overdue_rows(county_id: int, as_of: date, unit_codes) -> list[OverdueRow]:
-    """The county's stored overdue rows of ``as_of`` for these units, in the report's order (a
-    night copies those of the units it carries over)."""
+class Tally(NamedTuple):
+    """What the county summary and the report's counts read of a stored overdue row."""
+
+    unit: str
+    requirement: str
+    requirement_title: str
+    status: str
+    days_overdue: int
+
+
+def stored_tallies(county_id: int, as_of: date) -> list[Tally]:
+    """The county's stored overdue rows of ``as_of``, narrowed to what county_summary counts (one
+    query, no text columns)."""
     from apps.compliance.models import CountyOverdueRow
 
-    rows = CountyOverdueRow.objects.filter(county_id=county_id, as_of=as_of, unit_code__in=list(unit_codes))
-    return [_stored_row(v) for v in rows.order_by("position").values_list(*_OVERDUE_COLUMNS)]
+    rows = CountyOverdueRow.objects.filter(county_id=county_id, as_of=as_of).values_list(
+        "unit_code", "requirement", "requirement_title", "status", "due")
+    return [Tally(unit, req, title, status, (as_of - due).days if due else 0) for unit, req, title, status, due in rows]
 
 
 def county_report_tasks(county: Unit, as_of: date) -> list[dict]:
@@ -598,8 +638,21 @@ def county_report_tasks(county: Unit, as_of: date) -> list[dict]:
     (OverdueRow.to_dict), in its order: the webhook's payload and the reminders read these."""
     from apps.compliance.models import CountyOverdueRow
 
-    rows = CountyOverdueRow.objects.filter(county=county, as_of=as_of).order_by("position")
+    rows = CountyOverdueRow.objects.filter(county=county, as_of=as_of).order_by(*_order_by(""))
     return [_stored_row(v).to_dict() for v in rows.values_list(*_OVERDUE_COLUMNS).iterator(chunk_size=2000)]
+
+
+def reminder_tasks(county: Unit, as_of: date, prefixes: list[str]) -> list[OverdueRow]:
+    """The due-soon and overdue tasks with a due date of the county's stored report of ``as_of``
+    under these code prefixes (the townships whose staff are reminded), in the report's order."""
+    from apps.compliance.models import CountyOverdueRow
+
+    under = Q()
+    for prefix in prefixes:
+        under |= Q(unit_code__startswith=prefix)
+    rows = CountyOverdueRow.objects.filter(under, county=county, as_of=as_of, due__isnull=False,
+                                           status__in=[Status.DUE_SOON, Status.OVERDUE])
+    return [_stored_row(v) for v in rows.order_by(*_order_by("")).values_list(*_OVERDUE_COLUMNS)]
 
 
 def overdue_report(root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES) -> dict:
@@ -723,27 +776,29 @@ SUMMARY_VERSION = 1
 
 
 def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEvaluation | CompactEvaluation],
-                   overdue: list[OverdueRow]) -> dict:
+                   overdue, *, previous: dict | None = None, kept: frozenset[str] = frozenset()) -> dict:
     """The county dashboard's numbers as plain JSON: per row unit (the root's children) and topic,
     the worst binding status in the row's subtree, the row unit's own status, the titles of the
     worst results and the names of the units below that have it (the 含村 breakdown); overdue
-    counts per row and per requirement; the root's and rows' roll-ups. Built from evaluations
-    computed live, or from the county's stored compact snapshots (compact_evaluations: the
-    nightly task, whose carried-over units are not evaluated); the same output either way."""
+    counts per row and per requirement (``overdue``: OverdueRow or Tally); the root's and rows'
+    roll-ups. Built from evaluations computed live, or from the county's stored compact snapshots
+    (compact_evaluations: the nightly task, whose carried-over units are not evaluated); the same
+    output either way. ``kept``: the row prefixes whose cells, roll-up and own grade are taken
+    from the ``previous`` summary as they are (every unit of the row carried over:
+    summary_rows_kept); the units of those rows need no evaluation here."""
     row_level = Level.ORDER[Level.ORDER.index(root.level) + 1]
     digits = SIGNIFICANT_DIGITS[row_level]
     row_codes = {u.code[:digits]: u.code for u in units if u.level == row_level}
     names = {u.code: u.name for u in units}
+    old_cells = previous["cells"] if kept else {}
     grouped: dict[tuple[str, str], list[tuple[str, object]]] = defaultdict(list)
-    topics: set[str] = set()
     for code, evaluation in evaluations.items():
         prefix = code[:digits]
-        if prefix not in row_codes:
+        if prefix not in row_codes or prefix in kept:
             continue
         for result in evaluation.results:
             if result.advisory:
                 continue
-            topics.add(result.topic)
             grouped[(prefix, result.topic)].append((code, result))
     cells: dict[str, dict[str, dict]] = defaultdict(dict)
     for (prefix, topic), results in grouped.items():
@@ -756,6 +811,14 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
             "below": sorted({names.get(code, code) for code, r in results
                              if code != row_codes[prefix] and r.status == worst}),
         }
+    for prefix in kept:
+        if old_cells.get(prefix):
+            cells[prefix] = old_cells[prefix]
+    topics = {topic for row_cells in cells.values() for topic in row_cells}
+    sizes: dict[str, int] = defaultdict(int)
+    for u in units:
+        if u.code[:digits] in row_codes:
+            sizes[u.code[:digits]] += 1
     failing = [r for r in overdue if r.status in (Status.OVERDUE, Status.NON_COMPLIANT)]
     per_row: dict[str, int] = defaultdict(int)
     per_req: dict[str, list] = {}
@@ -764,20 +827,42 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
         item = per_req.setdefault(task.requirement, [task.requirement, task.requirement_title, 0, 0])
         item[2] += 1
         item[3] = max(item[3], task.days_overdue or 0)
-    rollups = rollup(evaluations, units)
     shown = [root.code, *row_codes.values()]
+    known = {row_codes[p]: previous["rollups"][row_codes[p]] for p in kept if row_codes[p] in previous["rollups"]}
+    rollups = rollup(evaluations, [u for u in units if u.code[:digits] not in kept or u.code in known],
+                     {code: RollUp(None, r["own"], r["subtree"], r["grade"], r["counts"]) for code, r in known.items()})
     return {
         "version": SUMMARY_VERSION,
         "row_level": row_level,
         "topics": sorted(topics),
         "cells": dict(cells),
+        "sizes": dict(sizes),
         "overdue_per_row": dict(per_row),
         "by_requirement": sorted(per_req.values(), key=lambda c: (-c[2], c[0])),
         "rollups": {code: {"own": r.own_score, "subtree": r.subtree_score, "grade": r.grade, "counts": r.counts}
                     for code, r in rollups.items() if code in shown},
-        "own_grade": {code: evaluations[code].grade for code in shown
-                      if code in evaluations and evaluations[code].score is not None},
+        "own_grade": {**{row_codes[p]: previous["own_grade"][row_codes[p]] for p in kept
+                         if row_codes[p] in previous["own_grade"]},
+                      **{code: evaluations[code].grade for code in shown
+                         if code in evaluations and evaluations[code].score is not None}},
     }
+
+
+def summary_rows_kept(previous: dict | None, units: list[Unit], fresh: list[Unit]) -> frozenset[str]:
+    """The rows (by row prefix) of the county's previous summary that a night keeps as they are:
+    the row unit is there with its roll-up, no unit of the row is evaluated tonight (all carried
+    over, unchanged) and the row has as many units as then (none added or removed). None from a
+    summary without ``sizes``."""
+    if not previous or "sizes" not in previous:
+        return frozenset()
+    row_level = previous["row_level"]
+    digits = SIGNIFICANT_DIGITS[row_level]
+    touched = {u.code[:digits] for u in fresh}
+    sizes: dict[str, int] = defaultdict(int)
+    for u in units:
+        sizes[u.code[:digits]] += 1
+    return frozenset(u.code[:digits] for u in units if u.level == row_level and u.code in previous["rollups"]
+                     and u.code[:digits] not in touched and previous["sizes"].get(u.code[:digits]) == sizes[u.code[:digits]])
 
 
 @dataclass(frozen=True)
@@ -814,6 +899,22 @@ def compact_evaluations(stored: dict[str, tuple], specs: list[rules.Spec]) -> di
                                          not spec.binding if spec else False))
         evaluations[code] = CompactEvaluation(score, grade, dict(counts or {}), results)
     return evaluations
+
+
+def stored_compact(units: list[Unit], as_of: date, specs: list[rules.Spec]) -> dict[str, CompactEvaluation]:
+    """The units' stored snapshots of ``as_of`` as compact_evaluations (one query)."""
+    codes = {u.pk: u.code for u in units}
+    if not codes:
+        return {}
+    stored = {codes[pk]: rest for pk, *rest in Snapshot.objects.filter(as_of=as_of, unit_id__in=among(list(codes)))
+              .values_list("unit_id", "score", "grade", "counts", "results")}
+    return compact_evaluations(stored, specs)
+
+
+def outside_rows(units: list[Unit], kept: frozenset[str]) -> list[Unit]:
+    """The units that are not in one of the ``kept`` rows (by row prefix)."""
+    digits = {len(prefix) for prefix in kept}
+    return [u for u in units if not any(u.code[:n] in kept for n in digits)]
 
 
 def stored_county_report(county: Unit, as_of: date, catalog: str | None = None):

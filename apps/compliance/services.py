@@ -39,7 +39,7 @@ from apps.compliance.models import (
 )
 from apps.compliance.results import Status, UnitEvaluation, compact_results
 from apps.core.audit import record_event
-from apps.jurisdictions.codes import Level, ancestor_code, subtree_range
+from apps.jurisdictions.codes import SIGNIFICANT_DIGITS, Level, ancestor_code, subtree_range
 from apps.jurisdictions.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,10 @@ def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation]
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, units[0].pk])
-            cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND unit_id = ANY(%s)",  # noqa: S608
-                           [as_of, [u.pk for u in units]])
+            # One index probe per unit, however the planner estimates tonight's rows (among_sql).
+            cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT s.id FROM unnest(%s) AS k(unit_id) "  # noqa: S608
+                           f"CROSS JOIN LATERAL (SELECT id FROM {table} WHERE unit_id = k.unit_id AND as_of = %s) s)",
+                           [[u.pk for u in units], as_of])
         else:
             Snapshot.objects.filter(as_of=as_of, unit_id__in=[u.pk for u in units]).delete()
         if carry and carry[1]:
@@ -96,10 +98,7 @@ def _snapshots_carry(cursor, table: str, carry: tuple[date, list[int]], as_of: d
     evaluation was computed)."""
     since, ids = carry
     kept = [c for c in SNAPSHOT_COLUMNS if c not in ("unit_id", "as_of")]
-    if connection.vendor == "postgresql":
-        among, ids_param = "unit_id = ANY(%s)", [ids]
-    else:
-        among, ids_param = "unit_id IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+    among, ids_param = selectors.among_sql("unit_id", ids)
     cursor.execute(
         f"INSERT INTO {table} (unit_id, as_of, {', '.join(kept)}) "  # noqa: S608
         f"SELECT unit_id, %s, {', '.join(kept)} FROM {table} WHERE as_of = %s AND {among}",
@@ -230,21 +229,26 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
                              if fresh else ({}, {}))
     snapshots_store(units=units, evaluations=evaluations, fingerprints=stamps, valid_until=validity, as_of=as_of,
                     carry=(previous.as_of, sorted(keep)) if keep else None)
-    rows = _overdue_rows_of_night(units, keep, previous, evaluations, as_of)
-    counts = {s: sum(1 for r in rows if r.status == s) for s in selectors.DEFAULT_OVERDUE_STATUSES}
-    stored = {code: tuple(rest) for code, *rest in Snapshot.objects.filter(
-        as_of=as_of, unit_id__in=[u.pk for u in units]).values_list("unit__code", "score", "grade", "counts", "results")}
+    overdue_rows_store(county=county, as_of=as_of, rows=selectors.overdue_rows(evaluations, as_of),
+                       carry=(previous.as_of, sorted(u.code for u in units if u.pk in keep)) if keep else None)
+    tallies = selectors.stored_tallies(county.pk, as_of)
+    counts = {s: sum(1 for r in tallies if r.status == s) for s in selectors.DEFAULT_OVERDUE_STATUSES}
+    kept = selectors.summary_rows_kept(previous.summary if previous else None, units, fresh)
+    # The summary reads the units of the rows it recomputes: tonight's evaluations, and the carried
+    # units' rows of the previous night (the same rows; never tonight's, just written).
+    read = [u for u in selectors.outside_rows(units, kept) if u.code not in evaluations]
+    stored = {**(selectors.stored_compact(read, previous.as_of, specs) if previous else {}), **evaluations}
     report, _ = CountyReport.objects.update_or_create(
         county=county, as_of=as_of,
         defaults={
             "run": run, "ok": True, "error": "", "units_evaluated": len(units),
             "overdue": counts[Status.OVERDUE], "non_compliant": counts[Status.NON_COMPLIANT],
             "due_soon": counts[Status.DUE_SOON],
-            "summary": selectors.county_summary(county, units, selectors.compact_evaluations(stored, specs), rows),
+            "summary": selectors.county_summary(county, units, stored, tallies, kept=kept,
+                                                previous=previous.summary if previous else None),
             "fingerprint": fingerprint,
         },
     )
-    overdue_rows_store(county=county, as_of=as_of, rows=rows)
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
                  overdue=counts[Status.OVERDUE], units=len(units), evaluated=len(fresh), carried=len(keep))
     return report
@@ -261,25 +265,10 @@ def _carried_units(county: Unit, units: list[Unit], stamps: dict[int, str], as_o
         return None, set()
     keep = set()
     for unit_id, stamp, valid in Snapshot.objects.filter(
-            as_of=previous.as_of, unit_id__in=[u.pk for u in units]).values_list("unit_id", "fingerprint", "valid_until"):
+            as_of=previous.as_of, unit_id__in=selectors.among([u.pk for u in units])).values_list("unit_id", "fingerprint", "valid_until"):
         if stamp == stamps.get(unit_id) and (valid is None or valid > as_of):
             keep.add(unit_id)
     return previous, keep
-
-
-def _overdue_rows_of_night(units: list[Unit], keep: set[int], previous: CountyReport | None,
-                           evaluations: dict[str, UnitEvaluation], as_of: date) -> list[selectors.OverdueRow]:
-    """The night's overdue rows: the carried units' rows of the previous night (only the days
-    overdue move) and the evaluated units' rows, in overdue_rows' order."""
-    carried_codes = {u.code for u in units if u.pk in keep}
-    rows = selectors.overdue_rows(evaluations, as_of)
-    if carried_codes and previous is not None:
-        old = selectors.stored_overdue_rows(previous.county_id, previous.as_of, carried_codes)
-        for r in old:
-            r.days_overdue = (as_of - r.due).days if r.due else 0
-        rows.extend(old)
-        rows.sort(key=selectors.overdue_order)
-    return rows
 
 
 def _county_report_carry_over(*, county: Unit, as_of: date, run, catalog: str, fingerprint: str,
@@ -302,18 +291,32 @@ OVERDUE_ROW_COLUMNS = ("county_id", "as_of", "position", "unit_code", "unit_name
                        "due", "status", "source", "missing", "subject")
 
 
-def overdue_rows_store(*, county: Unit, as_of: date, rows: list[selectors.OverdueRow]) -> int:
-    """Replace the county's CountyOverdueRow rows of ``as_of`` with ``rows`` (in their order):
-    one DELETE and one COPY (PostgreSQL; none without rows) or one INSERT … SELECT FROM json_each
-    (SQLite; also without rows, so a county's statements never depend on its data), in the
-    caller's transaction (the county task's)."""
+def overdue_rows_store(*, county: Unit, as_of: date, rows: list[selectors.OverdueRow],
+                       carry: tuple[date, list[str]] | None = None) -> int:
+    """Replace the county's CountyOverdueRow rows of ``as_of``: ``rows`` (in the report's order,
+    numbered per unit) and, ``carry`` = (an earlier date, unit codes), those units' rows of that
+    date copied unchanged (one INSERT … SELECT: their ``days_overdue`` follows from the new date).
+    One DELETE, the copy, and one COPY (PostgreSQL; none without rows) or one INSERT … SELECT FROM
+    json_each (SQLite; also without rows, so a county's statements never depend on its data), in
+    the caller's transaction (the county task's). Returns the rows written from ``rows``."""
     table = connection.ops.quote_name(CountyOverdueRow._meta.db_table)
-    values = [[county.pk, as_of.isoformat(), n, r.unit, r.unit_name, r.requirement, r.requirement_title,
-               r.due.isoformat() if r.due else None, r.status, r.source, r.missing, r.subject]
-              for n, r in enumerate(rows)]
+    numbered: dict[str, int] = defaultdict(int)
+    values = []
+    for r in rows:
+        values.append([county.pk, as_of.isoformat(), numbered[r.unit], r.unit, r.unit_name, r.requirement,
+                       r.requirement_title, r.due.isoformat() if r.due else None, r.status, r.source, r.missing,
+                       r.subject])
+        numbered[r.unit] += 1
+    columns = ", ".join(OVERDUE_ROW_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE county_id = %s AND as_of = %s", [county.pk, as_of])  # noqa: S608
-        columns = ", ".join(OVERDUE_ROW_COLUMNS)
+        if carry and carry[1]:
+            since, codes = carry
+            among, codes_param = selectors.among_sql("unit_code", codes)
+            kept = ", ".join(c for c in OVERDUE_ROW_COLUMNS if c != "as_of")
+            cursor.execute(f"INSERT INTO {table} (as_of, {kept}) SELECT %s, {kept} FROM {table} "  # noqa: S608
+                           f"WHERE county_id = %s AND as_of = %s AND {among}",
+                           [as_of.isoformat(), county.pk, since.isoformat(), *codes_param])
         if connection.vendor == "postgresql":
             if not values:
                 return 0
@@ -466,38 +469,36 @@ def county_report_notify(*, report: CountyReport) -> int:
             except Exception as exc:  # noqa: BLE001 - any mail backend error: retried by the next run
                 CountyReport.objects.filter(pk=report.pk).update(emailed_at=None)
                 logger.warning("county report email for %s failed: %s", county.code, type(exc).__name__)
-    reminders_enqueue(county=county, as_of=report.as_of, rows=selectors.county_report_tasks(county, report.as_of))
+    reminders_enqueue(county=county, as_of=report.as_of)
     sent += reminders_deliver(county=county)
     CountyReport.objects.filter(pk=report.pk).update(emails_sent=F("emails_sent") + sent)
     return sent
 
 
-def reminders_enqueue(*, county: Unit, as_of: date, rows: list[dict]) -> int:
-    """Put a reminder for each due-soon or overdue task in the outbox of each township staff member.
+def reminders_enqueue(*, county: Unit, as_of: date) -> int:
+    """Put a reminder for each due-soon or overdue task of the county's stored report of ``as_of``
+    in the outbox of each township staff member with an email address.
 
     Driven by the task's state on the run date, not by "due == today + N": a task that is due
     soon or overdue on any night is reminded once per stage, so a missed night only delays it.
     The unique constraint (user, requirement, unit, due, stage) makes a second insert a no-op:
-    two concurrent tasks for the same county add each reminder once."""
-    wanted = [r for r in rows if r["status"] in (Status.DUE_SOON, Status.OVERDUE) and r.get("due")]
-    if not wanted:
+    two concurrent tasks for the same county add each reminder once. Who is reminded is read
+    first (the county's townships, one grants query), and only their townships' tasks."""
+    rng = subtree_range(county.code, county.level)
+    townships = list(Unit.objects.filter(level=Level.TOWNSHIP, code__gte=rng.low, code__lte=rng.high))
+    staff = {code: [u for u in users if u.email]
+             for code, users in users_with_grant_over_each(townships, Role.TOWNSHIP_STAFF).items()}
+    prefixes = {code: code[:SIGNIFICANT_DIGITS[Level.TOWNSHIP]] for code, users in staff.items() if users}
+    if not prefixes:
         return 0
-    by_township: dict[str, list[dict]] = {}
-    for row in wanted:
-        by_township.setdefault(ancestor_code(row["unit"], Level.TOWNSHIP), []).append(row)
     outbox = []
-    townships = list(Unit.objects.filter(code__in=list(by_township), level="township"))
-    staff = users_with_grant_over_each(townships, Role.TOWNSHIP_STAFF)
-    for township in townships:
-        for user in staff[township.code]:
-            if not user.email:
-                continue
-            for r in by_township[township.code]:
-                line = (f"- {r['unit_name']} {r['requirement_title']}：{Status.LABELS[r['status']]}，截止 {r['due']}"
-                        f"{'（' + r['missing'] + '）' if r.get('missing') else ''}")
-                outbox.append(Reminder(user=user, township_code=township.code, unit_code=r["unit"],
-                                       requirement=r["requirement"], due=date.fromisoformat(r["due"]),
-                                       stage=r["status"], as_of=as_of, line=line))
+    for r in selectors.reminder_tasks(county, as_of, list(prefixes.values())):
+        township = ancestor_code(r.unit, Level.TOWNSHIP)
+        line = (f"- {r.unit_name} {r.requirement_title}：{Status.LABELS[r.status]}，截止 {r.due.isoformat()}"
+                f"{'（' + r.missing + '）' if r.missing else ''}")
+        for user in staff.get(township, ()):
+            outbox.append(Reminder(user=user, township_code=township, unit_code=r.unit, requirement=r.requirement,
+                                   due=r.due, stage=r.status, as_of=as_of, line=line))
     return len(Reminder.objects.bulk_create(outbox, ignore_conflicts=True))
 
 

@@ -169,7 +169,15 @@ def test_it_stores_every_night_exactly_what_a_full_evaluation_gives_over_60_nigh
     counter = Counter()
     counter.wrap(monkeypatch)
     units = len(selectors.subtree_units(county))
-    written, evaluated = [], []
+    written, evaluated, kept_rows = [], [], []
+    summary_rows_kept = selectors.summary_rows_kept
+
+    def kept_counted(*args, **kwargs):
+        kept = summary_rows_kept(*args, **kwargs)
+        kept_rows.append(len(kept))
+        return kept
+
+    monkeypatch.setattr(selectors, "summary_rows_kept", kept_counted)
     for n in range(NIGHTS):
         night = FIRST_NIGHT + timedelta(days=n)
         if n and writer.rng.random() < 0.35:
@@ -184,6 +192,9 @@ def test_it_stores_every_night_exactly_what_a_full_evaluation_gives_over_60_nigh
     assert sum(1 for e in evaluated[1:] if e == 0) >= 5, evaluated
     assert sum(1 for e in evaluated[1:] if 0 < e < units) >= 5, evaluated
     assert len(written) >= 10
+    # ... and the summary kept the rows of the townships none of whose units was evaluated: all of
+    # them on some nights, one of the two on others.
+    assert kept_rows[0] == 0 and kept_rows.count(2) >= 5 and kept_rows.count(1) >= 3, kept_rows
 
 
 def _night_without_changes(counties, first: date) -> date:
