@@ -39,7 +39,7 @@ from apps.compliance.models import (
 )
 from apps.compliance.results import Status, UnitEvaluation, compact_results
 from apps.core.audit import record_event
-from apps.jurisdictions.codes import SIGNIFICANT_DIGITS, Level, ancestor_code, subtree_range
+from apps.jurisdictions.codes import Level, ancestor_code, subtree_range
 from apps.jurisdictions.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -77,12 +77,8 @@ def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation]
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, units[0].pk])
-            # One index probe per unit, however the planner estimates tonight's rows (among_sql).
-            cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT s.id FROM unnest(%s) AS k(unit_id) "  # noqa: S608
-                           f"CROSS JOIN LATERAL (SELECT id FROM {table} WHERE unit_id = k.unit_id AND as_of = %s) s)",
-                           [[u.pk for u in units], as_of])
-        else:
-            Snapshot.objects.filter(as_of=as_of, unit_id__in=[u.pk for u in units]).delete()
+        among, ids_param = selectors.among_sql("unit_id", [u.pk for u in units])
+        cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND {among}", [as_of.isoformat(), *ids_param])  # noqa: S608
         if carry and carry[1]:
             _snapshots_carry(cursor, table, carry, as_of)
         if written:
@@ -488,11 +484,11 @@ def reminders_enqueue(*, county: Unit, as_of: date) -> int:
     townships = list(Unit.objects.filter(level=Level.TOWNSHIP, code__gte=rng.low, code__lte=rng.high))
     staff = {code: [u for u in users if u.email]
              for code, users in users_with_grant_over_each(townships, Role.TOWNSHIP_STAFF).items()}
-    prefixes = {code: code[:SIGNIFICANT_DIGITS[Level.TOWNSHIP]] for code, users in staff.items() if users}
+    prefixes = [t.code_prefix for t in townships if staff[t.code]]
     if not prefixes:
         return 0
     outbox = []
-    for r in selectors.reminder_tasks(county, as_of, list(prefixes.values())):
+    for r in selectors.reminder_tasks(county, as_of, prefixes):
         township = ancestor_code(r.unit, Level.TOWNSHIP)
         line = (f"- {r.unit_name} {r.requirement_title}：{Status.LABELS[r.status]}，截止 {r.due.isoformat()}"
                 f"{'（' + r.missing + '）' if r.missing else ''}")
