@@ -416,6 +416,14 @@ class RollUp:
     grade: str
     counts: dict[str, int] = field(default_factory=dict)
 
+    def to_summary(self) -> dict:
+        """As stored in a county summary's ``rollups`` (county_summary)."""
+        return {"own": self.own_score, "subtree": self.subtree_score, "grade": self.grade, "counts": self.counts}
+
+    @classmethod
+    def from_summary(cls, unit: Unit | None, stored: dict) -> RollUp:
+        return cls(unit, stored["own"], stored["subtree"], stored["grade"], stored["counts"])
+
 
 def rollup(evaluations: dict[str, UnitEvaluation], units, known: dict[str, RollUp] | None = None
            ) -> dict[str, RollUp]:
@@ -635,7 +643,8 @@ def stored_tallies(county_id: int, as_of: date) -> list[Tally]:
 
 def county_report_tasks(county: Unit, as_of: date) -> list[dict]:
     """The stored tasks of the county's report of ``as_of`` as the JSON rows of the overdue report
-    (OverdueRow.to_dict), in its order: the webhook's payload and the reminders read these."""
+    (OverdueRow.to_dict), in its order: the webhook's payload (the reminders read only their
+    townships' tasks: reminder_tasks)."""
     from apps.compliance.models import CountyOverdueRow
 
     rows = CountyOverdueRow.objects.filter(county=county, as_of=as_of).order_by(*_order_by(""))
@@ -815,10 +824,6 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
         if old_cells.get(prefix):
             cells[prefix] = old_cells[prefix]
     topics = {topic for row_cells in cells.values() for topic in row_cells}
-    sizes: dict[str, int] = defaultdict(int)
-    for u in units:
-        if u.code[:digits] in row_codes:
-            sizes[u.code[:digits]] += 1
     failing = [r for r in overdue if r.status in (Status.OVERDUE, Status.NON_COMPLIANT)]
     per_row: dict[str, int] = defaultdict(int)
     per_req: dict[str, list] = {}
@@ -828,24 +833,30 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
         item[2] += 1
         item[3] = max(item[3], task.days_overdue or 0)
     shown = [root.code, *row_codes.values()]
-    known = {row_codes[p]: previous["rollups"][row_codes[p]] for p in kept if row_codes[p] in previous["rollups"]}
-    rollups = rollup(evaluations, [u for u in units if u.code[:digits] not in kept or u.code in known],
-                     {code: RollUp(None, r["own"], r["subtree"], r["grade"], r["counts"]) for code, r in known.items()})
+    known = {row_codes[p]: RollUp.from_summary(None, previous["rollups"][row_codes[p]]) for p in kept}
+    rollups = rollup(evaluations, [u for u in units if u.code[:digits] not in kept or u.code in known], known)
     return {
         "version": SUMMARY_VERSION,
         "row_level": row_level,
         "topics": sorted(topics),
         "cells": dict(cells),
-        "sizes": dict(sizes),
+        "sizes": {prefix: n for prefix, n in _row_sizes(units, digits).items() if prefix in row_codes},
         "overdue_per_row": dict(per_row),
         "by_requirement": sorted(per_req.values(), key=lambda c: (-c[2], c[0])),
-        "rollups": {code: {"own": r.own_score, "subtree": r.subtree_score, "grade": r.grade, "counts": r.counts}
-                    for code, r in rollups.items() if code in shown},
+        "rollups": {code: r.to_summary() for code, r in rollups.items() if code in shown},
         "own_grade": {**{row_codes[p]: previous["own_grade"][row_codes[p]] for p in kept
                          if row_codes[p] in previous["own_grade"]},
                       **{code: evaluations[code].grade for code in shown
                          if code in evaluations and evaluations[code].score is not None}},
     }
+
+
+def _row_sizes(units: list[Unit], digits: int) -> dict[str, int]:
+    """How many units share each code prefix of ``digits`` digits (a summary row's units)."""
+    sizes: dict[str, int] = defaultdict(int)
+    for u in units:
+        sizes[u.code[:digits]] += 1
+    return sizes
 
 
 def summary_rows_kept(previous: dict | None, units: list[Unit], fresh: list[Unit]) -> frozenset[str]:
@@ -858,9 +869,7 @@ def summary_rows_kept(previous: dict | None, units: list[Unit], fresh: list[Unit
     row_level = previous["row_level"]
     digits = SIGNIFICANT_DIGITS[row_level]
     touched = {u.code[:digits] for u in fresh}
-    sizes: dict[str, int] = defaultdict(int)
-    for u in units:
-        sizes[u.code[:digits]] += 1
+    sizes = _row_sizes(units, digits)
     return frozenset(u.code[:digits] for u in units if u.level == row_level and u.code in previous["rollups"]
                      and u.code[:digits] not in touched and previous["sizes"].get(u.code[:digits]) == sizes[u.code[:digits]])
 

@@ -135,7 +135,7 @@ def county_dashboard(*, root: Unit, as_of: date, flag: str = "", colour: str = "
     topics = [(t, labels.get(t, t)) for t in labels if t in seen_topics]
     topics += [(t, t) for t in sorted(seen_topics - set(labels))]
     by_unit = {u.code: u for u in units}
-    rollups = {code: compliance.RollUp(by_unit[code], r["own"], r["subtree"], r["grade"], r["counts"])
+    rollups = {code: compliance.RollUp.from_summary(by_unit[code], r)
                for code, r in summary["rollups"].items() if code in by_unit}
 
     rows = []
