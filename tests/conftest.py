@@ -107,3 +107,16 @@ def _fresh_night_catalog():
     selectors._NIGHT_CATALOG.clear()
     yield
     selectors._NIGHT_CATALOG.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    # Figures cached under a unit's data_version (conflict_selectors.county_conflict_count): a
+    # fresh database reuses ids and versions, so a process-local cache starts empty for each test
+    # (a shared Redis cache, used by a few tests on purpose, is left alone).
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+    yield

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.cache import cache
 from django.db.models import Count
 
 from apps.compliance import rules
@@ -107,6 +108,22 @@ def conflict_count(root: Unit, on: date) -> int:
     """How many people are 「重复在册」 under ``root`` on ``on`` (two queries)."""
     teams, units = _shared_keys(subtree_range(root.code, root.level), on)
     return len(set(teams) | set(units))
+
+
+CONFLICT_COUNT_CACHE_SECONDS = 24 * 3600
+
+
+def county_conflict_count(county: Unit, on: date) -> int:
+    """conflict_count of a county for its dashboard, kept in the cache under the county's
+    ``data_version`` as loaded with ``county`` (every write in the county moves it: a kept figure
+    is never stale, and a write during the count leaves it under the old version, never read
+    again). Two grouped queries over the county's rosters on a miss, none on a hit."""
+    key = f"conflict-count:{county.pk}:{county.data_version}:{on.isoformat()}"
+    count = cache.get(key)
+    if count is None:
+        count = conflict_count(county, on)
+        cache.set(key, count, timeout=CONFLICT_COUNT_CACHE_SECONDS)
+    return count
 
 
 def roster_conflicts(root: Unit, on: date) -> list[Conflict]:

@@ -136,3 +136,20 @@ def test_the_personnel_import_warns_of_a_person_on_another_units_roster(people):
     result = import_records(kind="personnel", data=csv_bytes("personnel", rows), actor=people["other_township"])
     assert result.ok and result.created == 2
     assert result.warnings == ["第 3 行：身份证号与 清源镇 的在册人员重复（同一人同时在多个单位在册，请核实）"]
+
+
+def test_the_dashboard_count_is_kept_until_the_county_changes(people, client_for):
+    _two_teams(people, count=2)
+    county = selectors.Unit.objects.get(code=COUNTY)
+    on = date(2026, 6, 1)
+    assert conflict_selectors.county_conflict_count(county, on) == 2
+    with CaptureQueriesContext(connection) as kept:
+        assert conflict_selectors.county_conflict_count(county, on) == 2
+    assert kept.captured_queries == []
+    _roster(people["other_township"], XUGOU, "丙队", [("共0", make_id(500))], joined="2025-04-01")
+    county.refresh_from_db()  # the import moved the county's data_version
+    assert conflict_selectors.conflict_count(county, on) == 2  # the same two people, one in three teams
+    _roster(people["other_township"], XUGOU, "丙队", [("李四", make_id(1))], joined="2025-04-01")
+    county.refresh_from_db()
+    assert conflict_selectors.county_conflict_count(county, on) == 3
+

@@ -90,11 +90,12 @@ def dashboard(request, code):
 
 
 def _conflict_kpi(user, root, as_of) -> dict:
-    """「重复在册」: how many people of the county are active in several teams or units (two queries)."""
+    """「重复在册」: how many people of the county are active in several teams or units (two queries,
+    none while the county's data is unchanged: county_conflict_count)."""
     if not may_view_roster_conflicts(user, root):
         return {}
     return {"conflicts_url": f"{reverse('compliance:roster_conflicts', args=[root.code])}?as_of={as_of.isoformat()}",
-            "conflicts_count": conflict_selectors.conflict_count(root, as_of)}
+            "conflicts_count": conflict_selectors.county_conflict_count(root, as_of)}
 
 
 def _review_kpi(user) -> dict:
