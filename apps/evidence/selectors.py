@@ -189,6 +189,21 @@ def review_queue_count(user) -> int:
     return _queue_union(user).count()
 
 
+# The 待审核 badge (navigation, county dashboard) counts at most this many records: it is on every
+# page a reviewer opens, so its cost must not grow with a county's backlog; the queue page itself
+# counts them all.
+QUEUE_BADGE_LIMIT = 999
+
+
+def review_queue_badge(user) -> str:
+    """The badge's figure: how many records wait for this user's review, or ``999+`` (one query
+    that stops counting past QUEUE_BADGE_LIMIT)."""
+    if not can_verify_somewhere(user):
+        return "0"
+    waiting = _queue_union(user)[:QUEUE_BADGE_LIMIT + 1].count()
+    return f"{QUEUE_BADGE_LIMIT}+" if waiting > QUEUE_BADGE_LIMIT else str(waiting)
+
+
 def can_verify_somewhere(user) -> bool:
     from apps.accounts.access import ROLE_ACTIONS
 

@@ -65,6 +65,21 @@ def test_it_counts_with_one_query_and_pages_without_n_plus_one(people, waiting):
     assert len(ctx.captured_queries) <= 3  # one page of the UNION + one per kind on the page
 
 
+def test_the_badge_stops_counting_past_its_limit_in_one_query(client_for, people, waiting, monkeypatch):
+    assert selectors.review_queue_badge(people["county"]) == "3"
+    monkeypatch.setattr(selectors, "QUEUE_BADGE_LIMIT", 2)
+    with CaptureQueriesContext(connection) as ctx:
+        assert selectors.review_queue_badge(people["county"]) == "2+"
+    assert len(ctx.captured_queries) == 1
+    assert "LIMIT 3" in ctx.captured_queries[0]["sql"]
+    client = client_for(people["county"])
+    with CaptureQueriesContext(connection) as ctx:
+        dashboard = client.get(reverse("portal:dashboard", args=["140121000000"])).content.decode()
+    assert "待审核（2+）" in dashboard  # the navigation shows the dashboard's figure: counted once
+    assert sum(" UNION ALL " in q["sql"] for q in ctx.captured_queries) == 1
+    assert selectors.review_queue_count(people["county"]) == 3  # the queue page counts them all
+
+
 @pytest.mark.parametrize("name", ["township", "auditor"])
 def test_it_refuses_the_queue_to_who_may_not_review(client_for, people, waiting, name):
     client = client_for(people[name])

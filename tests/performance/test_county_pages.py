@@ -82,7 +82,7 @@ def test_it_serves_county_pages_in_the_same_queries_for_2_or_24_villages_without
     monkeypatch.setattr(rules, "evaluate_unit", forbidden)
     # The dashboard's review-queue and 「重复在册」 figures read evidence by design (a constant
     # number of queries each, tested with their features); everything else must not.
-    monkeypatch.setattr(evidence_selectors, "review_queue_count", lambda user: 0)
+    monkeypatch.setattr(evidence_selectors, "review_queue_badge", lambda user: "0")
     monkeypatch.setattr(conflict_selectors, "conflict_count", lambda root, on: 0)
     assert _pages(client, small) == _pages(client, big)
 

@@ -87,7 +87,7 @@ def portal_nav(context) -> list[tuple[str, str]]:
     if counties:
         items.append((_("县级总览"), links.landing_url(counties[0].code, counties[0].level)))
         items.append((_("逾期任务"), reverse("portal:overdue", args=[counties[0].code])))
-    queue = _review_queue_item(user)
+    queue = _review_queue_item(user, context.get("queue_count"))
     if queue:
         items.append(queue)
     if townships:
@@ -105,13 +105,15 @@ def portal_nav(context) -> list[tuple[str, str]]:
     return items
 
 
-def _review_queue_item(user):
-    """「待审核（N）」 for those who review records: the count is one UNION query."""
+def _review_queue_item(user, badge: str | None = None):
+    """「待审核（N）」 for those who review records (evidence.review_queue_badge: one UNION query),
+    not counted again when the page already did (``badge``: the page's ``queue_count``)."""
     from apps.evidence import selectors as evidence
 
     if not evidence.can_verify_somewhere(user):
         return None
-    return (f"{_('待审核')}（{evidence.review_queue_count(user)}）", reverse("evidence:queue"))
+    badge = evidence.review_queue_badge(user) if badge is None else badge
+    return (f"{_('待审核')}（{badge}）", reverse("evidence:queue"))
 
 
 @register.simple_tag

@@ -103,7 +103,7 @@ def _review_kpi(user) -> dict:
 
     if not evidence.can_verify_somewhere(user):
         return {}
-    return {"queue_url": reverse("evidence:queue"), "queue_count": evidence.review_queue_count(user)}
+    return {"queue_url": reverse("evidence:queue"), "queue_count": evidence.review_queue_badge(user)}
 
 
 @login_required
