@@ -259,7 +259,7 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
                 dates = dates[:k]
             if dates:
                 facts.person_trainings[person_id] = dates
-    elsewhere = memberships_elsewhere(rng)  # 「重复在册」: the same person in other teams of the county
+    elsewhere = memberships_elsewhere(rng, unit_ids)  # 「重复在册」: the same person in other teams of the county
     for pk, team_id, uid, team_type, name, key, joined_on, left_on in _tuples(
             ev.TeamMember.objects.counted()
             .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **where("team__unit__"))
