@@ -20,9 +20,21 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models import (
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Collate, TruncDate
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Collate, TruncDate
 from django.utils import timezone
 
 from apps.compliance import rules
@@ -692,22 +704,33 @@ def subtree_score_history(root: Unit, limit: int = 12, units: list[Unit] | None 
                           until: date | None = None) -> list[tuple[date, float | None]]:
     """The subtree score (as rollup() computes it) on each of the last ``limit`` dates up to
     ``until`` that the root has a snapshot for: what a dashboard's headline number was on those
-    days. Three queries whatever the subtree's size (dates, units unless given, scores)."""
+    days. A date of a county's stored report takes the score its summary stored (rolled up that
+    night from the same snapshots): one query. Other dates are rolled up from their snapshots:
+    two more queries (units unless given, scores), whatever the subtree's size."""
+    from apps.compliance.models import CountyReport
+
     stored = Snapshot.objects.filter(unit=root)
     if until is not None:
         stored = stored.filter(as_of__lte=until)
-    dates = list(stored.order_by("-as_of").values_list("as_of", flat=True)[:limit])
-    if not dates:
-        return []
-    units = units if units is not None else subtree_units(root)
-    code_of = {u.pk: u.code for u in units}
-    by_date: dict[date, dict[str, _StoredScore]] = defaultdict(dict)
-    in_subtree = _in_range(subtree_range(root.code, root.level))
-    rows = Snapshot.objects.filter(as_of__in=dates, **in_subtree).values_list("unit_id", "as_of", "score")
-    for unit_id, as_of, score in rows.iterator(chunk_size=5000):
-        if unit_id in code_of:
-            by_date[as_of][code_of[unit_id]] = _StoredScore(score, {})
-    return [(day, rollup(by_date[day], units)[root.code].subtree_score) for day in reversed(dates)]
+    reported = CountyReport.objects.filter(county=root, as_of=OuterRef("as_of"), ok=True,
+                                           summary__version=SUMMARY_VERSION)
+    dates = list(stored.order_by("-as_of").annotate(
+        reported=Exists(reported),
+        reported_score=Subquery(reported.values(score=Cast(KT("summary__score"), FloatField()))[:1]),
+    ).values_list("as_of", "reported", "reported_score")[:limit])
+    scores = {day: score for day, reported, score in dates if reported}
+    missing = [day for day, reported, _ in dates if not reported]
+    if missing:
+        units = units if units is not None else subtree_units(root)
+        code_of = {u.pk: u.code for u in units}
+        by_date: dict[date, dict[str, _StoredScore]] = defaultdict(dict)
+        in_subtree = _in_range(subtree_range(root.code, root.level))
+        rows = Snapshot.objects.filter(as_of__in=missing, **in_subtree).values_list("unit_id", "as_of", "score")
+        for unit_id, as_of, score in rows.iterator(chunk_size=5000):
+            if unit_id in code_of:
+                by_date[as_of][code_of[unit_id]] = _StoredScore(score, {})
+        scores.update({day: rollup(by_date[day], units)[root.code].subtree_score for day in missing})
+    return [(day, scores[day]) for day, _, _ in reversed(dates)]
 
 
 def snapshots_for(unit: Unit, limit: int = 50):
@@ -781,7 +804,9 @@ def completeness_from(root: Unit, period: str, facts: UnitReportingFacts) -> dic
 # ---------------------------------------------------------------------------
 # County summaries (what the county pages show, stored by the nightly county task)
 # ---------------------------------------------------------------------------
-SUMMARY_VERSION = 1
+# 2: with each row's unit count and flags and the root's subtree score (the dashboard reads no unit
+# below the rows, the trend no snapshot).
+SUMMARY_VERSION = 2
 
 
 def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEvaluation | CompactEvaluation],
@@ -824,6 +849,10 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
         if old_cells.get(prefix):
             cells[prefix] = old_cells[prefix]
     topics = {topic for row_cells in cells.values() for topic in row_cells}
+    flags: dict[str, set[str]] = defaultdict(set)
+    for u in units:
+        if u.code[:digits] in row_codes:
+            flags[u.code[:digits]].update(u.flag_list)
     failing = [r for r in overdue if r.status in (Status.OVERDUE, Status.NON_COMPLIANT)]
     per_row: dict[str, int] = defaultdict(int)
     per_req: dict[str, list] = {}
@@ -841,6 +870,8 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
         "topics": sorted(topics),
         "cells": dict(cells),
         "sizes": {prefix: n for prefix, n in _row_sizes(units, digits).items() if prefix in row_codes},
+        "flags": {prefix: sorted(row_flags) for prefix, row_flags in flags.items()},
+        "score": rollups[root.code].subtree_score if root.code in rollups else None,
         "overdue_per_row": dict(per_row),
         "by_requirement": sorted(per_req.values(), key=lambda c: (-c[2], c[0])),
         "rollups": {code: r.to_summary() for code, r in rollups.items() if code in shown},
@@ -862,9 +893,8 @@ def _row_sizes(units: list[Unit], digits: int) -> dict[str, int]:
 def summary_rows_kept(previous: dict | None, units: list[Unit], fresh: list[Unit]) -> frozenset[str]:
     """The rows (by row prefix) of the county's previous summary that a night keeps as they are:
     the row unit is there with its roll-up, no unit of the row is evaluated tonight (all carried
-    over, unchanged) and the row has as many units as then (none added or removed). None from a
-    summary without ``sizes``."""
-    if not previous or "sizes" not in previous:
+    over, unchanged) and the row has as many units as then (none added or removed)."""
+    if not previous:
         return frozenset()
     row_level = previous["row_level"]
     digits = SIGNIFICANT_DIGITS[row_level]

@@ -39,3 +39,20 @@ def test_it_reads_the_history_in_a_constant_number_of_queries(units, django_asse
     _store(units, date(2026, 9, 30), {COUNTY: 100.0, QINGYUAN: 80.0, VILLAGE: 60.0})
     with django_assert_num_queries(3):
         subtree_score_history(units[COUNTY])
+
+
+def test_a_county_date_with_a_stored_report_reads_the_reports_score_in_one_query(units, django_assert_num_queries):
+    from apps.compliance import services
+    from apps.compliance.models import CountyReport
+    from tests.compliance.helpers import DRILL_PARAMS, drill, make_version
+
+    make_version("drill.annual", "periodic_event", DRILL_PARAMS, weight=20)
+    drill(units[QINGYUAN], date(2025, 6, 1))  # 清源镇 met last year, 徐沟镇 and the village did not
+    drill(units[QINGYUAN], date(2026, 3, 1))
+    day = date(2026, 9, 30)
+    services.county_report_build(county=units[COUNTY], as_of=day)
+    with django_assert_num_queries(1):
+        history = subtree_score_history(units[COUNTY], until=day)
+    assert [d for d, _ in history] == [day] and 0 < history[0][1] < 100
+    CountyReport.objects.all().delete()
+    assert subtree_score_history(units[COUNTY], until=day) == history  # the same, rolled up from the snapshots

@@ -80,6 +80,12 @@ def test_it_serves_county_pages_in_the_same_queries_for_2_or_24_villages_without
 
     monkeypatch.setattr(UnitEvaluation, "from_dict", forbidden)
     monkeypatch.setattr(rules, "evaluate_unit", forbidden)
+
+    def every_unit(*args, **kwargs):
+        raise AssertionError("a county page read every unit of the county (the summary has the rows' figures)")
+
+    monkeypatch.setattr(portal, "subtree_units", every_unit)
+    monkeypatch.setattr(selectors, "subtree_units", every_unit)  # the trend reads the reports' scores
     # The dashboard's review-queue and 「重复在册」 figures read evidence by design (a constant
     # number of queries each, tested with their features); everything else must not.
     monkeypatch.setattr(evidence_selectors, "review_queue_badge", lambda user: "0")
