@@ -25,7 +25,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    FloatField,
     Min,
     OuterRef,
     Q,
@@ -34,7 +33,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, Collate, TruncDate
+from django.db.models.functions import Coalesce, Collate, TruncDate
 from django.utils import timezone
 
 from apps.compliance import rules
@@ -716,9 +715,10 @@ def subtree_score_history(root: Unit, limit: int = 12, units: list[Unit] | None 
                                            summary__version=SUMMARY_VERSION)
     dates = list(stored.order_by("-as_of").annotate(
         reported=Exists(reported),
-        reported_score=Subquery(reported.values(score=Cast(KT("summary__score"), FloatField()))[:1]),
+        reported_score=Subquery(reported.values(score=KT("summary__score"))[:1]),
     ).values_list("as_of", "reported", "reported_score")[:limit])
-    scores = {day: score for day, reported, score in dates if reported}
+    # The stored score as JSON text (PostgreSQL) or a number (SQLite).
+    scores = {day: None if score is None else float(score) for day, reported, score in dates if reported}
     missing = [day for day, reported, _ in dates if not reported]
     if missing:
         units = units if units is not None else subtree_units(root)
