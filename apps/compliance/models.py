@@ -13,7 +13,10 @@ class Snapshot(models.Model):
     stamp ``<catalog key>:<unit data_version>`` it was computed from (selectors.stamp): equal to
     the unit's current stamp, the snapshot is current."""
 
-    unit = models.ForeignKey("jurisdictions.Unit", verbose_name="单位", on_delete=models.CASCADE, related_name="snapshots")
+    # No index of its own: the unique (unit, as_of) serves lookups by unit (every row written
+    # maintains each index, and the night writes one row per unit).
+    unit = models.ForeignKey("jurisdictions.Unit", verbose_name="单位", on_delete=models.CASCADE, related_name="snapshots",
+                             db_index=False)
     as_of = models.DateField("评估日期")
     score = models.FloatField("得分", null=True, blank=True)
     grade = models.CharField("等次", max_length=10, blank=True)
@@ -131,7 +134,9 @@ class CountyOverdueRow(models.Model):
     derived (``as_of - due``). Keyed by the unit's code and numbered per unit, so a night copies
     the rows of the units it carries over with one INSERT … SELECT, unchanged."""
 
-    county = models.ForeignKey("jurisdictions.Unit", verbose_name="县", on_delete=models.CASCADE, related_name="+")
+    # Lookups by county (and date, and unit) are served by the unique constraint's index.
+    county = models.ForeignKey("jurisdictions.Unit", verbose_name="县", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
     as_of = models.DateField("评估日期")
     position = models.PositiveIntegerField("序号")
     unit_code = models.CharField("单位代码", max_length=12)
@@ -149,8 +154,7 @@ class CountyOverdueRow(models.Model):
         verbose_name_plural = "县逾期任务"
         constraints = [models.UniqueConstraint(fields=["county", "as_of", "unit_code", "position"],
                                                name="uniq_overdue_row_per_unit")]
-        indexes = [models.Index(fields=["county", "as_of", "unit_code"], name="overdue_row_unit_idx"),
-                   models.Index(fields=["as_of"], name="overdue_row_as_of_idx")]
+        indexes = [models.Index(fields=["as_of"], name="overdue_row_as_of_idx")]
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.as_of} {self.unit_code} {self.requirement}"
