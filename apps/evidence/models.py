@@ -20,6 +20,9 @@ from apps.core.fields import EncryptedCharField
 from apps.core.pii import mask_id_number, mask_mobile
 from apps.core.text import chinese_date
 
+# The prefix of an identity key made from an ID number (validation.person_key); name keys never
+# match across units.
+BLIND_KEY = "bi:"
 
 class History(HistoricalRecords):
     """simple-history's change records, named 「演练变更记录」 rather than its "historical 演练"
@@ -186,7 +189,14 @@ class TeamMember(PiiMixin, Record):
         verbose_name_plural = "队员"
         ordering = ["team", "name"]
         constraints = [live_fingerprint("teammember"), live_unique("teammember", "team", "identity_key", keyed="identity_key")]
-        indexes = [models.Index(fields=["unit", "joined_on"])]
+        indexes = [
+            models.Index(fields=["unit", "joined_on"]),
+            # 「重复在册」 (compliance.conflict_selectors): the live members with an ID number, by
+            # identity key. The night looks up the evaluated units' members' keys here instead
+            # of grouping every team of the county; members without a number are not indexed.
+            models.Index(fields=["identity_key"], name="teammember_identity_key_idx",
+                         condition=models.Q(identity_key__startswith=BLIND_KEY, deleted_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -36,6 +36,7 @@ from apps.evidence.kinds import (
     FieldSpec,
     KindSpec,
 )
+from apps.evidence.models import BLIND_KEY
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # Full-width digits, letters and punctuation that Chinese input methods produce, and the dashes
@@ -307,7 +308,6 @@ def validate_values(
     return cleaned, errors
 
 
-BLIND_KEY = "bi:"  # the prefix of a key made from an ID number; name keys never match across units
 
 
 def person_key(id_number: str, name: str) -> str:
