@@ -117,12 +117,19 @@ TEMPLATES = [
 # ------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASE_RANDOM_PAGE_COST = env.float("DATABASE_RANDOM_PAGE_COST", default=1.1)  # PostgreSQL: see below
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL keeps readers and the in-process Celery writer from blocking each other.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["timeout"] = 20
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # The planner's cost of a random page read relative to a sequential one: 1.1 for SSDs or data
+    # held in memory (PostgreSQL's own default, 4.0, models spinning disks). With 4.0 the nightly
+    # county task's team-member and facility reads scanned every team and facility of the
+    # province instead of probing the county's units (docs/performance.md, "Planner costs").
+    _pg = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg["options"] = f"{_pg.get('options', '')} -c random_page_cost={DATABASE_RANDOM_PAGE_COST}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------------------

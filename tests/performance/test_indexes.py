@@ -9,11 +9,12 @@ many rows of other units, with fresh statistics.
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from apps.compliance import selectors
 from apps.devtools.synthetic import generate
-from apps.evidence.models import Drill, Meeting
+from apps.evidence.models import Drill, Facility, Meeting, Team, TeamMember
 from apps.jurisdictions.codes import subtree_range
 from apps.jurisdictions.models import Unit
 
@@ -114,3 +115,77 @@ def test_a_nights_snapshots_of_a_countys_units_are_read_by_index_after_the_run(d
     assert Snapshot.objects.filter(as_of=AS_OF).count() > 50 * len(ids)
     assert "Seq Scan" not in plan, plan
     assert "unit_id = ANY" in plan.split("Index Cond:", 1)[-1].split("\n", 1)[0], plan  # the units are in the index condition
+
+
+def _teams_and_facilities(county_code: str) -> None:
+    """One team of ten members and one facility per background village (the generated province's
+    shape: every unit has its team and facilities)."""
+    record = ("review_status, review_note, source, fingerprint, created_at, updated_at, delete_reason, revision, "
+              "unit_id")
+    villages = "FROM jurisdictions_unit u WHERE u.county_code = %s AND u.level = 'village'"
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {Team._meta.db_table} ({record}, name, team_type) "  # noqa: S608
+                       f"SELECT 'submitted', '', 'form', md5('t' || u.id), now(), now(), '', 1, u.id, "
+                       f"u.name || '队', 'comprehensive' {villages}", [county_code])
+        cursor.execute(f"INSERT INTO {Facility._meta.db_table} ({record}, facility_type, name, quantity, "  # noqa: S608
+                       f"in_service_from) SELECT 'submitted', '', 'form', md5('f' || u.id), now(), now(), '', 1, "
+                       f"u.id, 'shelter', '避难场所', 1, DATE '2024-01-01' {villages}", [county_code])
+        cursor.execute(f"INSERT INTO {TeamMember._meta.db_table} ({record}, team_id, name, id_number, phone, "  # noqa: S608
+                       "identity_key, employment, joined_on) SELECT 'submitted', '', 'form', md5('m' || t.id || g), "
+                       "now(), now(), '', 1, t.unit_id, t.id, '队员', '', '', '', 'full_time', DATE '2024-01-01' "
+                       f"FROM {Team._meta.db_table} t CROSS JOIN generate_series(1, 10) g")
+        cursor.execute("ANALYZE jurisdictions_unit, evidence_team, evidence_teammember, evidence_facility")
+
+
+def test_the_planner_is_told_that_random_reads_cost_about_as_much_as_sequential_ones(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert float(cursor.fetchone()[0]) == settings.DATABASE_RANDOM_PAGE_COST == 1.1
+
+
+def test_a_countys_team_members_and_facilities_are_read_through_its_units_not_by_scanning_the_province(db):
+    """A county is about 1/70 of the generated province. With PostgreSQL's default cost of a
+    random read (4.0, for spinning disks) the planner scanned every team and facility of the
+    province for each county; with the configured cost it probes the county's units."""
+    target = generate(counties=1, townships_per_county=1, villages_per_township=20, years=1, seed=1, as_of=AS_OF,
+                      first_county=1).counties[0]
+    generate(counties=1, townships_per_county=1, villages_per_township=1, years=1, seed=2, as_of=AS_OF,
+             first_county=2)
+    _background("990102000000")
+    _teams_and_facilities("990102000000")
+
+    plans = _plans(target)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL random_page_cost = 4")  # PostgreSQL's default: the shape is one where it matters
+        spinning = _plans(target)
+
+    assert "Seq Scan on evidence_team " in spinning["evidence_teammember"], spinning["evidence_teammember"]
+    for table in ("evidence_teammember", "evidence_facility"):
+        assert "Seq Scan on evidence_" not in plans[table], plans[table]
+        assert "jurisdictions_unit_code_key" in plans[table], plans[table]
+
+
+def test_duplicate_memberships_of_the_evaluated_units_are_looked_up_by_identity_key(db):
+    """「重复在册」 on a warm night: the evaluated units' members with an ID number, and their other
+    memberships, come from the partial index of keyed members, not from the county's teams."""
+    from apps.compliance.conflict_selectors import memberships_elsewhere
+
+    target = generate(counties=1, townships_per_county=1, villages_per_township=20, years=1, seed=1, as_of=AS_OF,
+                      first_county=1).counties[0]
+    _background("990101000000")
+    _teams_and_facilities("990101000000")
+    evaluated = list(Unit.objects.subtree(target).filter(level="village").values_list("pk", flat=True)[:3])
+    captured = []
+
+    def grab(execute, sql, params, many, context):
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(grab):
+        memberships_elsewhere(subtree_range(target.code, target.level), evaluated)
+    (sql, params), = captured
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "teammember_identity_key_idx" in plan, plan
+    assert "Seq Scan" not in plan, plan
