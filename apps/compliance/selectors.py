@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from apps.compliance import rules
 from apps.compliance.conflict_selectors import memberships_elsewhere
-from apps.compliance.models import EvaluationRun, Snapshot
+from apps.compliance.models import CountyOverdueRow, CountyReport, EvaluationRun, Snapshot
 from apps.compliance.results import Source, Status, UnitEvaluation
 from apps.core.dates import parse_period
 from apps.evidence import models as ev
@@ -237,8 +237,8 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
     they read load_evidence's records (tests/performance/test_facts_equality.py).
 
     ``unit_ids`` narrows every query to those units of the range (the nightly task's units that
-    are not carried over); the 「重复在册」 memberships stay county-wide (looking them up for those
-    units' members only was measured slower on PostgreSQL: docs/performance.md)."""
+    are not carried over); the 「重复在册」 memberships are then those units' members' other
+    memberships anywhere in the county (conflict_selectors.memberships_elsewhere)."""
 
     def where(path: str = "unit__") -> dict:
         lookups = _in_range(rng, path)
@@ -596,8 +596,6 @@ class OverdueListing:
     since: evaluated once, then filtered and sorted in Python in the same orders."""
 
     def __init__(self, root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES):
-        from apps.compliance.models import CountyOverdueRow
-
         statuses = tuple(statuses)
         report = stored_county_report(root, as_of) if set(statuses) <= set(DEFAULT_OVERDUE_STATUSES) else None
         self.stored = (CountyOverdueRow.objects.filter(county_id=root.pk, as_of=as_of, status__in=statuses)
@@ -645,8 +643,6 @@ class Tally(NamedTuple):
 def stored_tallies(county_id: int, as_of: date) -> list[Tally]:
     """The county's stored overdue rows of ``as_of``, narrowed to what county_summary counts (one
     query, no text columns)."""
-    from apps.compliance.models import CountyOverdueRow
-
     rows = CountyOverdueRow.objects.filter(county_id=county_id, as_of=as_of).values_list(
         "unit_code", "requirement", "requirement_title", "status", "due")
     return [Tally(unit, req, title, status, (as_of - due).days if due else 0) for unit, req, title, status, due in rows]
@@ -656,8 +652,6 @@ def county_report_tasks(county: Unit, as_of: date) -> list[dict]:
     """The stored tasks of the county's report of ``as_of`` as the JSON rows of the overdue report
     (OverdueRow.to_dict), in its order: the webhook's payload (the reminders read only their
     townships' tasks: reminder_tasks)."""
-    from apps.compliance.models import CountyOverdueRow
-
     rows = CountyOverdueRow.objects.filter(county=county, as_of=as_of).order_by(*_order_by(""))
     return [_stored_row(v).to_dict() for v in rows.values_list(*_OVERDUE_COLUMNS).iterator(chunk_size=2000)]
 
@@ -665,8 +659,6 @@ def county_report_tasks(county: Unit, as_of: date) -> list[dict]:
 def reminder_tasks(county: Unit, as_of: date, prefixes: list[str]) -> list[OverdueRow]:
     """The due-soon and overdue tasks with a due date of the county's stored report of ``as_of``
     under these code prefixes (the townships whose staff are reminded), in the report's order."""
-    from apps.compliance.models import CountyOverdueRow
-
     under = Q()
     for prefix in prefixes:
         under |= Q(unit_code__startswith=prefix)
@@ -706,8 +698,6 @@ def subtree_score_history(root: Unit, limit: int = 12, units: list[Unit] | None 
     days. A date of a county's stored report takes the score its summary stored (rolled up that
     night from the same snapshots): one query. Other dates are rolled up from their snapshots:
     two more queries (units unless given, scores), whatever the subtree's size."""
-    from apps.compliance.models import CountyReport
-
     stored = Snapshot.objects.filter(unit=root)
     if until is not None:
         stored = stored.filter(as_of__lte=until)
@@ -963,8 +953,6 @@ def stored_county_report(county: Unit, as_of: date, catalog: str | None = None):
     current ``data_version``, plus the catalog key: no aggregate over evidence. Reads only."""
     if county.level != Level.COUNTY:
         return None
-    from apps.compliance.models import CountyReport
-
     report = (CountyReport.objects.filter(county=county, as_of=as_of, ok=True).exclude(fingerprint="")
               .annotate(current_version=F("county__data_version"))
               .only("id", "county", "summary", "fingerprint", "units_evaluated").first())

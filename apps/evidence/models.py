@@ -24,6 +24,7 @@ from apps.core.text import chinese_date
 # match across units.
 BLIND_KEY = "bi:"
 
+
 class History(HistoricalRecords):
     """simple-history's change records, named 「演练变更记录」 rather than its "historical 演练"
     (which the permission names and the admin's permission widget would show)."""

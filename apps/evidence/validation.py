@@ -308,8 +308,6 @@ def validate_values(
     return cleaned, errors
 
 
-
-
 def person_key(id_number: str, name: str) -> str:
     """Who a person is inside one unit: the ID number's blind index where given, else the name.
     Never the clear number: this key is stored and compared by the database."""
