@@ -82,10 +82,11 @@ def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation]
         if carry and carry[1]:
             _snapshots_carry(cursor, table, carry, as_of)
         if written:
-            if connection.vendor == "postgresql":
-                _snapshots_copy(cursor, table, written, evaluations, fingerprints, valid_until or {}, as_of, now)
-            else:
-                _snapshots_insert(cursor, table, written, evaluations, fingerprints, valid_until or {}, as_of, now)
+            stamp = now.isoformat()
+            rows_write(cursor, table, SNAPSHOT_COLUMNS, [
+                [u.pk, as_of.isoformat(), None if e.score is None else float(e.score), e.grade, e.counts,
+                 compact_results(e), fingerprints.get(u.pk, ""), _iso((valid_until or {}).get(u.code)), stamp]
+                for u in written for e in (evaluations[u.code],)], json_columns=("counts", "results"))
     return len(written) + (len(carry[1]) if carry else 0)
 
 
@@ -105,34 +106,31 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _snapshots_insert(cursor, table, units, evaluations, fingerprints, valid_until, as_of: date, now) -> None:
-    """SQLite: one INSERT … SELECT FROM json_each (bulk_create would split the rows into batches
-    of 999 variables, and the statement count would grow with the county)."""
-    rows = [[u.pk, as_of.isoformat(), e.score, e.grade, e.counts, compact_results(e), fingerprints.get(u.pk, ""),
-             _iso(valid_until.get(u.code)), now.isoformat()] for u in units for e in (evaluations[u.code],)]
-    picks = ", ".join(f"json(json_extract(value, '$[{i}]'))" if c in ("counts", "results")
-                      else f"json_extract(value, '$[{i}]')" for i, c in enumerate(SNAPSHOT_COLUMNS))
-    cursor.execute(f"INSERT INTO {table} ({', '.join(SNAPSHOT_COLUMNS)}) SELECT {picks} FROM json_each(%s)",  # noqa: S608
+def rows_write(cursor, table: str, columns: tuple[str, ...], rows: list[list], json_columns=()) -> None:
+    """Insert ``rows`` (values in ``columns`` order; ``json_columns`` hold Python objects) in one
+    statement, whatever their number. PostgreSQL: one COPY in text format, built in one pass (no
+    JSON document of all the rows is serialised and parsed again). SQLite (development, tests):
+    one INSERT … SELECT FROM json_each (bulk_create would split the rows into batches of 999
+    variables, and the statement count would grow with the county), run even without rows so
+    that a caller's statements never depend on its data."""
+    if connection.vendor == "postgresql":
+        if not rows:
+            return
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        encode = [dumps if c in json_columns else str for c in columns]
+        data = "".join("\t".join("\\N" if v is None else _copy_text(f(v)) for f, v in zip(encode, row, strict=True)) + "\n"
+                       for row in rows)
+        copy_rows(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN", data)
+        return
+    picks = ", ".join(f"json(json_extract(value, '$[{i}]'))" if c in json_columns
+                      else f"json_extract(value, '$[{i}]')" for i, c in enumerate(columns))
+    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {picks} FROM json_each(%s)",  # noqa: S608
                    [json.dumps(rows, ensure_ascii=False)])
 
 
 def _copy_text(value: str) -> str:
     """A value in COPY's text format (backslash, tab and line breaks escaped)."""
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _snapshots_copy(cursor, table, units, evaluations, fingerprints, valid_until, as_of: date, now) -> None:
-    day, stamp = as_of.isoformat(), now.isoformat()
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    lines = []
-    for u in units:
-        e = evaluations[u.code]
-        lines.append("\t".join((
-            str(u.pk), day, "\\N" if e.score is None else repr(float(e.score)), _copy_text(e.grade),
-            _copy_text(dumps(e.counts)), _copy_text(dumps(compact_results(e))),
-            _copy_text(fingerprints.get(u.pk, "")), _iso(valid_until.get(u.code)) or "\\N", stamp,
-        )))
-    copy_rows(cursor, f"COPY {table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN", "\n".join(lines) + "\n")
 
 
 def copy_rows(cursor, sql: str, data: str) -> None:
@@ -303,7 +301,6 @@ def overdue_rows_store(*, county: Unit, as_of: date, rows: list[selectors.Overdu
                        r.requirement_title, r.due.isoformat() if r.due else None, r.status, r.source, r.missing,
                        r.subject])
         numbered[r.unit] += 1
-    columns = ", ".join(OVERDUE_ROW_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE county_id = %s AND as_of = %s", [county.pk, as_of])  # noqa: S608
         if carry and carry[1]:
@@ -313,15 +310,7 @@ def overdue_rows_store(*, county: Unit, as_of: date, rows: list[selectors.Overdu
             cursor.execute(f"INSERT INTO {table} (as_of, {kept}) SELECT %s, {kept} FROM {table} "  # noqa: S608
                            f"WHERE county_id = %s AND as_of = %s AND {among}",
                            [as_of.isoformat(), county.pk, since.isoformat(), *codes_param])
-        if connection.vendor == "postgresql":
-            if not values:
-                return 0
-            lines = ("\t".join("\\N" if v is None else _copy_text(str(v)) for v in row) for row in values)
-            copy_rows(cursor, f"COPY {table} ({columns}) FROM STDIN", "\n".join(lines) + "\n")
-        else:
-            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(OVERDUE_ROW_COLUMNS)))
-            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {picks} FROM json_each(%s)",  # noqa: S608
-                           [json.dumps(values, ensure_ascii=False)])
+        rows_write(cursor, table, OVERDUE_ROW_COLUMNS, values)
     return len(values)
 
 
