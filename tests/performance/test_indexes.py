@@ -146,7 +146,9 @@ def test_the_planner_is_told_that_random_reads_cost_about_as_much_as_sequential_
 def test_a_countys_team_members_and_facilities_are_read_through_its_units_not_by_scanning_the_province(db):
     """A county is about 1/70 of the generated province. With PostgreSQL's default cost of a
     random read (4.0, for spinning disks) the planner scanned every team and facility of the
-    province for each county; with the configured cost it probes the county's units."""
+    province for each county (on the generated province; on this small shape the choice under
+    4.0 varies with the sampled statistics, so the setting itself is pinned by the test above);
+    with the configured cost it probes the county's units."""
     target = generate(counties=1, townships_per_county=1, villages_per_township=20, years=1, seed=1, as_of=AS_OF,
                       first_county=1).counties[0]
     generate(counties=1, townships_per_county=1, villages_per_township=1, years=1, seed=2, as_of=AS_OF,
@@ -155,11 +157,7 @@ def test_a_countys_team_members_and_facilities_are_read_through_its_units_not_by
     _teams_and_facilities("990102000000")
 
     plans = _plans(target)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL random_page_cost = 4")  # PostgreSQL's default: the shape is one where it matters
-        spinning = _plans(target)
 
-    assert "Seq Scan on evidence_team " in spinning["evidence_teammember"], spinning["evidence_teammember"]
     for table in ("evidence_teammember", "evidence_facility"):
         assert "Seq Scan on evidence_" not in plans[table], plans[table]
         assert "jurisdictions_unit_code_key" in plans[table], plans[table]
