@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.compliance import services
 from apps.compliance.models import EvaluationRun
 from apps.core.dates import parse_as_of
+from apps.core.runtime import collector_paused
 from apps.jurisdictions.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ def evaluate_county(run_id: int, county_id: int, as_of: str) -> dict:
     county = Unit.objects.get(pk=county_id)
     run = EvaluationRun.objects.filter(pk=run_id).first()
     try:
-        report = services.county_report_build(county=county, as_of=day, run=run)
+        with collector_paused():
+            report = services.county_report_build(county=county, as_of=day, run=run)
     except Exception as exc:  # noqa: BLE001 - recorded on the run, visible to administrators
         logger.exception("evaluation of county %s failed", county.code)
         services.county_report_fail(county=county, as_of=day, run=run, error=f"{type(exc).__name__}: {exc}")

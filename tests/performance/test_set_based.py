@@ -125,3 +125,28 @@ def test_it_groups_facilities_and_trainings_in_the_database(catalog):
         by_person = rules.training_dates(rows[uid], AS_OF)
         assert rules.training_dates(evidence, AS_OF) == {pk: sorted(dates) for pk, dates in by_person.items()}
         assert rules.facility_totals(evidence, AS_OF) == rules.facility_totals(rows[uid], AS_OF)
+
+
+def test_the_county_task_evaluates_with_the_cyclic_collector_paused_and_restores_it(catalog, eager, monkeypatch):
+    import gc
+
+    county = _county(1, villages=1)
+    seen = []
+    real_build = services.county_report_build
+
+    def build(**kwargs):
+        seen.append(gc.isenabled())
+        return real_build(**kwargs)
+
+    def broken(**kwargs):
+        seen.append(gc.isenabled())
+        raise RuntimeError("boom")
+
+    run = services.evaluation_run_start(as_of=AS_OF, trigger="test")
+    assert gc.isenabled()
+    monkeypatch.setattr(services, "county_report_build", build)
+    assert tasks.evaluate_county.apply(args=[run.pk, county.pk, AS_OF.isoformat()]).get()["ok"]
+    monkeypatch.setattr(services, "county_report_build", broken)
+    assert not tasks.evaluate_county.apply(args=[run.pk, county.pk, AS_OF.isoformat()]).get()["ok"]
+    assert seen == [False, False]
+    assert gc.isenabled()
