@@ -134,7 +134,11 @@ class CountyOverdueRow(models.Model):
     derived (``as_of - due``). Keyed by the unit's code and numbered per unit, so a night copies
     the rows of the units it carries over with one INSERT … SELECT, unchanged."""
 
-    # Lookups by county (and date, and unit) are served by the unique constraint's index.
+    # Every lookup names a date: the unique constraint's index, date first, serves a county's rows
+    # of a date (and unit) and retention's "before a date" alike. Date first also keeps the
+    # night's plans right: the planner has no statistics for tonight's date while the night
+    # writes it (it counts one row), and with a separate date index it read the whole night
+    # written so far for each county's DELETE instead of the county's rows.
     county = models.ForeignKey("jurisdictions.Unit", verbose_name="县", on_delete=models.CASCADE, related_name="+",
                                db_index=False)
     as_of = models.DateField("评估日期")
@@ -152,9 +156,8 @@ class CountyOverdueRow(models.Model):
     class Meta:
         verbose_name = "县逾期任务"
         verbose_name_plural = "县逾期任务"
-        constraints = [models.UniqueConstraint(fields=["county", "as_of", "unit_code", "position"],
+        constraints = [models.UniqueConstraint(fields=["as_of", "county", "unit_code", "position"],
                                                name="uniq_overdue_row_per_unit")]
-        indexes = [models.Index(fields=["as_of"], name="overdue_row_as_of_idx")]
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.as_of} {self.unit_code} {self.requirement}"

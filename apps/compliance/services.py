@@ -77,8 +77,7 @@ def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation]
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, units[0].pk])
-        among, ids_param = selectors.among_sql("unit_id", [u.pk for u in units])
-        cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND {among}", [as_of.isoformat(), *ids_param])  # noqa: S608
+        _snapshots_delete(cursor, table, [u.pk for u in units], as_of)
         if carry and carry[1]:
             _snapshots_carry(cursor, table, carry, as_of)
         if written:
@@ -88,6 +87,21 @@ def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation]
                  compact_results(e), fingerprints.get(u.pk, ""), _iso((valid_until or {}).get(u.code)), stamp]
                 for u in written for e in (evaluations[u.code],)], json_columns=("counts", "results"))
     return len(written) + (len(carry[1]) if carry else 0)
+
+
+def _snapshots_delete(cursor, table: str, unit_ids: list[int], as_of: date) -> None:
+    """Delete the units' rows of ``as_of``. PostgreSQL: one probe of the (unit, as_of) unique index
+    per unit (a LATERAL subquery with LIMIT 1, which the planner cannot flatten), whatever it
+    believes about the date: while a night writes its date, its statistics have none (counted as
+    one row), and a plain ``as_of = … AND unit_id IN …`` read every row of the night written so
+    far, county after county — a cost that grew with each county of the run."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"DELETE FROM {table} s USING unnest(%s::bigint[]) AS u(id) CROSS JOIN LATERAL "  # noqa: S608
+                       f"(SELECT id FROM {table} WHERE unit_id = u.id AND as_of = %s LIMIT 1) x WHERE s.id = x.id",
+                       [unit_ids, as_of.isoformat()])
+        return
+    among, ids_param = selectors.among_sql("unit_id", unit_ids)
+    cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND {among}", [as_of.isoformat(), *ids_param])  # noqa: S608
 
 
 def _snapshots_carry(cursor, table: str, carry: tuple[date, list[int]], as_of: date) -> None:

@@ -187,3 +187,61 @@ def test_duplicate_memberships_of_the_evaluated_units_are_looked_up_by_identity_
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "teammember_identity_key_idx" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+def _rows_read(plan: dict) -> int:
+    """The most rows any node of an EXPLAIN ANALYZE (JSON) plan produced or filtered out."""
+    here = plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1) + plan.get("Rows Removed by Filter", 0)
+    return max([here, *(_rows_read(child) for child in plan.get("Plans", []))])
+
+
+def test_a_county_task_touches_only_its_own_rows_of_a_night_the_statistics_do_not_know_yet(db):
+    """While a night runs, the planner has no statistics for its date (it counts one row): the
+    county task's delete of its snapshots and overdue rows and its read of the tallies must still
+    go to the county's rows, not through every row the night has written for earlier counties."""
+    from apps.compliance import services
+    from apps.compliance.models import CountyOverdueRow, Snapshot
+
+    target = generate(counties=1, townships_per_county=1, villages_per_township=3, years=1, seed=1, as_of=AS_OF,
+                      first_county=1).counties[0]
+    generate(counties=1, townships_per_county=1, villages_per_township=1, years=1, seed=2, as_of=AS_OF,
+             first_county=2)
+    _background("990102000000")
+    other = Unit.objects.get(code="990102000000")
+    last_night = date.fromordinal(AS_OF.toordinal() - 1)
+
+    def night(day, units):
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {Snapshot._meta.db_table} (unit_id, as_of, score, grade, counts, results, "  # noqa: S608
+                           "fingerprint, computed_at) SELECT id, %s, 80, '', '{}', '[]', '', now() "
+                           "FROM jurisdictions_unit WHERE code LIKE %s", [day, units])
+            cursor.execute(f"INSERT INTO {CountyOverdueRow._meta.db_table} (county_id, as_of, position, unit_code, "  # noqa: S608
+                           "unit_name, requirement, requirement_title, due, status, source, missing, subject) "
+                           "SELECT CASE WHEN code LIKE '990101%%' THEN %s ELSE %s END, %s, 0, code, name, 'R', 'R', "
+                           "%s, 'overdue', '', '', '' FROM jurisdictions_unit WHERE code LIKE %s",
+                           [target.pk, other.pk, day, day, units])
+
+    night(last_night, "99%")
+    services.night_statistics_refresh()  # the end of last night's run
+    night(AS_OF, "990102%")  # tonight, the counties before this one
+    night(AS_OF, "990101%")
+    ids = list(Unit.objects.subtree(target).values_list("pk", flat=True))
+    captured = []
+
+    def grab(execute, sql, params, many, context):
+        if sql.lstrip().startswith(("DELETE", "SELECT \"compliance_countyoverduerow\"")):
+            captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(grab):
+        tallies = selectors.stored_tallies(target.pk, AS_OF)
+        services.snapshots_store(units=list(Unit.objects.filter(pk__in=ids)), evaluations={}, fingerprints={},
+                                 as_of=AS_OF)
+        services.overdue_rows_store(county=target, as_of=AS_OF, rows=[])
+    assert len(tallies) == len(ids) and len(captured) == 3
+    assert Snapshot.objects.filter(as_of=AS_OF).count() > 100 * len(ids)
+    with connection.cursor() as cursor:
+        for sql, params in captured:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0][0]["Plan"]
+            assert _rows_read(plan) <= 2 * len(ids), (sql, plan)
