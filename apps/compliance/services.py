@@ -74,7 +74,7 @@ def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation]
     as_of = as_of or evaluations[units[0].code].as_of
     written = [u for u in units if u.code in evaluations]
     table = connection.ops.quote_name(Snapshot._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:  # no savepoint in the caller's transaction
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, units[0].pk])
         _snapshots_delete(cursor, table, [u.pk for u in units], as_of)
@@ -246,16 +246,12 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     # units' rows of the previous night (the same rows; never tonight's, just written).
     read = [u for u in selectors.outside_rows(units, kept) if u.code not in evaluations]
     stored = {**(selectors.stored_compact(read, previous.as_of, specs) if previous else {}), **evaluations}
-    report, _ = CountyReport.objects.update_or_create(
-        county=county, as_of=as_of,
-        defaults={
-            "run": run, "ok": True, "error": "", "units_evaluated": len(units),
-            "overdue": counts[Status.OVERDUE], "non_compliant": counts[Status.NON_COMPLIANT],
-            "due_soon": counts[Status.DUE_SOON],
-            "summary": selectors.county_summary(county, units, stored, tallies, kept=kept,
-                                                previous=previous.summary if previous else None),
-            "fingerprint": fingerprint,
-        },
+    report = county_report_put(
+        county=county, as_of=as_of, run=run, ok=True, error="", units_evaluated=len(units),
+        overdue=counts[Status.OVERDUE], non_compliant=counts[Status.NON_COMPLIANT], due_soon=counts[Status.DUE_SOON],
+        summary=selectors.county_summary(county, units, stored, tallies, kept=kept,
+                                         previous=previous.summary if previous else None),
+        fingerprint=fingerprint,
     )
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
                  overdue=counts[Status.OVERDUE], units=len(units), evaluated=len(fresh), carried=len(keep))
@@ -315,7 +311,7 @@ def overdue_rows_store(*, county: Unit, as_of: date, rows: list[selectors.Overdu
                        r.requirement_title, r.due.isoformat() if r.due else None, r.status, r.source, r.missing,
                        r.subject])
         numbered[r.unit] += 1
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:  # no savepoint in the caller's transaction
         cursor.execute(f"DELETE FROM {table} WHERE county_id = %s AND as_of = %s", [county.pk, as_of])  # noqa: S608
         if carry and carry[1]:
             since, codes = carry
@@ -363,11 +359,29 @@ def night_statistics_refresh() -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
-def county_report_fail(*, county: Unit, as_of: date, run: EvaluationRun | None, error: str) -> CountyReport:
-    report, _ = CountyReport.objects.update_or_create(
-        county=county, as_of=as_of, defaults={"run": run, "ok": False, "error": error[:2000]}
-    )
+def county_report_put(*, county: Unit, as_of: date, **values) -> CountyReport:
+    """Create the county's report of ``as_of`` with ``values`` (model field names), or set those
+    fields of the existing one (the others, such as the email and webhook marks, are kept): one
+    ``INSERT … ON CONFLICT … DO UPDATE … RETURNING`` on the unique (county, as_of), where
+    update_or_create took six statements (savepoints, a locking read, the write). Returns the
+    stored row."""
+    report = CountyReport(county=county, as_of=as_of, **values)
+    fields = [f for f in CountyReport._meta.concrete_fields if not f.primary_key]
+    params = [f.get_db_prep_save(f.pre_save(report, add=True), connection) for f in fields]  # updated_at: now
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    updated = ", ".join(f"{c} = EXCLUDED.{c}" for c in (q(f.column) for f in fields if f.name in values
+                                                          or f.name == "updated_at"))
+    table = q(CountyReport._meta.db_table)
+    sql = (f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+           f"ON CONFLICT ({q('county_id')}, {q('as_of')}) DO UPDATE SET {updated} RETURNING {q('id')}, {columns}")
+    report = next(iter(CountyReport.objects.raw(sql, params)))
+    report.county = county
     return report
+
+
+def county_report_fail(*, county: Unit, as_of: date, run: EvaluationRun | None, error: str) -> CountyReport:
+    return county_report_put(county=county, as_of=as_of, run=run, ok=False, error=error[:2000])
 
 
 def evaluation_run_finish(*, run: EvaluationRun, missing: list[Unit] | None = None) -> bool:
@@ -479,7 +493,8 @@ def county_report_notify(*, report: CountyReport) -> int:
                 logger.warning("county report email for %s failed: %s", county.code, type(exc).__name__)
     reminders_enqueue(county=county, as_of=report.as_of)
     sent += reminders_deliver(county=county)
-    CountyReport.objects.filter(pk=report.pk).update(emails_sent=F("emails_sent") + sent)
+    if sent:
+        CountyReport.objects.filter(pk=report.pk).update(emails_sent=F("emails_sent") + sent)
     return sent
 
 

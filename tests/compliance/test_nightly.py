@@ -160,3 +160,24 @@ def _wait_finished(run_id: int) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("nightly run did not finish")
+
+
+def test_a_county_report_is_written_in_one_statement_and_keeps_what_it_is_not_given(units):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.jurisdictions.models import Unit
+
+    county, day = Unit.objects.get(code="140121000000"), date(2025, 3, 1)
+    with CaptureQueriesContext(connection) as first:
+        report = services.county_report_put(county=county, as_of=day, ok=True, overdue=3, summary={"version": 2},
+                                            fingerprint="k:1")
+    CountyReport.objects.filter(pk=report.pk).update(emailed_at="2025-03-01T03:00:00Z", emails_sent=2)
+    with CaptureQueriesContext(connection) as again:
+        failed = services.county_report_fail(county=county, as_of=day, run=None, error="数据库不可用")
+    stored = CountyReport.objects.get()
+    assert len(first) == len(again) == 1 and failed.pk == report.pk == stored.pk
+    assert (stored.ok, stored.error, stored.overdue, stored.summary, stored.fingerprint) == (
+        False, "数据库不可用", 3, {"version": 2}, "k:1")
+    assert stored.emailed_at is not None and stored.emails_sent == 2 and failed.emailed_at == stored.emailed_at
+    assert stored.updated_at > report.updated_at
