@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import urllib.request
 import uuid
 from collections import defaultdict
@@ -131,8 +132,8 @@ def rows_write(cursor, table: str, columns: tuple[str, ...], rows: list[list], j
         if not rows:
             return
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        encode = [dumps if c in json_columns else str for c in columns]
-        data = "".join("\t".join("\\N" if v is None else _copy_text(f(v)) for f, v in zip(encode, row, strict=True)) + "\n"
+        encode = [_copy_json(dumps) if c in json_columns else _copy_value for c in columns]
+        data = "".join("\t".join("\\N" if v is None else f(v) for f, v in zip(encode, row, strict=True)) + "\n"
                        for row in rows)
         copy_rows(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN", data)
         return
@@ -142,9 +143,25 @@ def rows_write(cursor, table: str, columns: tuple[str, ...], rows: list[list], j
                    [json.dumps(rows, ensure_ascii=False)])
 
 
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
 def _copy_text(value: str) -> str:
     """A value in COPY's text format (backslash, tab and line breaks escaped)."""
+    if _COPY_SPECIAL.search(value) is None:  # nearly always: one scan instead of four replacements
+        return value
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_value(value) -> str:
+    """A non-null value in COPY's text format: numbers and dates as they print, text escaped."""
+    return _copy_text(value) if isinstance(value, str) else str(value)
+
+
+def _copy_json(dumps):
+    """JSON in COPY's text format: the encoder already escapes tabs and line breaks inside strings
+    (as backslash sequences), so only the backslashes need doubling."""
+    return lambda value: dumps(value).replace("\\", "\\\\")
 
 
 def copy_rows(cursor, sql: str, data: str) -> None:

@@ -5,6 +5,7 @@ Timings live in benchmarks/nightly.py; these tests pin the properties that make 
 
 from datetime import date
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -150,3 +151,18 @@ def test_the_county_task_evaluates_with_the_cyclic_collector_paused_and_restores
     assert not tasks.evaluate_county.apply(args=[run.pk, county.pk, AS_OF.isoformat()]).get()["ok"]
     assert seen == [False, False]
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("text", ["a\\b", "tab\there", "a\nb\r\n", "\\N", "\\.", "普通文本"])
+def test_the_bulk_writer_stores_text_and_json_exactly_whatever_characters_they_hold(db, text):
+    from apps.jurisdictions.models import Unit
+
+    unit = Unit.objects.create(code="990101000000", name="县", level="county")
+    row = [unit.pk, "2026-03-01", 61.5, text, {text: 1}, [[text, 1, "overdue", None, 2.5, 3, 1.0]], text,
+           None, "2026-03-01T02:30:00+00:00"]
+    with connection.cursor() as cursor:
+        services.rows_write(cursor, Snapshot._meta.db_table, services.SNAPSHOT_COLUMNS, [row],
+                            json_columns=("counts", "results"))
+    stored = Snapshot.objects.get()
+    assert (stored.score, stored.grade, stored.counts, stored.results, stored.fingerprint, stored.valid_until) == (
+        61.5, text, {text: 1}, [[text, 1, "overdue", None, 2.5, 3, 1.0]], text, None)
