@@ -158,12 +158,13 @@ class RelayFact:
 
 @dataclass
 class Evidence:
-    """A unit's evidence: records (``people`` … ``relays``), or for two kinds the aggregates the
+    """A unit's evidence: records (``people`` … ``relays``), or for three kinds the aggregates the
     database grouped for one date (``facts_on``): the in-service quantity per facility type
-    instead of facilities, and each person's training dates up to that date instead of trainings.
-    ``facility_totals``/``training_dates`` below return the same aggregates from either form, so
-    the rules decide from one kind of input whichever loader built it (selectors.load_facts or
-    load_evidence). Team members stay records: the 「重复在册」 rule needs each membership."""
+    instead of facilities, each person's training dates up to that date instead of trainings, and
+    each team's distinct members counting on that date (「重复在册」 settled) instead of members.
+    ``facility_totals``/``training_dates``/``team_sizes`` below return the same aggregates from
+    either form, so the rules decide from one kind of input whichever loader built it
+    (selectors.load_facts or load_evidence)."""
 
     people: list[PersonFact] = field(default_factory=list)
     trainings: list[TrainingFact] = field(default_factory=list)
@@ -176,8 +177,10 @@ class Evidence:
     facts_on: date | None = None
     facility_quantities: dict[str, int] = field(default_factory=dict)
     person_trainings: dict[int, tuple[date, ...]] = field(default_factory=dict)
+    team_sizes: dict[tuple[int, str], int] = field(default_factory=dict)  # (team id, type) -> members counting
     # Aggregates only: the earliest date after facts_on on which they change (a facility entering
-    # or leaving service, a training dated later), for valid_until; None: no such date.
+    # or leaving service, a training dated later, a membership of the unit's teams or of their
+    # members' other teams starting or ending), for valid_until; None: no such date.
     next_change: date | None = None
 
 
@@ -209,6 +212,18 @@ def training_dates(ev: Evidence, as_of: date) -> dict[int, list[date]]:
         if t.held_on <= as_of:
             trained.setdefault(t.person_id, []).append(t.held_on)
     return trained
+
+
+def team_sizes(ev: Evidence, as_of: date) -> dict[tuple[int, str], int]:
+    """The number of distinct members counting for each team on ``as_of`` (counts_for_team:
+    active, and 「重复在册」 settled), by (team id, team type); teams without any left out."""
+    if _aggregated(ev, as_of):
+        return ev.team_sizes
+    teams: dict[tuple[int, str], set[str]] = {}
+    for m in ev.members:
+        if counts_for_team(m, as_of):
+            teams.setdefault((m.team_id, m.team_type), set()).add(m.person_key or f"name:{m.name}")
+    return {team: len(people) for team, people in teams.items()}
 
 
 @dataclass(frozen=True)
@@ -568,18 +583,14 @@ def _team_floor(spec, unit, ev, as_of, cfg) -> _Verdict:
     of the county counts only for the team counting_membership picks (「重复在册」)."""
     p: kinds.TeamFloor = spec.params
     types = set(p.team_types)
-    teams: dict[int, set[str]] = {}
-    for m in ev.members:
-        if (not types or m.team_type in types) and counts_for_team(m, as_of):
-            teams.setdefault(m.team_id, set()).add(m.person_key or f"name:{m.name}")
-    if not teams:
+    sizes = [n for (_, team_type), n in team_sizes(ev, as_of).items() if not types or team_type in types]
+    if not sizes:
         # No team recorded: no_data, deducting in full once the floor is due (no deadline, or past it).
         due_now = spec.deadline is None or spec.deadline < as_of
         return _Verdict([], 0, p.min_members, Status.NO_DATA, shortfall=1.0, deducts_no_data=due_now,
                         no_data_hint="无数据（扣分）：请录入救援队伍及其队员" if due_now
                         else "无数据：请录入救援队伍及其队员")
-    return _floor(spec, unit, max(len(v) for v in teams.values()), p.min_members, "最大一支救援队伍在册人数",
-                  as_of, cfg)
+    return _floor(spec, unit, max(sizes), p.min_members, "最大一支救援队伍在册人数", as_of, cfg)
 
 
 def _facility_count(spec, unit, ev, as_of, cfg) -> _Verdict:

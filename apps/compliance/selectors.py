@@ -37,11 +37,13 @@ from django.db.models.functions import Coalesce, Collate, TruncDate
 from django.utils import timezone
 
 from apps.compliance import rules
-from apps.compliance.conflict_selectors import memberships_elsewhere
+from apps.compliance.conflict_selectors import county_range, memberships_elsewhere
 from apps.compliance.models import CountyOverdueRow, CountyReport, EvaluationRun, Snapshot
 from apps.compliance.results import Source, Status, UnitEvaluation
 from apps.core.dates import parse_period
 from apps.evidence import models as ev
+from apps.evidence.models import BLIND_KEY
+from apps.evidence.selectors import counted_memberships, counted_team_members
 from apps.jurisdictions.codes import SIGNIFICANT_DIGITS, CodeRange, Level, subtree_range
 from apps.jurisdictions.models import Unit
 from apps.policies.models import Citation, RequirementVersion
@@ -270,15 +272,12 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
                 dates = dates[:k]
             if dates:
                 facts.person_trainings[person_id] = dates
-    elsewhere = memberships_elsewhere(rng, unit_ids)  # 「重复在册」: the same person in other teams of the county
-    for pk, team_id, uid, team_type, name, key, joined_on, left_on in _tuples(
-            ev.TeamMember.objects.counted()
-            .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **where("team__unit__"))
-            .values_list("id", "team_id", "team__unit_id", "team__team_type", "name", "identity_key", "joined_on",
-                         "left_on")):
-        by_unit[uid].members.append(rules.MemberFact(id=pk, team_type=team_type, name=name, person_key=key,
-                                                     joined_on=joined_on, left_on=left_on, team_id=team_id,
-                                                     elsewhere=elsewhere.get(pk, ())))
+    for uid, team_id, team_type, n, change in team_facts(rng, as_of, unit_ids):
+        facts = by_unit[uid]
+        if n:
+            facts.team_sizes[(team_id, team_type)] = n
+        if change is not None and (facts.next_change is None or change < facts.next_change):
+            facts.next_change = change
     # In service on as_of (summed), or entering or leaving service later (valid_until).
     in_service = Q(in_service_from__lte=as_of) & (Q(in_service_to__isnull=True) | Q(in_service_to__gt=as_of))
     facilities = (ev.Facility.objects.counted()
@@ -309,6 +308,68 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
             **where()).values_list("id", "unit_id", "warning_id", TruncDate("received_at"), delay)):
         by_unit[uid].relays.append(rules.RelayFact(pk, warning_id, received_on, took.total_seconds() / 60))
     return by_unit
+
+
+def team_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -> list[tuple]:
+    """The team facts of the units in the range (narrowed to ``unit_ids``) on ``as_of``, grouped by
+    the database in one statement: ``(unit id, team id, team type, members counting, None)`` per
+    team with members counting (rules.team_sizes: distinct people by identity key, a person with
+    memberships of several teams of the county counting only for the one rules.counting_membership
+    picks — the earliest joining date, then the team recorded first, then the membership), and
+    ``(unit id, None, None, 0, date)``: the earliest date after ``as_of`` on which one of the
+    unit's memberships, or another team's membership of one of its members, starts or ends
+    (rules.valid_until). The memberships read are the units' own and, anywhere in the county,
+    those sharing an identity key with them (through the identity-key index)."""
+    whole = county_range(rng)
+    chosen = Q(team__unit__code__gte=rng.low, team__unit__code__lte=rng.high)
+    if unit_ids is not None:
+        chosen &= Q(team__unit_id__in=among(unit_ids))
+    columns = ("id", "team_id", "team__unit_id", "team__team_type", "identity_key", "name", "joined_on", "left_on",
+               "team__unit__code")
+    keys = counted_memberships(code__gte=rng.low, code__lte=rng.high).filter(chosen).values("identity_key")
+    # Two index paths, not one OR (which read every membership of the county): the chosen units'
+    # teams, and the keyed memberships anywhere in the county sharing their identity keys.
+    base = counted_team_members().filter(chosen).order_by().values_list(*columns)
+    if unit_ids is not None or rng != whole:  # (the whole county has them all already)
+        base = base.union(counted_memberships(code__gte=whole.low, code__lte=whole.high).filter(identity_key__in=keys)
+                          .order_by().values_list(*columns))
+    base_sql, base_params = base.query.sql_with_params()
+
+    def picked(alias: str) -> tuple[str, list]:  # the memberships of the chosen units' teams
+        condition, params = f"{alias}code >= %s AND {alias}code <= %s", [rng.low, rng.high]
+        if unit_ids is None:
+            return condition, params
+        ids_condition, ids_params = among_sql(f"{alias}unit_id", unit_ids)
+        return f"{condition} AND {ids_condition}", [*params, *ids_params]
+
+    (own, own_params), (chosen_a, chosen_a_params) = picked(""), picked("a.")
+    blind = BLIND_KEY + "%"
+    sql = f"""
+        WITH m (id, team_id, unit_id, team_type, k, name, joined_on, left_on, code) AS ({base_sql}),
+        active AS (SELECT * FROM m WHERE joined_on <= %s AND (left_on IS NULL OR left_on > %s)),
+        first (k, team_id) AS (
+            SELECT DISTINCT k, FIRST_VALUE(team_id) OVER (PARTITION BY k ORDER BY joined_on, team_id, id)
+            FROM active WHERE k LIKE %s),
+        own AS (SELECT * FROM m WHERE {own}),
+        moves (unit_id, d) AS (
+            SELECT unit_id, joined_on FROM own UNION ALL SELECT unit_id, left_on FROM own
+            UNION ALL SELECT own.unit_id, o.joined_on FROM own JOIN m o ON o.k = own.k AND o.team_id <> own.team_id
+                WHERE own.k LIKE %s
+            UNION ALL SELECT own.unit_id, o.left_on FROM own JOIN m o ON o.k = own.k AND o.team_id <> own.team_id
+                WHERE own.k LIKE %s)
+        SELECT a.unit_id, a.team_id, a.team_type,
+            COUNT(DISTINCT CASE WHEN a.k <> '' THEN a.k ELSE 'name:' || a.name END), NULL
+        FROM active a LEFT JOIN first f ON f.k = a.k WHERE {chosen_a} AND (f.team_id IS NULL OR f.team_id = a.team_id)
+        GROUP BY a.unit_id, a.team_id, a.team_type
+        UNION ALL
+        SELECT unit_id, NULL, NULL, 0, MIN(d) FROM moves WHERE d > %s GROUP BY unit_id"""  # noqa: S608
+    params = [*base_params, as_of, as_of, blind, *own_params, blind, blind, *chosen_a_params, as_of]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor != "postgresql":  # SQLite returns the date as text
+        rows = [(*row[:4], date.fromisoformat(row[4]) if row[4] else None) for row in rows]
+    return rows
 
 
 def _local_date(moment) -> date | None:

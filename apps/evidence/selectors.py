@@ -271,12 +271,17 @@ def missing_teams(wanted: dict[tuple[Unit, str], str]) -> list[tuple[Unit, str, 
 # ---------------------------------------------------------------------------
 
 
-def counted_memberships(**unit_filter):
-    """Counted, live members with an ID number of counted, live teams; ``unit_filter`` narrows the
-    team's unit (e.g. ``code__gte=…`` or ``county_code__in=…``)."""
+def counted_team_members(**unit_filter):
+    """Counted, live members of counted, live teams; ``unit_filter`` narrows the team's unit (e.g.
+    ``code__gte=…`` or ``county_code__in=…``)."""
     return TeamMember.objects.counted().filter(
-        team__deleted_at__isnull=True, team__review_status__in=COUNTED_STATUSES, identity_key__startswith=BLIND_KEY,
+        team__deleted_at__isnull=True, team__review_status__in=COUNTED_STATUSES,
         **{f"team__unit__{k}": v for k, v in unit_filter.items()})
+
+
+def counted_memberships(**unit_filter):
+    """counted_team_members with an ID number (compared by identity key)."""
+    return counted_team_members(**unit_filter).filter(identity_key__startswith=BLIND_KEY)
 
 
 def counted_people(**unit_filter):

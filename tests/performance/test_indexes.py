@@ -165,9 +165,8 @@ def test_a_countys_team_members_and_facilities_are_read_through_its_units_not_by
 
 def test_duplicate_memberships_of_the_evaluated_units_are_looked_up_by_identity_key(db):
     """「重复在册」 on a warm night: the evaluated units' members with an ID number, and their other
-    memberships, come from the partial index of keyed members, not from the county's teams."""
-    from apps.compliance.conflict_selectors import memberships_elsewhere
-
+    memberships, come from the partial index of keyed members, not from the county's teams (the
+    night's team facts, selectors.team_facts)."""
     target = generate(counties=1, townships_per_county=1, villages_per_township=20, years=1, seed=1, as_of=AS_OF,
                       first_county=1).counties[0]
     _background("990101000000")
@@ -180,7 +179,7 @@ def test_duplicate_memberships_of_the_evaluated_units_are_looked_up_by_identity_
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(grab):
-        memberships_elsewhere(subtree_range(target.code, target.level), evaluated)
+        selectors.team_facts(subtree_range(target.code, target.level), AS_OF, evaluated)
     (sql, params), = captured
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
