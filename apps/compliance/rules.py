@@ -678,6 +678,10 @@ def own_sources(spec: Spec, unit: UnitFacts) -> list[Source]:
     return list(by_clause.values())
 
 
+_RANK = Status.RANK
+_NO_RANK = len(Status.SEVERITY)
+
+
 def evaluate_requirement(spec: Spec, unit: UnitFacts, evidence: Evidence, as_of: date,
                          cfg: Settings = Settings(), *, sources: list[Source] | None = None) -> RequirementResult:
     """``sources``: the unit's own citations of ``spec`` when already known (SpecIndex)."""
@@ -686,10 +690,22 @@ def evaluate_requirement(spec: Spec, unit: UnitFacts, evidence: Evidence, as_of:
         verdict = _Verdict([], None, None, Status.NO_DATA)
     else:
         verdict = rule(spec, unit, evidence, as_of, cfg)
-    counted = [t for t in verdict.tasks if t.in_window]
-    status = Status.worst(t.status for t in counted) if counted else (verdict.empty_status or Status.COMPLIANT)
-    due = min((t.due for t in counted if t.status != Status.COMPLIANT and t.due), default=None)
-    missing = "；".join(t.missing for t in counted if t.status in Status.BAD and t.missing)
+    # One pass over the tasks in the window: the worst status (the first of equals), the earliest
+    # due date of those not met, the texts of those failing.
+    status, rank, due, failing = None, _NO_RANK, None, []
+    for t in verdict.tasks:
+        if not t.in_window:
+            continue
+        if _RANK[t.status] < rank:
+            status, rank = t.status, _RANK[t.status]
+        if t.status != Status.COMPLIANT:
+            if t.due and (due is None or t.due < due):
+                due = t.due
+            if t.missing and t.status in Status.BAD:
+                failing.append(t.missing)
+    if status is None:
+        status = verdict.empty_status or Status.COMPLIANT
+    missing = "；".join(failing)
     if status == Status.NO_DATA and verdict.no_data_hint:
         missing = verdict.no_data_hint
     deducts_no_data = status == Status.NO_DATA and verdict.deducts_no_data
