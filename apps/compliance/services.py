@@ -227,7 +227,8 @@ def run_missing_counties(run: EvaluationRun) -> list[Unit]:
 
 
 @transaction.atomic
-def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None = None) -> CountyReport:
+def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None = None,
+                        catalog: str | None = None) -> CountyReport:
     """Store the county's snapshots of ``as_of`` and replace its overdue report and summary.
 
     Incremental: a unit whose snapshot of the county's previous night has the unit's current
@@ -236,8 +237,9 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     evaluated); only the others are evaluated. The stamps (the county's, the units') are read
     BEFORE computing: a write meanwhile leaves the results stale, never wrongly current. A
     same-night re-run whose county stamp is unchanged, with every snapshot stored, carries the
-    report over: nothing is loaded, decoded or evaluated again."""
-    catalog = selectors.catalog_key()
+    report over: nothing is loaded, decoded or evaluated again. ``catalog``: selectors.catalog_key()
+    when the caller has read it (the nightly task, once per night)."""
+    catalog = catalog or selectors.catalog_key()
     version = Unit.objects.filter(pk=county.pk).values_list("data_version", flat=True).get()
     fingerprint = selectors.stamp(catalog, version)
     rng = subtree_range(county.code, county.level)
@@ -300,9 +302,11 @@ def _county_report_carry_over(*, county: Unit, as_of: date, run, catalog: str, f
     stored = Snapshot.objects.filter(as_of=as_of, unit__code__gte=rng.low, unit__code__lte=rng.high).count()
     if stored != report.units_evaluated:
         return None
-    # update() does not touch auto_now: set updated_at so the run counts this county as reported.
-    CountyReport.objects.filter(pk=report.pk).update(run=run, updated_at=timezone.now())
-    report = CountyReport.objects.select_related("county").get(pk=report.pk)
+    # The run counts this county as reported by updated_at (set here: an UPDATE skips auto_now).
+    report = next(iter(CountyReport.objects.raw(
+        f"UPDATE {connection.ops.quote_name(CountyReport._meta.db_table)} SET run_id = %s, updated_at = %s "  # noqa: S608
+        "WHERE id = %s RETURNING *", [run.pk if run else None, timezone.now(), report.pk])))
+    report.county = county
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
                  overdue=report.overdue, units=report.units_evaluated, carried_over=True)
     return report
@@ -493,7 +497,8 @@ def county_report_notify(*, report: CountyReport) -> int:
     township staff's reminders in the outbox and deliver what is pending in the county."""
     sent = 0
     county = report.county
-    claimed = CountyReport.objects.filter(pk=report.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    claimed = report.emailed_at is None and CountyReport.objects.filter(  # (a re-run's report: emailed)
+        pk=report.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     if claimed:
         recipients = [u.email for u in users_with_grant_over(county, Role.COUNTY_OFFICIAL) if u.email]
         if recipients:

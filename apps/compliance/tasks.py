@@ -15,7 +15,7 @@ from celery import chord, shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from apps.compliance import services
+from apps.compliance import selectors, services
 from apps.compliance.models import EvaluationRun
 from apps.core.dates import parse_as_of
 from apps.core.runtime import collector_paused
@@ -39,7 +39,11 @@ def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
         logger.info("nightly run %s is already running: joined", day)
         return run.pk
     county_ids = list(Unit.objects.filter(level="county").order_by("code").values_list("pk", flat=True))
-    header = [evaluate_county.s(run.pk, pk, day.isoformat()) for pk in county_ids]
+    # The catalog key, read once for the night: a catalog changed while the night runs leaves the
+    # counties after it stamped with the old key, so they are recomputed the next night (and pages
+    # compute them live meanwhile), never wrongly current.
+    catalog = selectors.catalog_key()
+    header = [evaluate_county.s(run.pk, pk, day.isoformat(), catalog) for pk in county_ids]
     try:
         if header:
             chord(header)(finish_run.si(run.pk))
@@ -56,15 +60,16 @@ def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
 
 
 @shared_task(name="compliance.evaluate_county")
-def evaluate_county(run_id: int, county_id: int, as_of: str) -> dict:
+def evaluate_county(run_id: int, county_id: int, as_of: str, catalog: str | None = None) -> dict:
     """Evaluate one county, replace its report, send its emails and webhook. Never raises for a
-    data problem (the error is recorded on the report), so one county cannot sink the chord."""
+    data problem (the error is recorded on the report), so one county cannot sink the chord.
+    ``catalog``: the catalog key the nightly task read (None: read it now)."""
     day = date.fromisoformat(as_of)
     county = Unit.objects.get(pk=county_id)
     run = EvaluationRun.objects.filter(pk=run_id).first()
     try:
         with collector_paused():
-            report = services.county_report_build(county=county, as_of=day, run=run)
+            report = services.county_report_build(county=county, as_of=day, run=run, catalog=catalog)
     except Exception as exc:  # noqa: BLE001 - recorded on the run, visible to administrators
         logger.exception("evaluation of county %s failed", county.code)
         services.county_report_fail(county=county, as_of=day, run=run, error=f"{type(exc).__name__}: {exc}")

@@ -109,10 +109,10 @@ def test_it_records_a_failing_webhook_without_failing_the_run(units, people, cat
 def test_it_records_a_failing_county_and_finishes_the_others(units, people, catalog, eager, monkeypatch):
     real = services.county_report_build
 
-    def flaky(*, county, as_of, run=None):
+    def flaky(*, county, as_of, run=None, catalog=None):
         if county.code == "120118000000":
             raise RuntimeError("boom")
-        return real(county=county, as_of=as_of, run=run)
+        return real(county=county, as_of=as_of, run=run, catalog=catalog)
 
     monkeypatch.setattr(services, "county_report_build", flaky)
     tasks.nightly_evaluation.delay(AS_OF, "test")
@@ -181,3 +181,17 @@ def test_a_county_report_is_written_in_one_statement_and_keeps_what_it_is_not_gi
         False, "数据库不可用", 3, {"version": 2}, "k:1")
     assert stored.emailed_at is not None and stored.emails_sent == 2 and failed.emailed_at == stored.emailed_at
     assert stored.updated_at > report.updated_at
+
+
+def test_the_night_reads_the_catalog_key_once_for_all_its_counties(units, catalog, eager, monkeypatch):
+    from apps.compliance import selectors
+
+    calls = []
+    real = selectors.catalog_key
+    monkeypatch.setattr(selectors, "catalog_key", lambda: calls.append(1) or real())
+    tasks.nightly_evaluation.delay(AS_OF, "test")
+    assert EvaluationRun.objects.get().counties_done == COUNTIES == 3
+    assert len(calls) == 1
+    stamps = set(CountyReport.objects.values_list("fingerprint", flat=True))
+    assert stamps == {f"{real()}:{v}" for v in
+                      CountyReport.objects.values_list("county__data_version", flat=True)}
