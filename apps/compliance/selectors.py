@@ -25,6 +25,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     Min,
     OuterRef,
     Q,
@@ -1005,6 +1006,28 @@ def outside_rows(units: list[Unit], kept: frozenset[str]) -> list[Unit]:
     """The units that are not in one of the ``kept`` rows (by row prefix)."""
     digits = {len(prefix) for prefix in kept}
     return [u for u in units if not any(u.code[:n] in kept for n in digits)]
+
+
+def county_report_to_carry(county: Unit, as_of: date, catalog: str) -> tuple[CountyReport | None, int | None]:
+    """For the nightly county task, in one query: the county's report of ``as_of`` if a re-run can
+    carry it over as it is (current as stored_county_report decides, and a snapshot of the date
+    stored for as many units as it evaluated), and the county row's current ``data_version``
+    (None when no report of the date exists: the caller reads it). Reads only."""
+    rng = subtree_range(county.code, county.level)
+    # Counted unit by unit (one probe of the unique (unit, as_of) each): the date's statistics may
+    # not exist yet while the night runs (a watchdog's re-queued county).
+    probe = Snapshot.objects.filter(unit=OuterRef("pk"), as_of=as_of).order_by().values("pk")[:1]
+    stored = (Unit.objects.filter(code__gte=rng.low, code__lte=rng.high).annotate(snapshot=Subquery(probe))
+              .filter(snapshot__isnull=False).order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+    report = (CountyReport.objects.filter(county=county, as_of=as_of, ok=True).exclude(fingerprint="")
+              .annotate(current_version=F("county__data_version"), summary_version=KT("summary__version"),
+                        snapshots=Subquery(stored))
+              .only("id", "fingerprint", "units_evaluated").first())
+    if report is None:
+        return None, None
+    current = (str(report.summary_version) == str(SUMMARY_VERSION) and report.snapshots == report.units_evaluated
+               and report.fingerprint == stamp(catalog, report.current_version))
+    return (report if current else None), report.current_version
 
 
 def stored_county_report(county: Unit, as_of: date, catalog: str | None = None):

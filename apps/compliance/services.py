@@ -240,13 +240,13 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     report over: nothing is loaded, decoded or evaluated again. ``catalog``: selectors.catalog_key()
     when the caller has read it (the nightly task, once per night)."""
     catalog = catalog or selectors.catalog_key()
-    version = Unit.objects.filter(pk=county.pk).values_list("data_version", flat=True).get()
+    stored, version = selectors.county_report_to_carry(county, as_of, catalog)
+    if stored is not None:
+        return _county_report_carry_over(county=county, as_of=as_of, run=run, report=stored)
+    if version is None:
+        version = Unit.objects.filter(pk=county.pk).values_list("data_version", flat=True).get()
     fingerprint = selectors.stamp(catalog, version)
     rng = subtree_range(county.code, county.level)
-    carried = _county_report_carry_over(county=county, as_of=as_of, run=run, catalog=catalog,
-                                        fingerprint=fingerprint, rng=rng)
-    if carried is not None:
-        return carried
     units = selectors.subtree_units(county)
     stamps = selectors.unit_stamps(units, catalog)
     previous, keep = _carried_units(county, units, stamps, as_of)
@@ -294,14 +294,7 @@ def _carried_units(county: Unit, units: list[Unit], stamps: dict[int, str], as_o
     return previous, keep
 
 
-def _county_report_carry_over(*, county: Unit, as_of: date, run, catalog: str, fingerprint: str,
-                              rng) -> CountyReport | None:
-    report = selectors.stored_county_report(county, as_of, catalog)
-    if report is None or report.fingerprint != fingerprint:
-        return None
-    stored = Snapshot.objects.filter(as_of=as_of, unit__code__gte=rng.low, unit__code__lte=rng.high).count()
-    if stored != report.units_evaluated:
-        return None
+def _county_report_carry_over(*, county: Unit, as_of: date, run, report: CountyReport) -> CountyReport:
     # The run counts this county as reported by updated_at (set here: an UPDATE skips auto_now).
     report = next(iter(CountyReport.objects.raw(
         f"UPDATE {connection.ops.quote_name(CountyReport._meta.db_table)} SET run_id = %s, updated_at = %s "  # noqa: S608
@@ -410,7 +403,9 @@ def evaluation_run_finish(*, run: EvaluationRun, missing: list[Unit] | None = No
     (the watchdog, past the deadline) closes it as failed naming those counties. A claim on
     ``state=running``: the chord's callback and the watchdog never both close it. Returns whether
     this call closed it."""
-    reports = list(_reports_of(run).select_related("county"))
+    # The columns counted, not the rows: a county's summary is tens of kilobytes of JSON.
+    reports = list(_reports_of(run).select_related("county").only(
+        "ok", "error", "units_evaluated", "overdue", "emails_sent", "county__code", "county__name"))
     errors = [{"county": r.county.code, "name": r.county.name, "error": r.error} for r in reports if not r.ok]
     errors += [{"county": c.code, "name": c.name, "missing": True, "error": "截止时间前未完成评估（任务丢失或执行者中止）"}
                for c in missing or []]
