@@ -195,3 +195,16 @@ def test_the_night_reads_the_catalog_key_once_for_all_its_counties(units, catalo
     stamps = set(CountyReport.objects.values_list("fingerprint", flat=True))
     assert stamps == {f"{real()}:{v}" for v in
                       CountyReport.objects.values_list("county__data_version", flat=True)}
+
+
+def test_closing_a_run_does_not_read_the_county_summaries(units, catalog, eager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tasks.nightly_evaluation.delay(AS_OF, "test")
+    run = EvaluationRun.objects.get()
+    EvaluationRun.objects.filter(pk=run.pk).update(state=EvaluationRun.State.RUNNING)
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.evaluation_run_finish(run=run)
+    assert run.state == EvaluationRun.State.SUCCEEDED and run.counties_done == COUNTIES
+    assert not any('"summary"' in q["sql"] for q in ctx.captured_queries)
