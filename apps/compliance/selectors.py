@@ -214,13 +214,57 @@ def among(values: list):
     return values
 
 
-def _tuples(qs):
-    """The rows of a values_list query (expressions listed last, so the SQL's column order is the
-    tuple's). On PostgreSQL straight from the cursor: psycopg2 already returns dates, intervals
-    and arrays, and Django's per-row converters were a quarter of the load's time."""
+def _where(path: str, low: str, high: str, ids: list[int] | None) -> dict:
+    """Lookups of the units in [low, high] (and among ``ids``) through ``path``."""
+    lookups = {f"{path}code__gte": low, f"{path}code__lte": high}
+    if ids is not None:
+        lookups[f"{path}id__in"] = among(ids)
+    return lookups
+
+
+# The night's queries are the same SQL for every county task, only their values differ. Django
+# took ≈ 5 ms per county task to build them again (filters, joins, compilation); on PostgreSQL each
+# is compiled once per process and shape, with a sentinel in place of each value, and reused with
+# the task's values in the sentinels' parameter positions.
+_COMPILED: dict[tuple, tuple[str, list, list]] = {}
+
+
+def _sentinel(index: int, value):
+    """A value of ``value``'s type that no real query parameter equals."""
+    if isinstance(value, str):
+        return f"\x00sentinel{index}"
+    if isinstance(value, date):
+        return date(1, 1, 1 + index)
+    if isinstance(value, list):
+        return [-1 - index]
+    raise TypeError(f"no sentinel for {type(value).__name__}")
+
+
+def _compiled(key: tuple, build, **values) -> tuple[str, list]:
+    """``build(**values).query.sql_with_params()``; on PostgreSQL compiled once per ``key`` (which
+    must name everything the SQL's shape depends on: None values, the range's kind)."""
     if connection.vendor != "postgresql":
-        return iter(qs)
-    sql, params = qs.query.sql_with_params()
+        return build(**values).query.sql_with_params()
+    hit = _COMPILED.get(key)
+    if hit is None:
+        sentinels = {name: _sentinel(i, v) for i, (name, v) in enumerate(values.items()) if v is not None}
+        sql, params = build(**{**values, **sentinels}).query.sql_with_params()
+        slots = [next((name for name, s in sentinels.items() if type(p) is type(s) and p == s), None)
+                 for p in params]
+        hit = _COMPILED[key] = (sql, list(params), slots)
+    sql, params, slots = hit
+    return sql, [values[slot] if slot else p for p, slot in zip(params, slots, strict=True)]
+
+
+def _night_rows(key: tuple, build, **values):
+    """The rows of the values_list query ``build(**values)`` (expressions listed last, so the SQL's
+    column order is the tuple's). On PostgreSQL compiled once (_compiled) and read straight from
+    the cursor: psycopg2 already returns dates, intervals and arrays, and Django's per-row
+    converters were a quarter of the load's time. SQLite: the queryset (its converters parse the
+    computed dates)."""
+    if connection.vendor != "postgresql":
+        return iter(build(**values))
+    sql, params = _compiled(key, build, **values)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -233,37 +277,40 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
     - facilities: the quantity in service on ``as_of`` per type (``SUM``);
     - trainings: each counted person's training dates up to ``as_of`` (``ARRAY_AGG`` per person
       on PostgreSQL; SQLite sends them ordered by person and Python groups consecutive rows);
-    - people, team members (the 「重复在册」 rule weighs each membership), drills, meetings,
-      documents, relays: one tuple per record (the tasks name every record they count), with the
-      entry date and relay delay computed by the database.
-    The rules read these through rules.facility_totals / training_dates, exactly as
+    - team members: each team's distinct members counting on ``as_of``, 「重复在册」 settled
+      (team_facts);
+    - people, drills, meetings, documents, relays: one tuple per record (the tasks name every
+      record they count), with the entry date and relay delay computed by the database.
+    The rules read these through rules.facility_totals / training_dates / team_sizes, exactly as
     they read load_evidence's records (tests/performance/test_facts_equality.py).
 
     ``unit_ids`` narrows every query to those units of the range (the nightly task's units that
     are not carried over); the 「重复在册」 memberships are then those units' members' other
-    memberships anywhere in the county (conflict_selectors.memberships_elsewhere)."""
+    memberships anywhere in the county."""
 
-    def where(path: str = "unit__") -> dict:
-        lookups = _in_range(rng, path)
-        if unit_ids is not None:
-            lookups[f"{path}id__in"] = unit_ids
-        return lookups
+    def rows(name: str, build):
+        """The rows of one query of the night (``build(low, high, ids, on)``, _night_rows)."""
+        return _night_rows((name, unit_ids is None), build, low=rng.low, high=rng.high, ids=unit_ids, on=as_of)
 
     by_unit: dict[int, rules.Evidence] = defaultdict(lambda: rules.Evidence(facts_on=as_of))
-    for pk, uid, name, category, appointed_on, left_on in _tuples(ev.Person.objects.counted().filter(
-            **where()).order_by().values_list("id", "unit_id", "name", "category", "appointed_on", "left_on")):
+    for pk, uid, name, category, appointed_on, left_on in rows("people", lambda low, high, ids, on: (
+            ev.Person.objects.counted().filter(**_where("unit__", low, high, ids)).order_by()
+            .values_list("id", "unit_id", "name", "category", "appointed_on", "left_on"))):
         by_unit[uid].people.append(rules.PersonFact(pk, name, category, appointed_on, left_on))
     person_unit = {p.id: uid for uid, e in by_unit.items() for p in e.people}
+
+    def trainings(low, high, ids, on):
+        return (ev.Training.objects.counted()
+                .filter(person__deleted_at__isnull=True, **_where("person__unit__", low, high, ids)))
+
     # Every date, split at as_of here: the later ones only tell valid_until when the facts change.
-    trainings = (ev.Training.objects.counted()
-                 .filter(person__deleted_at__isnull=True, **where("person__unit__")))
     if connection.vendor == "postgresql":
-        grouped = trainings.order_by().values("person_id").annotate(
-            dates=ArrayAgg("held_on", order_by="held_on")).values_list("person_id", "dates")
-        grouped = _tuples(grouped)
+        grouped = rows("trainings", lambda **v: trainings(**v).order_by().values("person_id").annotate(
+            dates=ArrayAgg("held_on", order_by="held_on")).values_list("person_id", "dates"))
     else:
-        rows = trainings.order_by("person_id", "held_on").values_list("person_id", "held_on")
-        grouped = ((pid, [d for _, d in group]) for pid, group in groupby(rows, key=itemgetter(0)))
+        ordered = trainings(rng.low, rng.high, unit_ids, as_of).order_by("person_id", "held_on").values_list(
+            "person_id", "held_on")
+        grouped = ((pid, [d for _, d in group]) for pid, group in groupby(ordered, key=itemgetter(0)))
     for person_id, dates in grouped:
         if person_id in person_unit:  # trainings of a person who is not counted are never read
             facts = by_unit[person_unit[person_id]]
@@ -279,34 +326,44 @@ def load_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
             facts.team_sizes[(team_id, team_type)] = n
         if change is not None and (facts.next_change is None or change < facts.next_change):
             facts.next_change = change
-    # In service on as_of (summed), or entering or leaving service later (valid_until).
-    in_service = Q(in_service_from__lte=as_of) & (Q(in_service_to__isnull=True) | Q(in_service_to__gt=as_of))
-    facilities = (ev.Facility.objects.counted()
-                  .filter(Q(in_service_from__gt=as_of) | Q(in_service_to__gt=as_of) | in_service, **where())
-                  .order_by().values("unit_id", "facility_type")
-                  .annotate(n=Sum("quantity", filter=in_service), starts=Min("in_service_from",
-                            filter=Q(in_service_from__gt=as_of)), ends=Min("in_service_to", filter=Q(in_service_to__gt=as_of)))
-                  .values_list("unit_id", "facility_type", "n", "starts", "ends"))
-    for uid, facility_type, n, starts, ends in _tuples(facilities):
+
+    def facilities(low, high, ids, on):
+        # In service on the date (summed), or entering or leaving service later (valid_until).
+        in_service = Q(in_service_from__lte=on) & (Q(in_service_to__isnull=True) | Q(in_service_to__gt=on))
+        return (ev.Facility.objects.counted()
+                .filter(Q(in_service_from__gt=on) | Q(in_service_to__gt=on) | in_service,
+                        **_where("unit__", low, high, ids))
+                .order_by().values("unit_id", "facility_type")
+                .annotate(n=Sum("quantity", filter=in_service),
+                          starts=Min("in_service_from", filter=Q(in_service_from__gt=on)),
+                          ends=Min("in_service_to", filter=Q(in_service_to__gt=on)))
+                .values_list("unit_id", "facility_type", "n", "starts", "ends"))
+
+    for uid, facility_type, n, starts, ends in rows("facilities", facilities):
         facts = by_unit[uid]
         if n:
             facts.facility_quantities[facility_type] = n
         for day in (starts, ends):
             if day is not None and (facts.next_change is None or day < facts.next_change):
                 facts.next_change = day
+
+    def records(model, *columns):
+        return lambda low, high, ids, on: model.objects.counted().filter(
+            **_where("unit__", low, high, ids)).values_list(*columns)
+
     entered = TruncDate("created_at")
-    for pk, uid, kind, on, evaluation, day in _tuples(ev.Drill.objects.counted().filter(**where()).values_list(
-            "id", "unit_id", "drill_type", "held_on", "evaluation", entered)):
+    for pk, uid, kind, on, evaluation, day in rows("drills", records(
+            ev.Drill, "id", "unit_id", "drill_type", "held_on", "evaluation", entered)):
         by_unit[uid].drills.append(rules.EventFact(pk, kind, on, evaluated=bool(evaluation.strip()), entered_on=day))
-    for pk, uid, kind, on, day in _tuples(ev.Meeting.objects.counted().filter(**where()).values_list(
-            "id", "unit_id", "meeting_type", "held_on", entered)):
+    for pk, uid, kind, on, day in rows("meetings", records(
+            ev.Meeting, "id", "unit_id", "meeting_type", "held_on", entered)):
         by_unit[uid].meetings.append(rules.EventFact(pk, kind, on, entered_on=day))
-    for pk, uid, kind, on, valid_until, tag, day in _tuples(ev.StandingDocument.objects.counted().filter(
-            **where()).values_list("id", "unit_id", "doc_type", "dated", "valid_until", "campaign", entered)):
+    for pk, uid, kind, on, valid_until, tag, day in rows("documents", records(
+            ev.StandingDocument, "id", "unit_id", "doc_type", "dated", "valid_until", "campaign", entered)):
         by_unit[uid].documents.append(rules.EventFact(pk, kind, on, valid_until, tag=tag, entered_on=day))
     delay = ExpressionWrapper(F("relayed_at") - F("received_at"), output_field=DurationField())
-    for pk, uid, warning_id, received_on, took in _tuples(ev.WarningRelay.objects.counted().filter(
-            **where()).values_list("id", "unit_id", "warning_id", TruncDate("received_at"), delay)):
+    for pk, uid, warning_id, received_on, took in rows("relays", records(
+            ev.WarningRelay, "id", "unit_id", "warning_id", TruncDate("received_at"), delay)):
         by_unit[uid].relays.append(rules.RelayFact(pk, warning_id, received_on, took.total_seconds() / 60))
     return by_unit
 
@@ -322,19 +379,23 @@ def team_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
     (rules.valid_until). The memberships read are the units' own and, anywhere in the county,
     those sharing an identity key with them (through the identity-key index)."""
     whole = county_range(rng)
-    chosen = Q(team__unit__code__gte=rng.low, team__unit__code__lte=rng.high)
-    if unit_ids is not None:
-        chosen &= Q(team__unit_id__in=among(unit_ids))
     columns = ("id", "team_id", "team__unit_id", "team__team_type", "identity_key", "name", "joined_on", "left_on",
                "team__unit__code")
-    keys = counted_memberships(code__gte=rng.low, code__lte=rng.high).filter(chosen).values("identity_key")
-    # Two index paths, not one OR (which read every membership of the county): the chosen units'
-    # teams, and the keyed memberships anywhere in the county sharing their identity keys.
-    base = counted_team_members().filter(chosen).order_by().values_list(*columns)
-    if unit_ids is not None or rng != whole:  # (the whole county has them all already)
-        base = base.union(counted_memberships(code__gte=whole.low, code__lte=whole.high).filter(identity_key__in=keys)
-                          .order_by().values_list(*columns))
-    base_sql, base_params = base.query.sql_with_params()
+    alone = unit_ids is None and rng == whole  # the whole county: the memberships sharing keys are in it
+
+    def members(low, high, county_low, county_high, ids):
+        chosen = Q(**_where("team__unit__", low, high, ids))
+        base = counted_team_members().filter(chosen).order_by().values_list(*columns)
+        if alone:
+            return base
+        # Two index paths, not one OR (which read every membership of the county): the chosen
+        # units' teams, and the keyed memberships anywhere in the county sharing their keys.
+        keys = counted_memberships(code__gte=low, code__lte=high).filter(chosen).values("identity_key")
+        return base.union(counted_memberships(code__gte=county_low, code__lte=county_high)
+                          .filter(identity_key__in=keys).order_by().values_list(*columns))
+
+    base_sql, base_params = _compiled(("team_members", unit_ids is None, alone), members, low=rng.low,
+                                      high=rng.high, county_low=whole.low, county_high=whole.high, ids=unit_ids)
 
     def picked(alias: str) -> tuple[str, list]:  # the memberships of the chosen units' teams
         condition, params = f"{alias}code >= %s AND {alias}code <= %s", [rng.low, rng.high]

@@ -167,3 +167,25 @@ def test_the_bulk_writer_stores_text_and_json_exactly_whatever_characters_they_h
     stored = Snapshot.objects.get()
     assert (stored.score, stored.grade, stored.counts, stored.results, stored.fingerprint, stored.valid_until) == (
         61.5, text, {text: 1}, [[text, 1, "overdue", None, 2.5, 3, 1.0]], text, None)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite builds the queries each time (its converters)")
+def test_the_nights_evidence_queries_are_compiled_once_per_process_and_give_the_same_facts(catalog, monkeypatch):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    first, second = _county(1, villages=2), _county(2, villages=3)
+    villages = list(second.children.first().children.values_list("pk", flat=True))
+    selectors._COMPILED.clear()
+    selectors.load_facts(subtree_range(first.code, first.level), AS_OF)
+    selectors.load_facts(subtree_range(first.code, first.level), AS_OF, unit_ids=villages[:1])
+    expected = {ids: selectors.load_facts(subtree_range(second.code, second.level), date(2026, 2, 1),
+                                          unit_ids=list(ids) if ids else None)
+                for ids in (None, tuple(villages))}
+    compiled = []
+    real = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **kw: compiled.append(1) or real(self, *a, **kw))
+    for ids, facts in expected.items():
+        again = selectors.load_facts(subtree_range(second.code, second.level), date(2026, 2, 1),
+                                     unit_ids=list(ids) if ids else None)
+        assert again == facts and len(again) > 0
+    assert compiled == []
