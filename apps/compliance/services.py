@@ -300,6 +300,7 @@ def _county_report_carry_over(*, county: Unit, as_of: date, run, report: CountyR
         f"UPDATE {connection.ops.quote_name(CountyReport._meta.db_table)} SET run_id = %s, updated_at = %s "  # noqa: S608
         "WHERE id = %s RETURNING *", [run.pk if run else None, timezone.now(), report.pk])))
     report.county = county
+    report.carried_over = True  # (not a field: what the county task reports to the run's close)
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
                  overdue=report.overdue, units=report.units_evaluated, carried_over=True)
     return report

@@ -46,9 +46,9 @@ def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
     header = [evaluate_county.s(run.pk, pk, day.isoformat(), catalog) for pk in county_ids]
     try:
         if header:
-            chord(header)(finish_run.si(run.pk))
+            chord(header)(finish_run.s(run.pk))  # the county tasks' results come first
         else:
-            finish_run.delay(run.pk)
+            finish_run.delay([], run.pk)
     except Exception:
         # The fan-out could not be sent (broker gone): close the run as failed rather than
         # leave it "running" for ever, then fail the task visibly.
@@ -76,16 +76,24 @@ def evaluate_county(run_id: int, county_id: int, as_of: str, catalog: str | None
         return {"county": county.code, "ok": False}
     services.county_report_notify(report=report)
     services.county_webhook_post(report=report)
-    return {"county": county.code, "ok": True, "overdue": report.overdue}
+    return {"county": county.code, "ok": True, "overdue": report.overdue,
+            "carried": getattr(report, "carried_over", False)}
 
 
 @shared_task(name="compliance.finish_run")
-def finish_run(run_id: int) -> int:
+def finish_run(results, run_id: int | None = None) -> int:
+    """The chord's callback: close the run, apply retention, and refresh the planner's statistics
+    of the night's rows — unless every county task carried its report over (a same-night re-run
+    wrote no new rows to sample). ``results``: the county tasks' results (a task queued before
+    the results were passed sends the run id alone: statistics refreshed)."""
+    if run_id is None:
+        results, run_id = None, results
     run = EvaluationRun.objects.get(pk=run_id)
     services.evaluation_run_finish(run=run)
     services.snapshots_prune(today=run.as_of)
     services.overdue_rows_prune(today=run.as_of)
-    services.night_statistics_refresh()
+    if results is None or not all(isinstance(r, dict) and r.get("carried") for r in results):
+        services.night_statistics_refresh()
     return run.pk
 
 

@@ -208,3 +208,21 @@ def test_closing_a_run_does_not_read_the_county_summaries(units, catalog, eager)
         assert services.evaluation_run_finish(run=run)
     assert run.state == EvaluationRun.State.SUCCEEDED and run.counties_done == COUNTIES
     assert not any('"summary"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_rerun_that_carries_every_county_over_does_not_sample_the_statistics_again(units, catalog, eager,
+                                                                                   monkeypatch):
+    from apps.evidence.models import Drill
+    from apps.jurisdictions.models import Unit
+
+    refreshed = []
+    monkeypatch.setattr(services, "night_statistics_refresh", lambda: refreshed.append(1))
+    tasks.nightly_evaluation.delay(AS_OF, "test")
+    tasks.nightly_evaluation.delay(AS_OF, "test")  # same night, nothing changed: every county carried over
+    assert refreshed == [1]
+    Drill.objects.create(unit=Unit.objects.get(code="140121100000"), held_on=date(2025, 2, 1),
+                         drill_type="comprehensive", subject="演练", fingerprint="rerun-drill")
+    Unit.objects.filter(code__in=["140121100000", "140121000000"]).update(data_version=999)
+    tasks.nightly_evaluation.delay(AS_OF, "test")  # one county computed again
+    assert refreshed == [1, 1]
+    assert EvaluationRun.objects.get().state == EvaluationRun.State.SUCCEEDED
