@@ -245,6 +245,7 @@ def _compiled(key: tuple, build, **values) -> tuple[str, list]:
     must name everything the SQL's shape depends on: None values, the range's kind)."""
     if connection.vendor != "postgresql":
         return build(**values).query.sql_with_params()
+    key = (*key, timezone.get_current_timezone_name())  # (dates truncated in the current time zone)
     hit = _COMPILED.get(key)
     if hit is None:
         sentinels = {name: _sentinel(i, v) for i, (name, v) in enumerate(values.items()) if v is not None}
