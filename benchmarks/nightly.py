@@ -212,16 +212,16 @@ def _child(as_of: str, clear: bool) -> dict:
 # ---------------------------------------------------------------------------
 def _evidence_querysets(rng):
     """The evidence the county task reads (selectors.load_evidence's filters and columns)."""
-    from apps.compliance.selectors import _COUNTED, _in_range
+    from apps.compliance.selectors import _in_range
     from apps.evidence import models as ev
+    from apps.evidence.selectors import counted_team_members
 
     return [
         ev.Person.objects.counted().filter(**_in_range(rng)).values_list(
             "id", "unit_id", "name", "category", "appointed_on", "left_on"),
         ev.Training.objects.counted().filter(person__deleted_at__isnull=True, **_in_range(rng, "person__unit__"))
         .values_list("id", "person_id", "person__unit_id", "held_on"),
-        ev.TeamMember.objects.counted().filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED,
-                                               **_in_range(rng, "team__unit__"))
+        counted_team_members(code__gte=rng.low, code__lte=rng.high)
         .values_list("id", "team_id", "team__unit_id", "team__team_type", "name", "id_number", "joined_on",
                      "left_on"),
         ev.Drill.objects.counted().filter(**_in_range(rng)).values_list(

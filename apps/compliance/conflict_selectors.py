@@ -43,17 +43,12 @@ def _people(rng: CodeRange):
 # ---------------------------------------------------------------------------
 # The fact the rules need (load_evidence)
 # ---------------------------------------------------------------------------
-def memberships_elsewhere(rng: CodeRange, unit_ids: list[int] | None = None
-                          ) -> dict[int, tuple[rules.Membership, ...]]:
+def memberships_elsewhere(rng: CodeRange) -> dict[int, tuple[rules.Membership, ...]]:
     """For each member (by id) of a person with memberships of several teams in the county:
-    those other memberships, every date (the rule picks by the as-of date). One query.
-    ``unit_ids``: only the people on those units' teams are needed (the night's evaluated units):
-    their memberships are looked up by identity key instead of grouping the whole county's."""
+    those other memberships, every date (the rule picks by the as-of date). One query. (The
+    night reads the teams' counts grouped by the database instead: selectors.team_facts.)"""
     whole = county_range(rng)
-    if unit_ids is None:
-        shared = shared_keys(_members(whole), "team_id")
-    else:
-        shared = _members(whole).filter(team__unit_id__in=unit_ids).values("identity_key")
+    shared = shared_keys(_members(whole), "team_id")
     groups: dict[tuple[str, str], list[rules.Membership]] = defaultdict(list)
     for row in _members(whole).filter(identity_key__in=shared).values(
             "id", "team_id", "identity_key", "team__unit__county_code", "joined_on", "left_on"):

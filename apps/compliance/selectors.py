@@ -145,10 +145,8 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
                                entered_on=_local_date(row["created_at"]))
         )
     elsewhere = memberships_elsewhere(rng)  # 「重复在册」: the same person in other teams of the county
-    for row in (
-        ev.TeamMember.objects.counted()
-        .filter(team__deleted_at__isnull=True, team__review_status__in=_COUNTED, **_in_range(rng, "team__unit__"))
-        .values("id", "team_id", "team__unit_id", "team__team_type", "name", "identity_key", "joined_on", "left_on")
+    for row in counted_team_members(code__gte=rng.low, code__lte=rng.high).values(
+        "id", "team_id", "team__unit_id", "team__team_type", "name", "identity_key", "joined_on", "left_on"
     ):
         by_unit[row["team__unit_id"]].members.append(
             rules.MemberFact(id=row["id"], team_type=row["team__team_type"], name=row["name"],
@@ -193,9 +191,6 @@ def load_evidence(rng: CodeRange) -> dict[int, rules.Evidence]:
     return by_unit
 
 
-_COUNTED = [ev.ReviewStatus.SUBMITTED, ev.ReviewStatus.VERIFIED]
-
-
 def among_sql(column: str, values: list) -> tuple[str, list]:
     """``column`` is one of ``values``, as SQL and its one parameter, one statement whatever the
     number of values. On PostgreSQL a join with the array (``IN (SELECT unnest(…))``): planned as
@@ -216,7 +211,7 @@ def among(values: list):
 
 def _where(path: str, low: str, high: str, ids: list[int] | None) -> dict:
     """Lookups of the units in [low, high] (and among ``ids``) through ``path``."""
-    lookups = {f"{path}code__gte": low, f"{path}code__lte": high}
+    lookups = _in_range(CodeRange(low, high), path)
     if ids is not None:
         lookups[f"{path}id__in"] = among(ids)
     return lookups
