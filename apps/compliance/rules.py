@@ -89,6 +89,12 @@ class TrainingFact:
     entered_on: date | None = None  # local date the record was created (timeliness, 及时率)
 
 
+def serving(start: date, left_on: date | None, on: date) -> bool:
+    """A member or a person in post counts on ``on`` while start <= on < left_on: leaving on the
+    as-of date means gone (evidence.selectors.active_on is the same rule in SQL)."""
+    return start <= on and (left_on is None or left_on > on)
+
+
 @dataclass(frozen=True)
 class Membership:
     """One team membership of a person, as the 「重复在册」 rule compares them (§3.3)."""
@@ -99,8 +105,7 @@ class Membership:
     left_on: date | None = None
 
     def active(self, on: date) -> bool:
-        # A member counts while joined_on <= d < left_on: leaving on the as-of date means gone.
-        return self.joined_on <= on and (self.left_on is None or self.left_on > on)
+        return serving(self.joined_on, self.left_on, on)
 
     def rank(self) -> tuple[date, int, int]:
         return (self.joined_on, self.team_id, self.member_id)
@@ -418,7 +423,7 @@ CAMPAIGN_LABELS = {"disaster_reduction_day": "全国防灾减灾日", "safety_mo
 
 
 def _person_in_post(person: PersonFact, on: date) -> bool:
-    return person.appointed_on <= on and (person.left_on is None or person.left_on > on)
+    return serving(person.appointed_on, person.left_on, on)
 
 
 def _training_cycle(spec: Spec, unit: UnitFacts, ev: Evidence, as_of: date, cfg: Settings) -> _Verdict:
@@ -569,7 +574,7 @@ def counting_membership(memberships: Iterable[Membership], on: date) -> Membersh
 def counts_for_team(member: MemberFact, on: date) -> bool:
     """True when ``member`` is active on ``on`` and no other membership of the same person
     takes precedence (counting_membership): one person counts towards at most one team."""
-    if not (member.joined_on <= on and (member.left_on is None or member.left_on > on)):  # Membership.active
+    if not serving(member.joined_on, member.left_on, on):  # (no Membership object per member)
         return False
     if not member.elsewhere:
         return True
