@@ -1076,15 +1076,26 @@ def county_report_to_carry(county: Unit, as_of: date, catalog: str) -> tuple[Cou
     probe = Snapshot.objects.filter(unit=OuterRef("pk"), as_of=as_of).order_by().values("pk")[:1]
     stored = (Unit.objects.filter(code__gte=rng.low, code__lte=rng.high).annotate(snapshot=Subquery(probe))
               .filter(snapshot__isnull=False).order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
-    report = (CountyReport.objects.filter(county=county, as_of=as_of, ok=True).exclude(fingerprint="")
-              .annotate(current_version=F("county__data_version"), summary_version=KT("summary__version"),
-                        snapshots=Subquery(stored))
+    report = (_stamped_report(county, as_of).annotate(snapshots=Subquery(stored))
               .only("id", "fingerprint", "units_evaluated").first())
     if report is None:
         return None, None
-    current = (str(report.summary_version) == str(SUMMARY_VERSION) and report.snapshots == report.units_evaluated
-               and report.fingerprint == stamp(catalog, report.current_version))
+    current = _is_current(report, catalog) and report.snapshots == report.units_evaluated
     return (report if current else None), report.current_version
+
+
+def _stamped_report(county: Unit, as_of: date):
+    """The county's successful, stamped report of ``as_of`` (at most one), with the county row's
+    current ``data_version`` and its summary's version."""
+    return (CountyReport.objects.filter(county=county, as_of=as_of, ok=True).exclude(fingerprint="")
+            .annotate(current_version=F("county__data_version"), summary_version=KT("summary__version")))
+
+
+def _is_current(report: CountyReport, catalog: str) -> bool:
+    """A _stamped_report is current: its summary has this code's shape and its stamp is the
+    county's current one (nothing it read has changed since)."""
+    return (str(report.summary_version) == str(SUMMARY_VERSION)
+            and report.fingerprint == stamp(catalog, report.current_version))
 
 
 def stored_county_report(county: Unit, as_of: date, catalog: str | None = None):
@@ -1094,10 +1105,7 @@ def stored_county_report(county: Unit, as_of: date, catalog: str | None = None):
     current ``data_version``, plus the catalog key: no aggregate over evidence. Reads only."""
     if county.level != Level.COUNTY:
         return None
-    report = (CountyReport.objects.filter(county=county, as_of=as_of, ok=True).exclude(fingerprint="")
-              .annotate(current_version=F("county__data_version"))
-              .only("id", "county", "summary", "fingerprint", "units_evaluated").first())
-    if report is None or (report.summary or {}).get("version") != SUMMARY_VERSION:
+    report = _stamped_report(county, as_of).only("id", "county", "summary", "fingerprint", "units_evaluated").first()
+    if report is None or not _is_current(report, catalog if catalog is not None else catalog_key()):
         return None
-    current = stamp(catalog if catalog is not None else catalog_key(), report.current_version)
-    return report if report.fingerprint == current else None
+    return report
