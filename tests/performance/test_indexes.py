@@ -244,3 +244,16 @@ def test_a_county_task_touches_only_its_own_rows_of_a_night_the_statistics_do_no
             cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
             plan = cursor.fetchone()[0][0]["Plan"]
             assert _rows_read(plan) <= 2 * len(ids), (sql, plan)
+
+
+def test_the_nights_rows_carry_no_row_by_row_foreign_key_checks(db):
+    """A county task writes or carries over about a thousand snapshot and overdue rows; a
+    (deferred) foreign key would check and lock the unit again for each of them at commit."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
+                       "AND conrelid IN ('compliance_snapshot'::regclass, 'compliance_countyoverduerow'::regclass)")
+        assert cursor.fetchall() == []
+        # The reports keep theirs: one row per county, and what the night's rows hang on.
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+                       "AND conrelid = 'compliance_countyreport'::regclass")
+        assert cursor.fetchone()[0] >= 1
