@@ -225,35 +225,49 @@ def home_units(user):
     return Unit.objects.filter(code__in=[g.code for g in grants(user)])
 
 
-def users_with_grant_over_each(units, role: str) -> dict[str, list]:
-    """{unit code: active users holding ``role`` on that unit or one of its ancestors}, for many
-    units in one query (notifications for every township of a county at once)."""
-    units = list(units)
-    wanted = {c for u in units for c in (*u.ancestor_codes(), u.code)}
-    holders: dict[str, list] = {}
-    for perm in (
-        _role_grants(role).filter(content_object__code__in=wanted, user__is_active=True, user__role=role)
-        .select_related("user").annotate(unit_code=F("content_object__code")).order_by("user_id")
-    ):
-        holders.setdefault(perm.unit_code, []).append(perm.user)
-    result = {}
-    for unit in units:
-        seen = {}
-        for code in (*unit.ancestor_codes(), unit.code):
-            for user in holders.get(code, []):
-                seen.setdefault(user.pk, user)
-        result[unit.code] = list(seen.values())
-    return result
+@dataclass(frozen=True)
+class CountyRecipients:
+    """Who the nightly task notifies about one county."""
+
+    officials: list  # active county officials holding a grant on the county or one of its ancestors
+    staff: dict[str, list]  # township code: active township staff holding a grant on it or above it
 
 
-def users_with_grant_over(unit: Unit, role: str):
-    """Users holding ``role`` on ``unit`` itself or one of its ancestors (for notifications)."""
-    codes = [*unit.ancestor_codes(), unit.code]
-    return get_user_model().objects.filter(
-        is_active=True,
-        role=role,
-        pk__in=_role_grants(role).filter(content_object__code__in=codes).values("user_id"),
+def county_recipients(county: Unit) -> CountyRecipients:
+    """The recipients of a county's nightly report (its officials) and reminders (each township's
+    staff; only townships someone covers are listed), in one query of the grants of both roles on
+    the county, its ancestors and its townships. A township staff grant on the county or above it
+    covers every township: the county's townships are then read (a second query)."""
+    rng = subtree_range(county.code, county.level)
+    above = {*county.ancestor_codes(), county.code}
+    roles = {_codename(role): role for role in (Role.COUNTY_OFFICIAL, Role.TOWNSHIP_STAFF)}
+    grants = (
+        UnitUserObjectPermission.objects.filter(permission__codename__in=roles, user__is_active=True)
+        .filter(Q(content_object__code__in=above) | Q(content_object__level=Level.TOWNSHIP,
+                                                      content_object__code__gte=rng.low,
+                                                      content_object__code__lte=rng.high))
+        .select_related("user").annotate(unit_code=F("content_object__code"), codename=F("permission__codename"))
+        .order_by("user_id")
     )
+    officials: dict[int, object] = {}
+    wide: dict[int, object] = {}  # township staff over the whole county
+    staff: dict[str, dict[int, object]] = {}
+    for g in grants:
+        role = roles[g.codename]
+        if g.user.role != role:
+            continue
+        if role == Role.COUNTY_OFFICIAL:
+            if g.unit_code in above:
+                officials.setdefault(g.user.pk, g.user)
+        elif g.unit_code in above:
+            wide.setdefault(g.user.pk, g.user)
+        else:
+            staff.setdefault(g.unit_code, {})[g.user.pk] = g.user
+    if wide:
+        for code in Unit.objects.filter(level=Level.TOWNSHIP, code__gte=rng.low, code__lte=rng.high).values_list(
+                "code", flat=True):
+            staff[code] = {**wide, **staff.get(code, {})}
+    return CountyRecipients(list(officials.values()), {code: list(users.values()) for code, users in staff.items()})
 
 
 @transaction.atomic

@@ -27,8 +27,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.access import Action, can, users_with_grant_over, users_with_grant_over_each
-from apps.accounts.models import Role
+from apps.accounts.access import Action, CountyRecipients, can, county_recipients
 from apps.compliance import exports, reporting_selectors, selectors
 from apps.compliance.models import (
     CountyOverdueRow,
@@ -41,6 +40,7 @@ from apps.compliance.models import (
 from apps.compliance.results import Status, UnitEvaluation, compact_results
 from apps.core.audit import record_event
 from apps.jurisdictions.codes import Level, ancestor_code, subtree_range
+from apps.jurisdictions.codes import prefix as code_prefix
 from apps.jurisdictions.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -490,13 +490,15 @@ def report_url(county: Unit, as_of: date) -> str:
 def county_report_notify(*, report: CountyReport) -> int:
     """Email the county officials once per county and date (claimed first: a re-run or a retried
     task finds it claimed; a failed send releases the claim for the next run), then put the
-    township staff's reminders in the outbox and deliver what is pending in the county."""
+    township staff's reminders in the outbox and deliver what is pending in the county. Who is
+    notified is read once (access.county_recipients)."""
     sent = 0
     county = report.county
+    who = county_recipients(county)
     claimed = report.emailed_at is None and CountyReport.objects.filter(  # (a re-run's report: emailed)
         pk=report.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     if claimed:
-        recipients = [u.email for u in users_with_grant_over(county, Role.COUNTY_OFFICIAL) if u.email]
+        recipients = [u.email for u in who.officials if u.email]
         if recipients:
             body = (
                 f"{county.name} {report.as_of.isoformat()} 逾期任务报告：已逾期 {report.overdue} 项，"
@@ -509,14 +511,14 @@ def county_report_notify(*, report: CountyReport) -> int:
             except Exception as exc:  # noqa: BLE001 - any mail backend error: retried by the next run
                 CountyReport.objects.filter(pk=report.pk).update(emailed_at=None)
                 logger.warning("county report email for %s failed: %s", county.code, type(exc).__name__)
-    reminders_enqueue(county=county, as_of=report.as_of)
+    reminders_enqueue(county=county, as_of=report.as_of, recipients=who)
     sent += reminders_deliver(county=county)
     if sent:
         CountyReport.objects.filter(pk=report.pk).update(emails_sent=F("emails_sent") + sent)
     return sent
 
 
-def reminders_enqueue(*, county: Unit, as_of: date) -> int:
+def reminders_enqueue(*, county: Unit, as_of: date, recipients: CountyRecipients) -> int:
     """Put a reminder for each due-soon or overdue task of the county's stored report of ``as_of``
     in the outbox of each township staff member with an email address.
 
@@ -524,12 +526,10 @@ def reminders_enqueue(*, county: Unit, as_of: date) -> int:
     soon or overdue on any night is reminded once per stage, so a missed night only delays it.
     The unique constraint (user, requirement, unit, due, stage) makes a second insert a no-op:
     two concurrent tasks for the same county add each reminder once. Who is reminded is read
-    first (the county's townships, one grants query), and only their townships' tasks."""
-    rng = subtree_range(county.code, county.level)
-    townships = list(Unit.objects.filter(level=Level.TOWNSHIP, code__gte=rng.low, code__lte=rng.high))
-    staff = {code: [u for u in users if u.email]
-             for code, users in users_with_grant_over_each(townships, Role.TOWNSHIP_STAFF).items()}
-    prefixes = [t.code_prefix for t in townships if staff[t.code]]
+    first (``recipients``: access.county_recipients), and only their townships' tasks."""
+    staff = {code: with_email for code, users in recipients.staff.items()
+             if (with_email := [u for u in users if u.email])}
+    prefixes = [code_prefix(code, Level.TOWNSHIP) for code in sorted(staff)]
     if not prefixes:
         return 0
     outbox = []

@@ -1,5 +1,6 @@
-"""Who is notified about a unit: holders of the role on the unit or an ancestor, found for many
-units at once in a constant number of queries (the nightly reminders cover a whole county)."""
+"""Who is notified about a county's night: its officials (the report's email) and each township's
+staff (the reminders), holders of the role on the unit or an ancestor, found for the whole county
+in one query."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,37 +9,48 @@ from apps.accounts import access
 from apps.accounts.models import Role
 from tests.factories import make_user
 
-
-def test_each_unit_gets_the_holders_of_the_role_on_it_or_an_ancestor(units, people):
-    county_wide = make_user("county_staff", Role.TOWNSHIP_STAFF, units["140121000000"])
-    townships = [units["140121100000"], units["140121101000"], units["120118100000"]]
-
-    found = access.users_with_grant_over_each(townships, Role.TOWNSHIP_STAFF)
-
-    assert {u.username for u in found["140121100000"]} == {"township", "county_staff"}
-    assert {u.username for u in found["140121101000"]} == {"other_township", "county_staff"}
-    assert found["120118100000"] == []
-    for township in townships:  # the same answer as asking unit by unit
-        assert {u.pk for u in found[township.code]} == {
-            u.pk for u in access.users_with_grant_over(township, Role.TOWNSHIP_STAFF)}
-    assert county_wide.pk in {u.pk for u in found["140121100000"]}
+COUNTY = "140121000000"
 
 
-def test_inactive_users_and_other_roles_are_not_notified(units, people):
+def _names(users) -> set[str]:
+    return {u.username for u in users}
+
+
+def test_the_officials_of_the_county_or_above_and_the_staff_of_each_township_are_notified(units, people):
+    make_user("province_official", Role.COUNTY_OFFICIAL, units["140000000000"])
+    make_user("official_on_a_township", Role.COUNTY_OFFICIAL, units["140121100000"])  # not the county's officials
+
+    found = access.county_recipients(units[COUNTY])
+
+    assert _names(found.officials) == {"county", "province_official"}
+    assert {code: _names(users) for code, users in found.staff.items()} == {
+        "140121100000": {"township"}, "140121101000": {"other_township"}}
+
+
+def test_township_staff_granted_on_the_county_are_reminded_for_every_township(units, people):
+    make_user("county_staff", Role.TOWNSHIP_STAFF, units[COUNTY])
+
+    found = access.county_recipients(units[COUNTY])
+
+    assert {code: _names(users) for code, users in found.staff.items()} == {
+        "140121100000": {"township", "county_staff"}, "140121101000": {"other_township", "county_staff"}}
+    assert "county_staff" not in _names(found.officials)
+
+
+def test_inactive_users_other_roles_and_other_counties_are_not_notified(units, people):
     people["township"].is_active = False
     people["township"].save()
+    people["auditor"].role = Role.TOWNSHIP_STAFF  # holds an audit grant, not a reporting one
+    people["auditor"].save()
 
-    found = access.users_with_grant_over_each([units["140121100000"]], Role.TOWNSHIP_STAFF)
+    found = access.county_recipients(units[COUNTY])
 
-    assert found["140121100000"] == []
+    assert {code: _names(users) for code, users in found.staff.items()} == {"140121101000": {"other_township"}}
+    assert "tianjin_county" not in _names(found.officials)
+    assert access.county_recipients(units["120118000000"]).staff == {}
 
 
-def test_the_number_of_queries_does_not_grow_with_the_units(units, people):
-    def count(unit_list):
-        with CaptureQueriesContext(connection) as ctx:
-            access.users_with_grant_over_each(unit_list, Role.TOWNSHIP_STAFF)
-        return len(ctx.captured_queries)
-
-    one = count([units["140121100000"]])
-    many = count([units[c] for c in ("140121100000", "140121101000", "140121100201", "120118100000")])
-    assert one == many
+def test_the_recipients_of_a_county_are_read_in_one_query_whatever_its_townships(units, people):
+    with CaptureQueriesContext(connection) as ctx:
+        access.county_recipients(units[COUNTY])
+    assert len(ctx.captured_queries) == 1
