@@ -242,7 +242,7 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     catalog = catalog or selectors.catalog_key()
     stored, version = selectors.county_report_to_carry(county, as_of, catalog)
     if stored is not None:
-        return _county_report_carry_over(county=county, as_of=as_of, run=run, report=stored)
+        return _county_report_carry_over(county=county, as_of=as_of, run=run)
     if version is None:
         version = Unit.objects.filter(pk=county.pk).values_list("data_version", flat=True).get()
     fingerprint = selectors.stamp(catalog, version)
@@ -294,12 +294,9 @@ def _carried_units(county: Unit, units: list[Unit], stamps: dict[int, str], as_o
     return previous, keep
 
 
-def _county_report_carry_over(*, county: Unit, as_of: date, run, report: CountyReport) -> CountyReport:
-    # The run counts this county as reported by updated_at (set here: an UPDATE skips auto_now).
-    report = next(iter(CountyReport.objects.raw(
-        f"UPDATE {connection.ops.quote_name(CountyReport._meta.db_table)} SET run_id = %s, updated_at = %s "  # noqa: S608
-        "WHERE id = %s RETURNING *", [run.pk if run else None, timezone.now(), report.pk])))
-    report.county = county
+def _county_report_carry_over(*, county: Unit, as_of: date, run) -> CountyReport:
+    # Only the run and updated_at change (the run counts this county as reported by updated_at).
+    report = county_report_put(county=county, as_of=as_of, run=run)
     report.carried_over = True  # (not a field: what the county task reports to the run's close)
     record_event(actor=None, action="compliance.county_report", unit_code=county.code, as_of=as_of.isoformat(),
                  overdue=report.overdue, units=report.units_evaluated, carried_over=True)
