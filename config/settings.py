@@ -369,6 +369,11 @@ COMPLIANCE_SNAPSHOT_DAILY_DAYS = env.int("COMPLIANCE_SNAPSHOT_DAILY_DAYS", defau
 COMPLIANCE_RUN_REQUEUE_MINUTES = env.int("COMPLIANCE_RUN_REQUEUE_MINUTES", default=30)
 COMPLIANCE_RUN_DEADLINE_MINUTES = env.int("COMPLIANCE_RUN_DEADLINE_MINUTES", default=180)
 COMPLIANCE_REMINDER_CLAIM_MINUTES = env.int("COMPLIANCE_REMINDER_CLAIM_MINUTES", default=15)
+# The nightly fan-out (apps/compliance/tasks.py, docs/performance.md): counties per task, and
+# how many of a task's counties are in progress at once in its process (a thread and a database
+# connection each: a worker process holds this many connections during the night).
+COMPLIANCE_NIGHT_COUNTIES_PER_TASK = env.int("COMPLIANCE_NIGHT_COUNTIES_PER_TASK", default=8)
+COMPLIANCE_NIGHT_LANES = env.int("COMPLIANCE_NIGHT_LANES", default=2)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -100,7 +100,7 @@ def night_catalog(catalog: str, as_of: date) -> tuple[list[rules.Spec], list[dat
     if hit is None:
         hit = (tuple(specs_in_force(as_of)), tuple(catalog_dates(as_of)))
         while len(_NIGHT_CATALOG) >= _NIGHT_CATALOG_SIZE:
-            _NIGHT_CATALOG.pop(next(iter(_NIGHT_CATALOG)))
+            _NIGHT_CATALOG.pop(next(iter(_NIGHT_CATALOG), None), None)  # (lanes of one process share it)
         _NIGHT_CATALOG[key] = hit
     return list(hit[0]), list(hit[1])
 

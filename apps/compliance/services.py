@@ -166,8 +166,10 @@ def _copy_json(dumps):
 
 def copy_rows(cursor, sql: str, data: str) -> None:
     """COPY ``data`` (text format) through the connection's psycopg2 cursor (a seam for tests:
-    COPY bypasses Django's query log)."""
-    cursor.cursor.copy_expert(sql, io.StringIO(data))
+    COPY bypasses Django's query log), handed over in one read: psycopg2 reads the file in
+    chunks holding the interpreter lock for each, and with the nightly run's lanes every chunk
+    would wait for the other lane's computing to yield the lock."""
+    cursor.cursor.copy_expert(sql, io.StringIO(data), size=max(8192, len(data)))
 
 
 def snapshots_refresh(*, root: Unit, as_of: date) -> dict[str, UnitEvaluation]:

@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers that take ids and dates, re-fetch, and call one service.
 
-The nightly job fans out one task per county (a chord), so more workers finish sooner; the
-chord's callback closes the run. Every task is idempotent (see services.py) and acknowledged
+The nightly job fans out its counties, a few per task (a chord), so more workers finish sooner;
+the chord's callback closes the run. Every task is idempotent (see services.py) and acknowledged
 late (settings), so a retried or re-run task replaces its county's report instead of adding one.
 """
 
@@ -12,13 +12,14 @@ import logging
 from datetime import date
 
 from celery import chord, shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.compliance import selectors, services
 from apps.compliance.models import EvaluationRun
 from apps.core.dates import parse_as_of
-from apps.core.runtime import collector_paused
+from apps.core.runtime import collector_paused, in_lanes
 from apps.jurisdictions.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ WATCHDOG_EVERY_MINUTES = 5
 
 @shared_task(name=NIGHTLY_TASK)
 def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
-    """Start the run of ``as_of`` (default: today) and fan out one task per county; a second
-    trigger while it runs joins it (nothing sent twice)."""
+    """Start the run of ``as_of`` (default: today) and fan out its counties, a few per task
+    (``evaluate_counties``); a second trigger while it runs joins it (nothing sent twice)."""
     day = parse_as_of(as_of)
     run, fan_out = services.evaluation_run_open(as_of=day, trigger=trigger)
     if not fan_out:
@@ -43,7 +44,9 @@ def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
     # counties after it stamped with the old key, so they are recomputed the next night (and pages
     # compute them live meanwhile), never wrongly current.
     catalog = selectors.catalog_key()
-    header = [evaluate_county.s(run.pk, pk, day.isoformat(), catalog) for pk in county_ids]
+    size = max(1, settings.COMPLIANCE_NIGHT_COUNTIES_PER_TASK)
+    header = [evaluate_counties.s(run.pk, county_ids[i:i + size], day.isoformat(), catalog)
+              for i in range(0, len(county_ids), size)]
     try:
         if header:
             chord(header)(finish_run.s(run.pk))  # the county tasks' results come first
@@ -59,8 +62,26 @@ def nightly_evaluation(as_of: str | None = None, trigger: str = "beat") -> int:
     return run.pk
 
 
+@shared_task(name="compliance.evaluate_counties")
+def evaluate_counties(run_id: int, county_ids: list[int], as_of: str, catalog: str | None = None) -> list[dict]:
+    """The nightly fan-out's unit of work: a few counties (COMPLIANCE_NIGHT_COUNTIES_PER_TASK),
+    COMPLIANCE_NIGHT_LANES of them in progress at once in this process (runtime.in_lanes: one
+    thread and database connection each), so the process computes one county while PostgreSQL
+    reads or writes another. Each county is ``county_night``, in its own transaction, exactly as
+    ``evaluate_county`` runs it."""
+    with collector_paused():  # once for the batch: the collector is per process, not per lane
+        return in_lanes(lambda county_id: county_night(run_id, county_id, as_of, catalog), county_ids,
+                        settings.COMPLIANCE_NIGHT_LANES)
+
+
 @shared_task(name="compliance.evaluate_county")
 def evaluate_county(run_id: int, county_id: int, as_of: str, catalog: str | None = None) -> dict:
+    """One county (the watchdog re-queues a missing county with it)."""
+    with collector_paused():
+        return county_night(run_id, county_id, as_of, catalog)
+
+
+def county_night(run_id: int, county_id: int, as_of: str, catalog: str | None = None) -> dict:
     """Evaluate one county, replace its report, send its emails and webhook. Never raises for a
     data problem (the error is recorded on the report), so one county cannot sink the chord.
     ``catalog``: the catalog key the nightly task read (None: read it now)."""
@@ -68,8 +89,7 @@ def evaluate_county(run_id: int, county_id: int, as_of: str, catalog: str | None
     county = Unit.objects.get(pk=county_id)
     run = EvaluationRun.objects.filter(pk=run_id).first()
     try:
-        with collector_paused():
-            report = services.county_report_build(county=county, as_of=day, run=run, catalog=catalog)
+        report = services.county_report_build(county=county, as_of=day, run=run, catalog=catalog)
     except Exception as exc:  # noqa: BLE001 - recorded on the run, visible to administrators
         logger.exception("evaluation of county %s failed", county.code)
         services.county_report_fail(county=county, as_of=day, run=run, error=f"{type(exc).__name__}: {exc}")
@@ -92,6 +112,8 @@ def finish_run(results, run_id: int | None = None) -> int:
     services.evaluation_run_finish(run=run)
     services.snapshots_prune(today=run.as_of)
     services.overdue_rows_prune(today=run.as_of)
+    if results is not None:  # a batch's list of county results (or one county's result)
+        results = [r for batch in results for r in (batch if isinstance(batch, list) else [batch])]
     if results is None or not all(isinstance(r, dict) and r.get("carried") for r in results):
         services.night_statistics_refresh()
     return run.pk
