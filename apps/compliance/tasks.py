@@ -68,26 +68,27 @@ def evaluate_counties(run_id: int, county_ids: list[int], as_of: str, catalog: s
     COMPLIANCE_NIGHT_LANES of them in progress at once in this process (runtime.in_lanes: one
     thread and database connection each), so the process computes one county while PostgreSQL
     reads or writes another. Each county is ``county_night``, in its own transaction, exactly as
-    ``evaluate_county`` runs it."""
+    ``evaluate_county`` runs it; the run and the counties are read once for the batch."""
+    day = date.fromisoformat(as_of)
+    run = EvaluationRun.objects.filter(pk=run_id).first()
+    counties = Unit.objects.in_bulk(county_ids)
     with collector_paused():  # once for the batch: the collector is per process, not per lane
-        return in_lanes(lambda county_id: county_night(run_id, county_id, as_of, catalog), county_ids,
-                        settings.COMPLIANCE_NIGHT_LANES)
+        return in_lanes(lambda county: county_night(run, county, day, catalog),
+                        [counties[pk] for pk in county_ids if pk in counties], settings.COMPLIANCE_NIGHT_LANES)
 
 
 @shared_task(name="compliance.evaluate_county")
 def evaluate_county(run_id: int, county_id: int, as_of: str, catalog: str | None = None) -> dict:
     """One county (the watchdog re-queues a missing county with it)."""
+    run = EvaluationRun.objects.filter(pk=run_id).first()
     with collector_paused():
-        return county_night(run_id, county_id, as_of, catalog)
+        return county_night(run, Unit.objects.get(pk=county_id), date.fromisoformat(as_of), catalog)
 
 
-def county_night(run_id: int, county_id: int, as_of: str, catalog: str | None = None) -> dict:
+def county_night(run: EvaluationRun | None, county: Unit, day: date, catalog: str | None = None) -> dict:
     """Evaluate one county, replace its report, send its emails and webhook. Never raises for a
     data problem (the error is recorded on the report), so one county cannot sink the chord.
     ``catalog``: the catalog key the nightly task read (None: read it now)."""
-    day = date.fromisoformat(as_of)
-    county = Unit.objects.get(pk=county_id)
-    run = EvaluationRun.objects.filter(pk=run_id).first()
     try:
         report = services.county_report_build(county=county, as_of=day, run=run, catalog=catalog)
     except Exception as exc:  # noqa: BLE001 - recorded on the run, visible to administrators
