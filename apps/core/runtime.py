@@ -34,8 +34,8 @@ def collector_paused() -> Iterator[None]:
 
 def in_lanes(func: Callable[[T], R], items: Sequence[T], lanes: int) -> list[R]:
     """``[func(item) for item in items]``, with up to ``lanes`` items in progress at once, each lane
-    a thread with its own database connection (closed when the lane ends); results in the order
-    of ``items``.
+    a thread with its own database connection (the calling thread is the first lane; the others'
+    connections are closed when they end); results in the order of ``items``.
 
     For work that waits on the database about as long as it computes (a county of the nightly
     run): while one lane waits for PostgreSQL, another computes, so one process keeps its core
@@ -51,24 +51,30 @@ def in_lanes(func: Callable[[T], R], items: Sequence[T], lanes: int) -> list[R]:
     lock = threading.Lock()
 
     def lane() -> None:
+        while True:
+            with lock:
+                picked = next(queue, None)
+            if picked is None:
+                return
+            index, item = picked
+            try:
+                results[index] = func(item)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by the caller's thread below
+                errors.append(exc)
+
+    def helper() -> None:
         try:
-            while True:
-                with lock:
-                    picked = next(queue, None)
-                if picked is None:
-                    return
-                index, item = picked
-                try:
-                    results[index] = func(item)
-                except BaseException as exc:  # noqa: BLE001 - re-raised by the caller's thread below
-                    errors.append(exc)
+            lane()
         finally:
             connections.close_all()  # this thread's connections: a thread never reuses another's
 
-    threads = [threading.Thread(target=lane, name=f"lane-{n}", daemon=True) for n in range(min(lanes, len(items)))]
-    for thread in threads:
+    # The calling thread is the first lane (its connection is already open); the others are helpers.
+    helpers = [threading.Thread(target=helper, name=f"lane-{n}", daemon=True)
+               for n in range(1, min(lanes, len(items)))]
+    for thread in helpers:
         thread.start()
-    for thread in threads:
+    lane()
+    for thread in helpers:
         thread.join()
     if errors:
         raise errors[0]
