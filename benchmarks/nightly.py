@@ -24,6 +24,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from datetime import date, timedelta
@@ -188,7 +189,8 @@ def eager(as_of: str, clear: bool) -> dict:
                 return original_county(*a, **kw)
             finally:
                 per_county.append(mine["n"])
-                queries["n"] += mine["n"]
+                if threading.current_thread() is not threading.main_thread():  # (else counted by `count`)
+                    queries["n"] += mine["n"]
 
     tasks.county_night = counted_county
     cpu = time.process_time()
