@@ -40,7 +40,8 @@ def in_lanes(func: Callable[[T], R], items: Sequence[T], lanes: int) -> list[R]:
     For work that waits on the database about as long as it computes (a county of the nightly
     run): while one lane waits for PostgreSQL, another computes, so one process keeps its core
     and the database's busy together. Every item runs to its end even if another raised; the
-    first exception is raised after all of them. Runs in the calling thread, one item after the
+    first exception is raised after all of them (a BaseException in the calling thread, the
+    process stopping, is raised at once and the lanes take no further item). Runs in the calling thread, one item after the
     other, when there is one lane or one item, on SQLite, or inside a transaction (another
     connection would not see its uncommitted rows: a test's transaction, a caller's atomic)."""
     if lanes <= 1 or len(items) <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
@@ -48,10 +49,10 @@ def in_lanes(func: Callable[[T], R], items: Sequence[T], lanes: int) -> list[R]:
     results: list = [None] * len(items)
     errors: list[BaseException] = []
     queue = iter(enumerate(items))
-    lock = threading.Lock()
+    lock, stop = threading.Lock(), threading.Event()
 
     def lane() -> None:
-        while True:
+        while not stop.is_set():
             with lock:
                 picked = next(queue, None)
             if picked is None:
@@ -59,7 +60,7 @@ def in_lanes(func: Callable[[T], R], items: Sequence[T], lanes: int) -> list[R]:
             index, item = picked
             try:
                 results[index] = func(item)
-            except BaseException as exc:  # noqa: BLE001 - re-raised by the caller's thread below
+            except Exception as exc:  # noqa: BLE001 - re-raised by the caller's thread below
                 errors.append(exc)
 
     def helper() -> None:
@@ -73,7 +74,11 @@ def in_lanes(func: Callable[[T], R], items: Sequence[T], lanes: int) -> list[R]:
                for n in range(1, min(lanes, len(items)))]
     for thread in helpers:
         thread.start()
-    lane()
+    try:
+        lane()
+    except BaseException:  # the process is stopping (SystemExit, KeyboardInterrupt): no new items
+        stop.set()
+        raise
     for thread in helpers:
         thread.join()
     if errors:

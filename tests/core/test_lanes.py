@@ -59,3 +59,23 @@ def test_it_runs_in_the_calling_thread_inside_a_transaction_or_with_one_lane():
     with transaction.atomic():  # another connection would not see this transaction's rows
         assert {name for _, name, _ in in_lanes(_thread_and_backend, [1, 2, 3], lanes=2)} == {main}
     assert {name for _, name, _ in in_lanes(_thread_and_backend, [1, 2, 3], lanes=1)} == {main}
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_stopping_process_takes_no_further_item():
+    import time
+
+    main = threading.current_thread()
+    done = []
+
+    def stops_in_the_calling_thread(item):
+        time.sleep(0.05)
+        if threading.current_thread() is main:
+            raise SystemExit("worker shutdown")
+        done.append(item)
+
+    with pytest.raises(SystemExit):
+        in_lanes(stops_in_the_calling_thread, list(range(20)), lanes=2)
+    time.sleep(0.2)  # the helper finishes the item it holds, then stops
+    assert len(done) <= 2
