@@ -49,3 +49,17 @@ def make_every_kind_catalog():
                  topic="duty")
     make_version("facility.phone", "facility_count", {"min_count": 1, "facility_types": ["satellite_phone"]},
                  flags_any=",high_natural_risk,", topic="facility")
+
+
+def fail_county_build(monkeypatch, code: str) -> None:
+    """Make the nightly county build raise for the county ``code`` ("boom"); the others build as usual."""
+    from apps.compliance import services
+
+    real = services.county_report_build
+
+    def flaky(*, county, as_of, run=None, catalog=None):
+        if county.code == code:
+            raise RuntimeError("boom")
+        return real(county=county, as_of=as_of, run=run, catalog=catalog)
+
+    monkeypatch.setattr(services, "county_report_build", flaky)

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from apps.compliance import tasks
 from apps.compliance.models import CountyOverdueRow, CountyReport, EvaluationRun, Snapshot
-from tests.compliance.helpers import DRILL_PARAMS, make_version
+from tests.compliance.helpers import DRILL_PARAMS, fail_county_build, make_version
 
 AS_OF = "2025-03-01"
 
@@ -64,19 +64,10 @@ def test_counties_in_two_lanes_store_what_one_after_the_other_stores(units, peop
 
 
 def test_a_failing_county_in_a_lane_is_recorded_and_the_others_finish(units, people, eager, settings, monkeypatch):
-    from apps.compliance import services
-
     make_version("drill.annual", "periodic_event", DRILL_PARAMS, weight=20)
     settings.COMPLIANCE_NIGHT_COUNTIES_PER_TASK = 3
     settings.COMPLIANCE_NIGHT_LANES = 2
-    real = services.county_report_build
-
-    def flaky(*, county, as_of, run=None, catalog=None):
-        if county.code == "120118000000":
-            raise RuntimeError("boom")
-        return real(county=county, as_of=as_of, run=run, catalog=catalog)
-
-    monkeypatch.setattr(services, "county_report_build", flaky)
+    fail_county_build(monkeypatch, "120118000000")
     tasks.nightly_evaluation.delay(AS_OF, "test")
     run = EvaluationRun.objects.get(as_of=AS_OF)
     assert run.state == EvaluationRun.State.PARTIAL and run.counties_done == 2

@@ -10,7 +10,7 @@ from django.core import mail
 
 from apps.compliance import services, tasks
 from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
-from tests.compliance.helpers import DRILL_PARAMS, make_version
+from tests.compliance.helpers import DRILL_PARAMS, fail_county_build, make_version
 from tests.worker import celery_worker, worker_unavailable_reason
 
 AS_OF = "2025-03-01"
@@ -107,14 +107,7 @@ def test_it_records_a_failing_webhook_without_failing_the_run(units, people, cat
 
 
 def test_it_records_a_failing_county_and_finishes_the_others(units, people, catalog, eager, monkeypatch):
-    real = services.county_report_build
-
-    def flaky(*, county, as_of, run=None, catalog=None):
-        if county.code == "120118000000":
-            raise RuntimeError("boom")
-        return real(county=county, as_of=as_of, run=run, catalog=catalog)
-
-    monkeypatch.setattr(services, "county_report_build", flaky)
+    fail_county_build(monkeypatch, "120118000000")
     tasks.nightly_evaluation.delay(AS_OF, "test")
     run = EvaluationRun.objects.get()
     assert run.state == EvaluationRun.State.PARTIAL and run.counties_done == 2
