@@ -228,6 +228,38 @@ def _random_evidence(rng: random.Random) -> Evidence:
     )
 
 
+def every_task_candidate_until(unit, specs, ev, as_of, catalog_dates=()):
+    """valid_until as its contract reads, candidate by candidate: four dates for every task
+    (rules._task_dates works them out for each distinct task date only)."""
+    evaluation = evaluate(specs, ev, as_of, unit)
+    horizon = timedelta(days=rules.Settings().due_soon_days)
+    by_code = {s.requirement: s for s in specs}
+    applied = [by_code[r.requirement] for r in evaluation.results]
+    candidates = [*catalog_dates, *rules._evidence_dates(applied, ev, as_of)]
+    for result in evaluation.results:
+        periodic = by_code[result.requirement].kind == "periodic_event"
+        for t in result.tasks:
+            if t.period_end is not None and t.in_window:
+                candidates += [t.period_end + timedelta(days=1), rules._after_window(t.period_end, 12)]
+            if t.due is not None and t.in_window and not (periodic and t.status == Status.COMPLIANT):
+                candidates += [t.due - horizon, t.due + timedelta(days=1)]
+    for s in applied:
+        candidates.extend(rules._spec_dates(s, unit, as_of, horizon))
+    return min((d for d in candidates if d > as_of), default=None)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_it_is_the_earliest_of_every_tasks_candidate_dates(seed):
+    rng = random.Random(1000 + seed)
+    unit = UnitFacts(code=TOWNSHIP.code, name=TOWNSHIP.name, level="township",
+                     tracking_start=date(2023, 1, 1) + timedelta(days=rng.randint(0, 700)))
+    specs = [DRILL, MEETING, CADRE, COMMITTEE, TEAM, PHONE, STAFF, PLAN, RELAY]
+    ev = _random_evidence(rng)
+    for _ in range(6):
+        as_of = date(2024, 1, 1) + timedelta(days=rng.randint(0, 700))
+        assert until(specs, ev, as_of, unit) == every_task_candidate_until(unit, specs, ev, as_of)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_it_never_changes_anything_stored_before_valid_until(seed):
     rng = random.Random(seed)
