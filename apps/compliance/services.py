@@ -57,64 +57,86 @@ _SNAPSHOT_LOCK = 16_001
 
 
 def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation], fingerprints: dict[int, str],
-                    valid_until: dict[str, date | None] | None = None, as_of: date | None = None,
-                    carry: tuple[date, list[int]] | None = None) -> int:
+                    valid_until: dict[str, date | None] | None = None, as_of: date | None = None) -> int:
     """Replace the compact snapshots (results.compact_results) of ``units`` for their date: each
     unit in ``evaluations`` is written with its ``valid_until`` (by unit code; rules.valid_until,
-    null: never changes); ``carry`` = (an earlier date, unit ids): those units' rows of that date
-    are copied to this date unchanged, in one INSERT … SELECT (the nightly task's carried units).
-
-    PostgreSQL: the rows are deleted and written with one COPY (text format, built in one pass:
-    no JSON document of the whole county is serialised and parsed again), under a per-root
-    advisory lock so two runs of one county never interleave. SQLite (development, tests): the
-    same delete, then one INSERT from a JSON parameter. In one transaction: readers see the old
-    rows or the new ones."""
+    null: never changes). The units' rows are deleted (snapshots_clear), then the evaluations
+    written (snapshots_write), in one transaction: readers see the old rows or the new ones."""
     if not units:
         return 0
-    now = timezone.now()
     as_of = as_of or evaluations[units[0].code].as_of
-    written = [u for u in units if u.code in evaluations]
+    with transaction.atomic(savepoint=False):  # no savepoint in the caller's transaction
+        snapshots_clear(root=units[0], units=units, as_of=as_of)
+        return snapshots_write(units=units, evaluations=evaluations, fingerprints=fingerprints,
+                               valid_until=valid_until, as_of=as_of)
+
+
+def snapshots_clear(*, root: Unit, units: list[Unit], as_of: date) -> None:
+    """Delete the units' snapshots of ``as_of`` (PostgreSQL: under a per-root advisory lock, held
+    to the end of the caller's transaction, so two runs of one county never interleave). One probe
+    of the (unit, as_of) unique index per unit (a LATERAL subquery with LIMIT 1, which the planner
+    cannot flatten), whatever it believes about the date: while a night writes its date, its
+    statistics have none (counted as one row), and a plain ``as_of = … AND unit_id IN …`` read
+    every row of the night written so far, county after county."""
     table = connection.ops.quote_name(Snapshot._meta.db_table)
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:  # no savepoint in the caller's transaction
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, units[0].pk])
-        _snapshots_delete(cursor, table, [u.pk for u in units], as_of)
-        if carry and carry[1]:
-            _snapshots_carry(cursor, table, carry, as_of)
-        if written:
-            stamp = now.isoformat()
-            rows_write(cursor, table, SNAPSHOT_COLUMNS, [
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, root.pk])
+            cursor.execute(f"DELETE FROM {table} s USING unnest(%s::bigint[]) AS u(id) CROSS JOIN LATERAL "  # noqa: S608
+                           f"(SELECT id FROM {table} WHERE unit_id = u.id AND as_of = %s LIMIT 1) x WHERE s.id = x.id",
+                           [[u.pk for u in units], as_of.isoformat()])
+            return
+        among, ids_param = selectors.among_sql("unit_id", [u.pk for u in units])
+        cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND {among}", [as_of.isoformat(), *ids_param])  # noqa: S608
+
+
+def snapshots_carry(*, stamps: dict[int, str], since: date, as_of: date) -> set[int]:
+    """Copy to ``as_of`` the snapshots of ``since`` that are still current: stored with the unit's
+    stamp in ``stamps`` (unit id → its current stamp, selectors.unit_stamps: nothing the
+    evaluation read has changed since) and valid after ``as_of`` (null: for ever). One
+    ``INSERT … SELECT … RETURNING``: the comparison is made by the database, which sends back
+    only the carried units' ids (computed_at kept: when the evaluation was computed). PostgreSQL
+    reads the rows of ``since`` by one probe of the (unit, as_of) index per unit. Returns the
+    carried unit ids; the caller has cleared ``as_of`` (snapshots_clear)."""
+    if not stamps:
+        return set()
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    kept = [c for c in SNAPSHOT_COLUMNS if c not in ("unit_id", "as_of")]
+    columns = f"unit_id, as_of, {', '.join(kept)}"
+    values = f"p.unit_id, %s, {', '.join('p.' + c for c in kept)}"
+    current = "(p.valid_until IS NULL OR p.valid_until > %s)"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {values} "  # noqa: S608
+                f"FROM unnest(%s::bigint[], %s::text[]) AS c(id, stamp) CROSS JOIN LATERAL "
+                f"(SELECT * FROM {table} WHERE unit_id = c.id AND as_of = %s LIMIT 1) p "
+                f"WHERE p.fingerprint = c.stamp AND {current} RETURNING unit_id",
+                [as_of.isoformat(), list(stamps), list(stamps.values()), since.isoformat(), as_of.isoformat()])
+        else:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {values} FROM {table} p "  # noqa: S608
+                f"JOIN json_each(%s) c ON p.unit_id = json_extract(c.value, '$[0]') "
+                f"WHERE p.as_of = %s AND p.fingerprint = json_extract(c.value, '$[1]') AND {current} "
+                f"RETURNING unit_id",
+                [as_of.isoformat(), json.dumps(list(stamps.items())), since.isoformat(), as_of.isoformat()])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def snapshots_write(*, units: list[Unit], evaluations: dict[str, UnitEvaluation], fingerprints: dict[int, str],
+                    valid_until: dict[str, date | None] | None, as_of: date) -> int:
+    """Write the snapshots of the ``units`` in ``evaluations`` (one COPY on PostgreSQL, in text
+    format built in one pass: no JSON document of the whole county is serialised and parsed
+    again; one INSERT from a JSON parameter on SQLite). Their rows of ``as_of`` must be cleared."""
+    written = [u for u in units if u.code in evaluations]
+    if written:
+        stamp = timezone.now().isoformat()
+        with connection.cursor() as cursor:
+            rows_write(cursor, connection.ops.quote_name(Snapshot._meta.db_table), SNAPSHOT_COLUMNS, [
                 [u.pk, as_of.isoformat(), None if e.score is None else float(e.score), e.grade, e.counts,
                  compact_results(e), fingerprints.get(u.pk, ""), _iso((valid_until or {}).get(u.code)), stamp]
                 for u in written for e in (evaluations[u.code],)], json_columns=("counts", "results"))
-    return len(written) + (len(carry[1]) if carry else 0)
-
-
-def _snapshots_delete(cursor, table: str, unit_ids: list[int], as_of: date) -> None:
-    """Delete the units' rows of ``as_of``. PostgreSQL: one probe of the (unit, as_of) unique index
-    per unit (a LATERAL subquery with LIMIT 1, which the planner cannot flatten), whatever it
-    believes about the date: while a night writes its date, its statistics have none (counted as
-    one row), and a plain ``as_of = … AND unit_id IN …`` read every row of the night written so
-    far, county after county — a cost that grew with each county of the run."""
-    if connection.vendor == "postgresql":
-        cursor.execute(f"DELETE FROM {table} s USING unnest(%s::bigint[]) AS u(id) CROSS JOIN LATERAL "  # noqa: S608
-                       f"(SELECT id FROM {table} WHERE unit_id = u.id AND as_of = %s LIMIT 1) x WHERE s.id = x.id",
-                       [unit_ids, as_of.isoformat()])
-        return
-    among, ids_param = selectors.among_sql("unit_id", unit_ids)
-    cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND {among}", [as_of.isoformat(), *ids_param])  # noqa: S608
-
-
-def _snapshots_carry(cursor, table: str, carry: tuple[date, list[int]], as_of: date) -> None:
-    """The rows of ``carry``'s units on its date, copied to ``as_of`` (computed_at kept: when the
-    evaluation was computed)."""
-    since, ids = carry
-    kept = [c for c in SNAPSHOT_COLUMNS if c not in ("unit_id", "as_of")]
-    among, ids_param = selectors.among_sql("unit_id", ids)
-    cursor.execute(
-        f"INSERT INTO {table} (unit_id, as_of, {', '.join(kept)}) "  # noqa: S608
-        f"SELECT unit_id, %s, {', '.join(kept)} FROM {table} WHERE as_of = %s AND {among}",
-        [as_of.isoformat(), since.isoformat(), *ids_param])
+    return len(written)
 
 
 def _iso(day: date | None) -> str | None:
@@ -251,13 +273,14 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     rng = subtree_range(county.code, county.level)
     units = selectors.subtree_units(county)
     stamps = selectors.unit_stamps(units, catalog)
-    previous, keep = _carried_units(county, units, stamps, as_of)
+    previous = _previous_report(county, as_of)
+    snapshots_clear(root=county, units=units, as_of=as_of)
+    keep = snapshots_carry(stamps=stamps, since=previous.as_of, as_of=as_of) if previous else set()
     fresh = [u for u in units if u.pk not in keep]
     specs, later = selectors.night_catalog(catalog, as_of)
     evaluations, validity = (selectors.compute_night(fresh, rng, as_of, subset=bool(keep), specs=specs, later=later)
                              if fresh else ({}, {}))
-    snapshots_store(units=units, evaluations=evaluations, fingerprints=stamps, valid_until=validity, as_of=as_of,
-                    carry=(previous.as_of, sorted(keep)) if keep else None)
+    snapshots_write(units=fresh, evaluations=evaluations, fingerprints=stamps, valid_until=validity, as_of=as_of)
     overdue_rows_store(county=county, as_of=as_of, rows=selectors.overdue_rows(evaluations, as_of),
                        carry=(previous.as_of, sorted(u.code for u in units if u.pk in keep)) if keep else None)
     tallies = selectors.stored_tallies(county.pk, as_of)
@@ -279,21 +302,15 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     return report
 
 
-def _carried_units(county: Unit, units: list[Unit], stamps: dict[int, str], as_of: date
-                   ) -> tuple[CountyReport | None, set[int]]:
-    """The county's report of its previous night and the ids of the units whose snapshot of that
-    night can be carried to ``as_of``: same stamp, valid after ``as_of`` (null: for ever)."""
-    # A report whose stamp retention cleared (overdue_rows_prune) has no overdue rows left to copy.
+def _previous_report(county: Unit, as_of: date) -> CountyReport | None:
+    """The county's report of its previous night, if its snapshots and overdue rows can be carried
+    to ``as_of``: stamped (retention clears the stamp of a report whose overdue rows it deleted)
+    and with a summary of this code's shape."""
     previous = (CountyReport.objects.filter(county=county, as_of__lt=as_of, ok=True).exclude(fingerprint="")
                 .order_by("-as_of").only("id", "county", "as_of", "summary").first())
     if previous is None or (previous.summary or {}).get("version") != selectors.SUMMARY_VERSION:
-        return None, set()
-    keep = set()
-    for unit_id, stamp, valid in Snapshot.objects.filter(
-            as_of=previous.as_of, unit_id__in=selectors.among([u.pk for u in units])).values_list("unit_id", "fingerprint", "valid_until"):
-        if stamp == stamps.get(unit_id) and (valid is None or valid > as_of):
-            keep.add(unit_id)
-    return previous, keep
+        return None
+    return previous
 
 
 def _county_report_carry_over(*, county: Unit, as_of: date, run) -> CountyReport:
@@ -378,7 +395,8 @@ def county_report_put(*, county: Unit, as_of: date, **values) -> CountyReport:
     fields of the existing one (the others, such as the email and webhook marks, are kept): one
     ``INSERT … ON CONFLICT … DO UPDATE … RETURNING`` on the unique (county, as_of), where
     update_or_create took six statements (savepoints, a locking read, the write). Returns the
-    stored row."""
+    stored row without its summary (deferred: loaded if read; the night never reads it back, and
+    decoding a county's summary again cost a warm county task ≈ 2 ms)."""
     report = CountyReport(county=county, as_of=as_of, **values)
     fields = [f for f in CountyReport._meta.concrete_fields if not f.primary_key]
     params = [f.get_db_prep_save(f.pre_save(report, add=True), connection) for f in fields]  # updated_at: now
@@ -388,7 +406,8 @@ def county_report_put(*, county: Unit, as_of: date, **values) -> CountyReport:
                                                           or f.name == "updated_at"))
     table = q(CountyReport._meta.db_table)
     sql = (f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
-           f"ON CONFLICT ({q('county_id')}, {q('as_of')}) DO UPDATE SET {updated} RETURNING {q('id')}, {columns}")
+           f"ON CONFLICT ({q('county_id')}, {q('as_of')}) DO UPDATE SET {updated} RETURNING {q('id')}, "
+           f"{', '.join(q(f.column) for f in fields if f.name != 'summary')}")
     report = next(iter(CountyReport.objects.raw(sql, params)))
     report.county = county
     return report

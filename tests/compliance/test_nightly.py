@@ -170,6 +170,7 @@ def test_a_county_report_is_written_in_one_statement_and_keeps_what_it_is_not_gi
         failed = services.county_report_fail(county=county, as_of=day, run=None, error="数据库不可用")
     stored = CountyReport.objects.get()
     assert len(first) == len(again) == 1 and failed.pk == report.pk == stored.pk
+    assert "summary" in report.get_deferred_fields()  # written, not sent back and decoded again
     assert (stored.ok, stored.error, stored.overdue, stored.summary, stored.fingerprint) == (
         False, "数据库不可用", 3, {"version": 2}, "k:1")
     assert stored.emailed_at is not None and stored.emails_sent == 2 and failed.emailed_at == stored.emailed_at

@@ -6,7 +6,8 @@ that when the range is selective, so the test builds a table where it is: one sm
 many rows of other units, with fresh statistics.
 """
 
-from datetime import date
+import json
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
@@ -90,9 +91,9 @@ def test_it_reads_a_countys_drills_and_meetings_by_index_not_by_seq_scan(db):
 
 
 def test_a_nights_snapshots_of_a_countys_units_are_read_by_index_after_the_run(db):
-    """The carry-over reads the previous night's rows of one county's units. The run's end
-    refreshes the planner's statistics (services.night_statistics_refresh), so that read is an
-    index range on (as_of, unit), not the whole night filtered unit by unit."""
+    """The carry-over (services.snapshots_carry) reads the previous night's rows of one county's
+    units: one probe of the (unit, as_of) index per unit, not the whole night filtered unit by unit
+    — also after the run's end refreshed the planner's statistics (night_statistics_refresh)."""
     from apps.compliance import services
     from apps.compliance.models import Snapshot
 
@@ -103,18 +104,27 @@ def test_a_nights_snapshots_of_a_countys_units_are_read_by_index_after_the_run(d
     _background("990102000000")
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {Snapshot._meta.db_table} (unit_id, as_of, score, grade, counts, results, "  # noqa: S608
-                       "fingerprint, computed_at) SELECT id, %s, 80, '', '{}', '[]', '', now() FROM jurisdictions_unit",
-                       [AS_OF])
+                       "fingerprint, computed_at) SELECT id, %s, 80, '', '{}', '[]', 'k:' || data_version, now() "
+                       "FROM jurisdictions_unit", [AS_OF])
     services.night_statistics_refresh()
-    ids = list(Unit.objects.subtree(target).values_list("pk", flat=True))
-    sql, params = Snapshot.objects.filter(as_of=AS_OF, unit_id__in=ids).values_list(
-        "unit_id", "fingerprint", "valid_until").query.sql_with_params()
+    units = list(Unit.objects.subtree(target))
+    captured = []
+
+    def grab(execute, sql, params, many, context):
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(grab):
+        carried = services.snapshots_carry(stamps={u.pk: f"k:{u.data_version}" for u in units}, since=AS_OF,
+                                           as_of=AS_OF + timedelta(days=1))
+    assert carried == {u.pk for u in units} and len(captured) == 1
+    Snapshot.objects.filter(as_of=AS_OF + timedelta(days=1)).delete()  # the EXPLAIN ANALYZE copies them again
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert Snapshot.objects.filter(as_of=AS_OF).count() > 50 * len(ids)
-    assert "Seq Scan" not in plan, plan
-    assert "unit_id = ANY" in plan.split("Index Cond:", 1)[-1].split("\n", 1)[0], plan  # the units are in the index condition
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + captured[0][0], captured[0][1])
+        plan = cursor.fetchone()[0][0]["Plan"]
+    assert Snapshot.objects.filter(as_of=AS_OF).count() > 50 * len(units)
+    assert "Seq Scan" not in json.dumps(plan), plan
+    assert _rows_read(plan) <= 2 * len(units), plan
 
 
 def _teams_and_facilities(county_code: str) -> None:
