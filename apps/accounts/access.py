@@ -235,39 +235,56 @@ class CountyRecipients:
 
 def county_recipients(county: Unit) -> CountyRecipients:
     """The recipients of a county's nightly report (its officials) and reminders (each township's
-    staff; only townships someone covers are listed), in one query of the grants of both roles on
-    the county, its ancestors and its townships. A township staff grant on the county or above it
-    covers every township: the county's townships are then read (a second query)."""
-    rng = subtree_range(county.code, county.level)
-    above = {*county.ancestor_codes(), county.code}
+    staff; only townships someone covers are listed): counties_recipients for one county."""
+    return counties_recipients([county])[county.pk]
+
+
+def counties_recipients(counties: list[Unit]) -> dict[int, CountyRecipients]:
+    """CountyRecipients of each county (by id), in one query of the grants of both roles on the
+    counties, their ancestors and their townships, however many counties (the nightly task reads
+    those of its batch at once). A township staff grant on a county or above it covers every
+    township of the county: those counties' townships are then read (a second query)."""
+    if not counties:
+        return {}
+    ranges = {c.pk: subtree_range(c.code, c.level) for c in counties}
+    aboves = {c.pk: {*c.ancestor_codes(), c.code} for c in counties}
+    in_counties = Q()
+    for rng in ranges.values():
+        in_counties |= Q(content_object__code__gte=rng.low, content_object__code__lte=rng.high)
     roles = {_codename(role): role for role in (Role.COUNTY_OFFICIAL, Role.TOWNSHIP_STAFF)}
-    grants = (
+    grants = [g for g in (
         UnitUserObjectPermission.objects.filter(permission__codename__in=roles, user__is_active=True)
-        .filter(Q(content_object__code__in=above) | Q(content_object__level=Level.TOWNSHIP,
-                                                      content_object__code__gte=rng.low,
-                                                      content_object__code__lte=rng.high))
+        .filter(Q(content_object__code__in=set().union(*aboves.values()))
+                | (Q(content_object__level=Level.TOWNSHIP) & in_counties))
         .select_related("user").annotate(unit_code=F("content_object__code"), codename=F("permission__codename"))
         .order_by("user_id")
-    )
-    officials: dict[int, object] = {}
-    wide: dict[int, object] = {}  # township staff over the whole county
-    staff: dict[str, dict[int, object]] = {}
-    for g in grants:
-        role = roles[g.codename]
-        if g.user.role != role:
-            continue
-        if role == Role.COUNTY_OFFICIAL:
-            if g.unit_code in above:
-                officials.setdefault(g.user.pk, g.user)
-        elif g.unit_code in above:
-            wide.setdefault(g.user.pk, g.user)
-        else:
-            staff.setdefault(g.unit_code, {})[g.user.pk] = g.user
-    if wide:
-        for code in Unit.objects.filter(level=Level.TOWNSHIP, code__gte=rng.low, code__lte=rng.high).values_list(
-                "code", flat=True):
+    ) if g.user.role == roles[g.codename]]
+    found: dict[int, tuple[dict, dict, dict]] = {}
+    for county in counties:
+        above, rng = aboves[county.pk], ranges[county.pk]
+        officials: dict[int, object] = {}
+        wide: dict[int, object] = {}  # township staff over the whole county
+        staff: dict[str, dict[int, object]] = {}
+        for g in grants:
+            if roles[g.codename] == Role.COUNTY_OFFICIAL:
+                if g.unit_code in above:
+                    officials.setdefault(g.user.pk, g.user)
+            elif g.unit_code in above:
+                wide.setdefault(g.user.pk, g.user)
+            elif rng.low <= g.unit_code <= rng.high:
+                staff.setdefault(g.unit_code, {})[g.user.pk] = g.user
+        found[county.pk] = (officials, wide, staff)
+    covered = [pk for pk, (_, wide, _) in found.items() if wide]
+    if covered:
+        spans = Q()
+        for pk in covered:
+            spans |= Q(code__gte=ranges[pk].low, code__lte=ranges[pk].high)
+        for code in Unit.objects.filter(spans, level=Level.TOWNSHIP).values_list("code", flat=True):
+            pk = next(pk for pk in covered if ranges[pk].low <= code <= ranges[pk].high)
+            _, wide, staff = found[pk]
             staff[code] = {**wide, **staff.get(code, {})}
-    return CountyRecipients(list(officials.values()), {code: list(users.values()) for code, users in staff.items()})
+    return {pk: CountyRecipients(list(officials.values()), {code: list(users.values()) for code, users in staff.items()})
+            for pk, (officials, _, staff) in found.items()}
 
 
 @transaction.atomic

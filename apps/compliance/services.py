@@ -505,14 +505,15 @@ def report_url(county: Unit, as_of: date) -> str:
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}?as_of={as_of.isoformat()}"
 
 
-def county_report_notify(*, report: CountyReport) -> int:
+def county_report_notify(*, report: CountyReport, recipients: CountyRecipients | None = None) -> int:
     """Email the county officials once per county and date (claimed first: a re-run or a retried
     task finds it claimed; a failed send releases the claim for the next run), then put the
     township staff's reminders in the outbox and deliver what is pending in the county. Who is
-    notified is read once (access.county_recipients)."""
+    notified: ``recipients`` (access.counties_recipients, read once for the nightly task's batch)
+    or, if not given, read now (access.county_recipients)."""
     sent = 0
     county = report.county
-    who = county_recipients(county)
+    who = recipients if recipients is not None else county_recipients(county)
     claimed = report.emailed_at is None and CountyReport.objects.filter(  # (a re-run's report: emailed)
         pk=report.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     if claimed:
@@ -604,10 +605,18 @@ def reminders_deliver(*, county: Unit | None = None, now=None) -> int:
     return sent
 
 
-def county_webhook_post(*, report: CountyReport) -> bool:
+def webhooks_enabled(county_ids: list[int]) -> dict[int, CountySettings]:
+    """The counties' settings with the webhook enabled, by county id (one query for a batch)."""
+    return {c.county_id: c for c in CountySettings.objects.filter(county_id__in=county_ids, webhook_enabled=True)}
+
+
+def county_webhook_post(*, report: CountyReport, webhooks: dict[int, CountySettings] | None = None) -> bool:
     """POST the report as JSON to the county's webhook, once per county and date; failures are
-    recorded on the report (and retried by the next run), never raised."""
-    config = CountySettings.objects.filter(county_id=report.county_id, webhook_enabled=True).first()
+    recorded on the report (and retried by the next run), never raised. ``webhooks``: the enabled
+    settings read for the nightly task's batch (webhooks_enabled); if not given, read now."""
+    if webhooks is None:
+        webhooks = webhooks_enabled([report.county_id])
+    config = webhooks.get(report.county_id)
     if config is None or report.webhook_sent_at or not config.webhook_url.startswith(("http://", "https://")):
         return False
     payload = json.dumps({

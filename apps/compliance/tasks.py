@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.access import counties_recipients
 from apps.compliance import selectors, services
 from apps.compliance.models import EvaluationRun
 from apps.core.dates import parse_as_of
@@ -72,9 +73,12 @@ def evaluate_counties(run_id: int, county_ids: list[int], as_of: str, catalog: s
     day = date.fromisoformat(as_of)
     run = EvaluationRun.objects.filter(pk=run_id).first()
     counties = Unit.objects.in_bulk(county_ids)
+    batch = [counties[pk] for pk in county_ids if pk in counties]
+    recipients, webhooks = counties_recipients(batch), services.webhooks_enabled([c.pk for c in batch])
     with collector_paused():  # once for the batch: the collector is per process, not per lane
-        return in_lanes(lambda county: county_night(run, county, day, catalog),
-                        [counties[pk] for pk in county_ids if pk in counties], settings.COMPLIANCE_NIGHT_LANES)
+        return in_lanes(lambda county: county_night(run, county, day, catalog, recipients=recipients[county.pk],
+                                                    webhooks=webhooks),
+                        batch, settings.COMPLIANCE_NIGHT_LANES)
 
 
 @shared_task(name="compliance.evaluate_county")
@@ -85,18 +89,20 @@ def evaluate_county(run_id: int, county_id: int, as_of: str, catalog: str | None
         return county_night(run, Unit.objects.get(pk=county_id), date.fromisoformat(as_of), catalog)
 
 
-def county_night(run: EvaluationRun | None, county: Unit, day: date, catalog: str | None = None) -> dict:
+def county_night(run: EvaluationRun | None, county: Unit, day: date, catalog: str | None = None, *,
+                 recipients=None, webhooks=None) -> dict:
     """Evaluate one county, replace its report, send its emails and webhook. Never raises for a
     data problem (the error is recorded on the report), so one county cannot sink the chord.
-    ``catalog``: the catalog key the nightly task read (None: read it now)."""
+    ``catalog``: the catalog key the nightly task read; ``recipients`` and ``webhooks``: who and
+    where to notify, read for the task's batch (None: each read now)."""
     try:
         report = services.county_report_build(county=county, as_of=day, run=run, catalog=catalog)
     except Exception as exc:  # noqa: BLE001 - recorded on the run, visible to administrators
         logger.exception("evaluation of county %s failed", county.code)
         services.county_report_fail(county=county, as_of=day, run=run, error=f"{type(exc).__name__}: {exc}")
         return {"county": county.code, "ok": False}
-    services.county_report_notify(report=report)
-    services.county_webhook_post(report=report)
+    services.county_report_notify(report=report, recipients=recipients)
+    services.county_webhook_post(report=report, webhooks=webhooks)
     return {"county": county.code, "ok": True, "overdue": report.overdue,
             "carried": getattr(report, "carried_over", False)}
 

@@ -54,3 +54,20 @@ def test_the_recipients_of_a_county_are_read_in_one_query_whatever_its_townships
     with CaptureQueriesContext(connection) as ctx:
         access.county_recipients(units[COUNTY])
     assert len(ctx.captured_queries) == 1
+
+
+def test_the_recipients_of_several_counties_are_those_of_each_read_in_one_query(units, people):
+    make_user("county_staff", Role.TOWNSHIP_STAFF, units[COUNTY])  # covers every township of 清徐县 only
+    counties = [units[COUNTY], units["120118000000"], units["110116000000"]]
+
+    with CaptureQueriesContext(connection) as ctx:
+        found = access.counties_recipients(counties)
+
+    assert len(ctx.captured_queries) == 2  # the grants, and the townships of the county with a county-wide grant
+    for county in counties:
+        alone = access.county_recipients(county)
+        assert _names(found[county.pk].officials) == _names(alone.officials), county.code
+        assert ({code: _names(users) for code, users in found[county.pk].staff.items()}
+                == {code: _names(users) for code, users in alone.staff.items()}), county.code
+    assert "county_staff" in _names(found[units[COUNTY].pk].staff["140121100000"])
+    assert not any("county_staff" in _names(users) for users in found[units["120118000000"].pk].staff.values())

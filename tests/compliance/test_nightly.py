@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from apps.compliance import services, tasks
 from apps.compliance.models import CountyReport, CountySettings, EvaluationRun, Reminder, Snapshot
@@ -189,6 +190,20 @@ def test_the_night_reads_the_catalog_key_once_for_all_its_counties(units, catalo
     stamps = set(CountyReport.objects.values_list("fingerprint", flat=True))
     assert stamps == {f"{real()}:{v}" for v in
                       CountyReport.objects.values_list("county__data_version", flat=True)}
+
+
+def test_the_night_reads_who_and_where_to_notify_once_for_a_task_of_several_counties(units, people, catalog,
+                                                                                     eager):
+    from django.test.utils import CaptureQueriesContext
+
+    CountySettings.objects.create(county=units["140121000000"], webhook_enabled=True, webhook_url="http://127.0.0.1:9/")
+    with CaptureQueriesContext(connection) as ctx:
+        tasks.nightly_evaluation.delay(AS_OF, "test")
+    assert EvaluationRun.objects.get().counties_done == COUNTIES
+    grants = [q for q in ctx.captured_queries if '"accounts_unituserobjectpermission"' in q["sql"]]
+    webhooks = [q for q in ctx.captured_queries if '"compliance_countysettings"' in q["sql"]]
+    assert len(grants) == len(webhooks) == 1  # the three counties are one task (COMPLIANCE_NIGHT_COUNTIES_PER_TASK)
+    assert CountyReport.objects.get(county=units["140121000000"]).webhook_error  # its settings were used
 
 
 def test_closing_a_run_does_not_read_the_county_summaries(units, catalog, eager):
