@@ -159,14 +159,19 @@ def test_the_bulk_writer_stores_text_and_json_exactly_whatever_characters_they_h
     from apps.jurisdictions.models import Unit
 
     unit = Unit.objects.create(code="990101000000", name="县", level="county")
+    plain = Unit.objects.create(code="990102000000", name="县", level="county")  # a row beside it, with none
     row = [unit.pk, "2026-03-01", 61.5, text, {text: 1}, [[text, 1, "overdue", None, 2.5, 3, 1.0]], text,
            None, "2026-03-01T02:30:00+00:00"]
     with connection.cursor() as cursor:
-        services.rows_write(cursor, Snapshot._meta.db_table, services.SNAPSHOT_COLUMNS, [row],
+        services.rows_write(cursor, Snapshot._meta.db_table, services.SNAPSHOT_COLUMNS,
+                            [[plain.pk, "2026-03-01", None, "合格", {}, [], "k:1", "2026-04-01", row[-1]], row],
                             json_columns=("counts", "results"))
-    stored = Snapshot.objects.get()
+    stored = Snapshot.objects.get(unit=unit)
     assert (stored.score, stored.grade, stored.counts, stored.results, stored.fingerprint, stored.valid_until) == (
         61.5, text, {text: 1}, [[text, 1, "overdue", None, 2.5, 3, 1.0]], text, None)
+    beside = Snapshot.objects.get(unit=plain)
+    assert (beside.score, beside.grade, beside.counts, beside.results, beside.fingerprint, beside.valid_until) == (
+        None, "合格", {}, [], "k:1", date(2026, 4, 1))
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite builds the queries each time (its converters)")
