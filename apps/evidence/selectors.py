@@ -301,19 +301,28 @@ def shared_keys(records, within: str):
             .values("identity_key"))
 
 
+def _shared(active, within: str, *values: str) -> list[dict]:
+    """``values`` of the rows of ``active`` whose identity key is found in more than one ``within``
+    (shared_keys): the keys first, then their rows. Two queries, not one with the keys as a
+    subquery: on tables the planner has no statistics for yet (a new deployment's first big
+    roster import) PostgreSQL planned that as a nested loop that re-ran the grouping for every
+    row, minutes for 10,000 rows. No keys (the usual case): no second query."""
+    keys = list(shared_keys(active, within).values_list("identity_key", flat=True))
+    return list(active.filter(identity_key__in=keys).values(*values)) if keys else []
+
+
 def team_duplicates(*, county_codes: set[str], on: date) -> list[dict]:
     """「重复在册」 for the roster import's warnings: the counted memberships active on ``on`` of
-    people active in more than one live team of one of these counties. One query; keys only,
-    never a clear number."""
+    people active in more than one live team of one of these counties (_shared: two queries).
+    Keys only, never a clear number."""
     active = counted_memberships(county_code__in=county_codes).filter(active_on("joined_on", on))
-    return list(active.filter(identity_key__in=shared_keys(active, "team_id")).values(
-        "id", "identity_key", "team_id", "team__name", "team__unit__name", "team__unit__county_code"))
+    return _shared(active, "team_id", "id", "identity_key", "team_id", "team__name", "team__unit__name",
+                   "team__unit__county_code")
 
 
 def unit_duplicates(*, county_codes: set[str], on: date) -> list[dict]:
     """「重复在册」 for the personnel import's warnings: counted people active on ``on`` whose
-    identity key is on the personnel rosters of more than one unit of one of these counties.
-    One query; keys only."""
+    identity key is on the personnel rosters of more than one unit of one of these counties
+    (_shared: two queries). Keys only."""
     active = counted_people(county_code__in=county_codes).filter(active_on("appointed_on", on))
-    return list(active.filter(identity_key__in=shared_keys(active, "unit_id")).values(
-        "id", "identity_key", "unit_id", "unit__name", "unit__county_code"))
+    return _shared(active, "unit_id", "id", "identity_key", "unit_id", "unit__name", "unit__county_code")
