@@ -271,8 +271,6 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     stored, version = selectors.county_report_to_carry(county, as_of, catalog)
     if stored is not None:
         return _county_report_carry_over(county=county, as_of=as_of, run=run)
-    if version is None:
-        version = Unit.objects.filter(pk=county.pk).values_list("data_version", flat=True).get()
     fingerprint = selectors.stamp(catalog, version)
     rng = subtree_range(county.code, county.level)
     units = selectors.subtree_units(county)

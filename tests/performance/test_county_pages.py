@@ -168,3 +168,21 @@ def test_it_recomputes_a_rerun_after_new_evidence(catalog, eager):
     assert after.fingerprint != before.fingerprint
     assert selectors.county_report_tasks(county, AS_OF) != tasks_before
     assert after.fingerprint.endswith(f":{county.__class__.objects.get(pk=county.pk).data_version}")
+
+
+@pytest.mark.parametrize("damage", ["a snapshot missing", "a summary of another shape"])
+def test_it_recomputes_a_rerun_whose_stored_night_is_incomplete_or_of_another_shape(catalog, eager, damage):
+    county = _county(1, townships=1, villages=2)
+    first = _night(county)
+    village = county.children.first().children.order_by("code").first()
+    if damage == "a snapshot missing":
+        Snapshot.objects.filter(unit=village, as_of=AS_OF).delete()
+    else:
+        CountyReport.objects.filter(pk=first.pk).update(summary={**first.summary, "version": 1})
+    with CaptureQueriesContext(connection) as ctx:
+        again = _night(county)
+    assert any('INSERT INTO "compliance_countyreport"' in q["sql"] for q in ctx.captured_queries)
+    assert any(t in q["sql"] for q in ctx.captured_queries for t in EVIDENCE_TABLES)  # evaluated again
+    assert Snapshot.objects.filter(unit=village, as_of=AS_OF).exists()
+    assert CountyReport.objects.get(pk=again.pk).summary == first.summary
+
