@@ -990,6 +990,9 @@ def _after_window(end: date, months: int) -> date:
     return add_months(end, months) + timedelta(days=1)
 
 
+_DAY = timedelta(days=1)
+
+
 def _task_dates(specs: dict[str, Spec], results: list[RequirementResult], as_of: date,
                 horizon: timedelta) -> list[date]:
     """The earliest date after ``as_of`` of each kind of change the tasks of ``results`` can
@@ -1025,8 +1028,6 @@ def _task_dates(specs: dict[str, Spec], results: list[RequirementResult], as_of:
                 break
     return found
 
-
-_DAY = timedelta(days=1)
 
 
 def _spec_dates(spec: Spec, unit: UnitFacts, as_of: date, horizon: timedelta) -> Iterable[date]:
