@@ -45,12 +45,11 @@ def _people(rng: CodeRange):
 # ---------------------------------------------------------------------------
 def memberships_elsewhere(rng: CodeRange) -> dict[int, tuple[rules.Membership, ...]]:
     """For each member (by id) of a person with memberships of several teams in the county:
-    those other memberships, every date (the rule picks by the as-of date). The shared keys
-    first, then their memberships (two queries: with the keys as a subquery, PostgreSQL planned a
-    nested loop re-running the grouping for every membership on tables it had no statistics for
-    yet). (The night reads the teams' counts grouped by the database instead: selectors.team_facts.)"""
+    those other memberships, every date (the rule picks by the as-of date). Two queries: the
+    shared keys (shared_keys), then their memberships. (The night reads the teams' counts grouped
+    by the database instead: selectors.team_facts.)"""
     whole = county_range(rng)
-    shared = list(shared_keys(_members(whole), "team_id").values_list("identity_key", flat=True))
+    shared = shared_keys(_members(whole), "team_id")
     groups: dict[tuple[str, str], list[rules.Membership]] = defaultdict(list)
     for row in _members(whole).filter(identity_key__in=shared).values(
             "id", "team_id", "identity_key", "team__unit__county_code", "joined_on", "left_on"):

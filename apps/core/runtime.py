@@ -41,9 +41,10 @@ def in_lanes(func: Callable[[T], R], items: Sequence[T], lanes: int) -> list[R]:
     run): while one lane waits for PostgreSQL, another computes, so one process keeps its core
     and the database's busy together. Every item runs to its end even if another raised; the
     first exception is raised after all of them (a BaseException in the calling thread, the
-    process stopping, is raised at once and the lanes take no further item). Runs in the calling thread, one item after the
-    other, when there is one lane or one item, on SQLite, or inside a transaction (another
-    connection would not see its uncommitted rows: a test's transaction, a caller's atomic)."""
+    process stopping, is raised at once and the lanes take no further item). Runs in the calling
+    thread, one item after the other, when there is one lane or one item, on SQLite, or inside a
+    transaction (another connection would not see its uncommitted rows: a test's transaction, a
+    caller's atomic)."""
     if lanes <= 1 or len(items) <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
         return [func(item) for item in items]
     results: list = [None] * len(items)

@@ -295,19 +295,20 @@ def active_on(start: str, on: date) -> Q:
     return Q(**{f"{start}__lte": on}) & (Q(left_on__isnull=True) | Q(left_on__gt=on))
 
 
-def shared_keys(records, within: str):
-    """The identity keys of ``records`` found in more than one ``within`` (team_id / unit_id)."""
-    return (records.values("identity_key").annotate(n=Count(within, distinct=True)).filter(n__gt=1)
-            .values("identity_key"))
+def shared_keys(records, within: str) -> list[str]:
+    """The identity keys of ``records`` found in more than one ``within`` (team_id / unit_id), read
+    now (one grouped query). A list, never a subquery for the caller's next query: on tables
+    PostgreSQL has no statistics for yet (a new deployment's first big roster import) it planned
+    ``identity_key IN (<this grouping>)`` as a nested loop that re-ran the grouping for every row,
+    minutes for 10,000 rows."""
+    return list(records.values("identity_key").annotate(n=Count(within, distinct=True)).filter(n__gt=1)
+                .values_list("identity_key", flat=True))
 
 
 def _shared(active, within: str, *values: str) -> list[dict]:
     """``values`` of the rows of ``active`` whose identity key is found in more than one ``within``
-    (shared_keys): the keys first, then their rows. Two queries, not one with the keys as a
-    subquery: on tables the planner has no statistics for yet (a new deployment's first big
-    roster import) PostgreSQL planned that as a nested loop that re-ran the grouping for every
-    row, minutes for 10,000 rows. No keys (the usual case): no second query."""
-    keys = list(shared_keys(active, within).values_list("identity_key", flat=True))
+    (shared_keys, then their rows: none when no key is shared, the usual case)."""
+    keys = shared_keys(active, within)
     return list(active.filter(identity_key__in=keys).values(*values)) if keys else []
 
 
