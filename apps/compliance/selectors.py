@@ -40,6 +40,7 @@ from apps.compliance import rules
 from apps.compliance.conflict_selectors import county_range, memberships_elsewhere
 from apps.compliance.models import CountyOverdueRow, CountyReport, EvaluationRun, Snapshot
 from apps.compliance.results import Source, Status, UnitEvaluation
+from apps.core import prepared
 from apps.core.dates import parse_period
 from apps.evidence import models as ev
 from apps.evidence.models import BLIND_KEY
@@ -261,7 +262,7 @@ def _night_rows(key: tuple, build, **values):
         return iter(build(**values))
     sql, params = _compiled(key, build, **values)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         return cursor.fetchall()
 
 
@@ -422,6 +423,8 @@ def team_facts(rng: CodeRange, as_of: date, unit_ids: list[int] | None = None) -
         SELECT unit_id, NULL, NULL, 0, MIN(d) FROM moves WHERE d > %s GROUP BY unit_id"""  # noqa: S608
     params = [*base_params, as_of, as_of, blind, *own_params, blind, blind, *chosen_a_params, as_of]
     with connection.cursor() as cursor:
+        # Not prepared (core.prepared): its good plan depends on the values; a generic plan read
+        # every membership of the county instead of the identity-key index.
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if connection.vendor != "postgresql":  # SQLite returns the date as text
@@ -1091,7 +1094,7 @@ def county_report_to_carry(county: Unit, as_of: date, catalog: str) -> tuple[_Re
            f"LIMIT 1) IS NOT NULL) END FROM {unit} u LEFT JOIN {report} r ON r.county_id = u.id "
            f"AND r.as_of = %s AND r.ok = %s AND r.fingerprint <> '' WHERE u.id = %s")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [rng.low, rng.high, as_of, as_of, True, county.pk])
+        prepared.execute(cursor, sql, [rng.low, rng.high, as_of, as_of, True, county.pk])
         version, report_id, fingerprint, units_evaluated, summary_version, snapshots = cursor.fetchone()
     if report_id is None:
         return None, version

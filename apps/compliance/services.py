@@ -38,6 +38,7 @@ from apps.compliance.models import (
     Snapshot,
 )
 from apps.compliance.results import Status, UnitEvaluation, compact_results
+from apps.core import prepared
 from apps.core.audit import record_event
 from apps.jurisdictions.codes import Level, ancestor_code, subtree_range
 from apps.jurisdictions.codes import prefix as code_prefix
@@ -82,9 +83,9 @@ def snapshots_clear(*, root: Unit, units: list[Unit], as_of: date) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, root.pk])
-            cursor.execute(f"DELETE FROM {table} s USING unnest(%s::bigint[]) AS u(id) CROSS JOIN LATERAL "  # noqa: S608
-                           f"(SELECT id FROM {table} WHERE unit_id = u.id AND as_of = %s LIMIT 1) x WHERE s.id = x.id",
-                           [[u.pk for u in units], as_of.isoformat()])
+            prepared.execute(cursor, f"DELETE FROM {table} s USING unnest(%s::bigint[]) AS u(id) CROSS JOIN LATERAL "  # noqa: S608
+                             f"(SELECT id FROM {table} WHERE unit_id = u.id AND as_of = %s LIMIT 1) x WHERE s.id = x.id",
+                             [[u.pk for u in units], as_of])
             return
         among, ids_param = selectors.among_sql("unit_id", [u.pk for u in units])
         cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND {among}", [as_of.isoformat(), *ids_param])  # noqa: S608
@@ -107,12 +108,12 @@ def snapshots_carry(*, stamps: dict[int, str], since: date, as_of: date) -> set[
     current = "(p.valid_until IS NULL OR p.valid_until > %s)"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {values} "  # noqa: S608
+            prepared.execute(
+                cursor, f"INSERT INTO {table} ({columns}) SELECT {values} "  # noqa: S608
                 f"FROM unnest(%s::bigint[], %s::text[]) AS c(id, stamp) CROSS JOIN LATERAL "
                 f"(SELECT * FROM {table} WHERE unit_id = c.id AND as_of = %s LIMIT 1) p "
                 f"WHERE p.fingerprint = c.stamp AND {current} RETURNING unit_id",
-                [as_of.isoformat(), list(stamps), list(stamps.values()), since.isoformat(), as_of.isoformat()])
+                [as_of, list(stamps), list(stamps.values()), since, as_of])
         else:
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {values} FROM {table} p "  # noqa: S608
@@ -345,6 +346,8 @@ def overdue_rows_store(*, county: Unit, as_of: date, rows: list[selectors.Overdu
                        r.subject])
         numbered[r.unit] += 1
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:  # no savepoint in the caller's transaction
+        # Not prepared (core.prepared): a generic plan of these two, made without tonight's date,
+        # could scan every overdue row rather than the county's of the date.
         cursor.execute(f"DELETE FROM {table} WHERE county_id = %s AND as_of = %s", [county.pk, as_of])  # noqa: S608
         if carry and carry[1]:
             since, codes = carry

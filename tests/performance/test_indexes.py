@@ -7,6 +7,7 @@ many rows of other units, with fresh statistics.
 """
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -54,6 +55,17 @@ def _background(county_code: str) -> None:
         cursor.execute("ANALYZE jurisdictions_unit, evidence_drill, evidence_meeting")
 
 
+@pytest.fixture(params=["force_custom_plan", "force_generic_plan"])
+def plan_mode(request, db):
+    """The night's statements are prepared once per connection (core.prepared): PostgreSQL plans
+    them with their values first, and may then keep a generic plan made without them. Each plan
+    test holds for both."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = %s", [request.param])
+        yield request.param
+        cursor.execute("RESET plan_cache_mode")
+
+
 def _plans(county) -> dict[str, str]:
     """EXPLAIN of each query the evidence load issues, by the evidence table it reads."""
     captured = []
@@ -73,7 +85,7 @@ def _plans(county) -> dict[str, str]:
     return plans
 
 
-def test_it_reads_a_countys_drills_and_meetings_by_index_not_by_seq_scan(db):
+def test_it_reads_a_countys_drills_and_meetings_by_index_not_by_seq_scan(plan_mode):
     target = generate(counties=1, townships_per_county=1, villages_per_township=3, years=2, seed=1, as_of=AS_OF,
                       first_county=1).counties[0]
     generate(counties=1, townships_per_county=1, villages_per_township=1, years=1, seed=2, as_of=AS_OF,
@@ -88,9 +100,10 @@ def test_it_reads_a_countys_drills_and_meetings_by_index_not_by_seq_scan(db):
         assert f"Seq Scan on {table}" not in plan, plan
         assert "Index Cond: (unit_id = jurisdictions_unit.id)" in plan, plan  # per unit, by the unit index
         assert "jurisdictions_unit_code_key" in plan, plan  # the subtree is an index range on the code
+        assert bool(re.search(r"\$\d", plan)) == (plan_mode == "force_generic_plan"), plan  # made without values
 
 
-def test_a_nights_snapshots_of_a_countys_units_are_read_by_index_after_the_run(db):
+def test_a_nights_snapshots_of_a_countys_units_are_read_by_index_after_the_run(plan_mode):
     """The carry-over (services.snapshots_carry) reads the previous night's rows of one county's
     units: one probe of the (unit, as_of) index per unit, not the whole night filtered unit by unit
     — also after the run's end refreshed the planner's statistics (night_statistics_refresh)."""
@@ -153,7 +166,7 @@ def test_the_planner_is_told_that_random_reads_cost_about_as_much_as_sequential_
         assert float(cursor.fetchone()[0]) == settings.DATABASE_RANDOM_PAGE_COST == 1.1
 
 
-def test_a_countys_team_members_and_facilities_are_read_through_its_units_not_by_scanning_the_province(db):
+def test_a_countys_team_members_and_facilities_are_read_through_its_units_not_by_scanning_the_province(plan_mode):
     """A county is about 1/70 of the generated province. With PostgreSQL's default cost of a
     random read (4.0, for spinning disks) the planner scanned every team and facility of the
     province for each county (on the generated province; on this small shape the choice under
@@ -204,7 +217,7 @@ def _rows_read(plan: dict) -> int:
     return max([here, *(_rows_read(child) for child in plan.get("Plans", []))])
 
 
-def test_a_county_task_touches_only_its_own_rows_of_a_night_the_statistics_do_not_know_yet(db):
+def test_a_county_task_touches_only_its_own_rows_of_a_night_the_statistics_do_not_know_yet(plan_mode):
     """While a night runs, the planner has no statistics for its date (it counts one row): the
     county task's delete of its snapshots and overdue rows and its read of the tallies must still
     go to the county's rows, not through every row the night has written for earlier counties."""
@@ -238,7 +251,7 @@ def test_a_county_task_touches_only_its_own_rows_of_a_night_the_statistics_do_no
     captured = []
 
     def grab(execute, sql, params, many, context):
-        if sql.lstrip().startswith(("DELETE", "SELECT \"compliance_countyoverduerow\"")):
+        if sql.lstrip().startswith(("DELETE", "EXECUTE", "SELECT \"compliance_countyoverduerow\"")):
             captured.append((sql, params))
         return execute(sql, params, many, context)
 
