@@ -155,7 +155,7 @@ def eager(as_of: str, clear: bool) -> dict:
     stages.wrap(selectors, "catalog_key", "freshness (catalog key)")
     stages.wrap(selectors, "load_facts", "load evidence")
     stages.wrap(selectors, "compute_night", "compute (load evidence + rules)")
-    stages.wrap(selectors, "subtree_units", "load units")
+    stages.wrap(selectors, "night_units", "load units")
     stages.wrap(services, "snapshots_write", "write snapshots")
     stages.wrap(services, "snapshots_carry", "carry snapshots over")
     stages.wrap(services, "county_report_build", "county task: evaluate + report")

@@ -16,6 +16,7 @@ import urllib.request
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import NamedTuple
 from urllib.error import URLError
 
 from django.conf import settings
@@ -274,7 +275,7 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
         return _county_report_carry_over(county=county, as_of=as_of, run=run)
     fingerprint = selectors.stamp(catalog, version)
     rng = subtree_range(county.code, county.level)
-    units = selectors.subtree_units(county)
+    units = selectors.night_units(county)
     stamps = selectors.unit_stamps(units, catalog)
     previous = _previous_report(county, as_of)
     snapshots_clear(root=county, units=units, as_of=as_of)
@@ -305,13 +306,20 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     return report
 
 
-def _previous_report(county: Unit, as_of: date) -> CountyReport | None:
-    """The county's report of its previous night, if its snapshots and overdue rows can be carried
-    to ``as_of``: stamped (retention clears the stamp of a report whose overdue rows it deleted)
-    and with a summary of this code's shape."""
-    previous = (CountyReport.objects.filter(county=county, as_of__lt=as_of, ok=True).exclude(fingerprint="")
-                .order_by("-as_of").only("id", "county", "as_of", "summary").first())
-    if previous is None or (previous.summary or {}).get("version") != selectors.SUMMARY_VERSION:
+class _PreviousNight(NamedTuple):
+    as_of: date
+    summary: dict
+
+
+def _previous_report(county: Unit, as_of: date) -> _PreviousNight | None:
+    """The date and summary of the county's report of its previous night, if its snapshots and
+    overdue rows can be carried to ``as_of``: stamped (retention clears the stamp of a report
+    whose overdue rows it deleted) and with a summary of this code's shape (one compiled query)."""
+    found = selectors.night_rows(("previous_report",), lambda county_id, on: (
+        CountyReport.objects.filter(county_id=county_id, as_of__lt=on, ok=True).exclude(fingerprint="")
+        .order_by("-as_of").values_list("as_of", "summary")[:1]), county_id=county.pk, on=as_of)
+    previous = next((_PreviousNight(day, selectors.json_value(summary) or {}) for day, summary in found), None)
+    if previous is None or previous.summary.get("version") != selectors.SUMMARY_VERSION:
         return None
     return previous
 
