@@ -133,6 +133,12 @@ else:
     # province instead of probing the county's units (docs/performance.md, "Planner costs").
     _pg = DATABASES["default"].setdefault("OPTIONS", {})
     _pg["options"] = f"{_pg.get('options', '')} -c random_page_cost={DATABASE_RANDOM_PAGE_COST}".strip()
+    if DATABASE_PREPARED_STATEMENTS:
+        # The statements core.prepared prepares are planned without their values from the first run
+        # (a helper lane's new connection runs a few counties, fewer than the five value-planned
+        # runs PostgreSQL would make before choosing): only statements whose plans do not depend
+        # on their values are prepared, checked under generic plans by tests/performance/test_indexes.py.
+        _pg["options"] += " -c plan_cache_mode=force_generic_plan"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import json
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import astuple, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
@@ -230,6 +230,8 @@ def _sentinel(index: int, value):
         return f"\x00sentinel{index}"
     if type(value) is int:
         return -10**15 - index
+    if isinstance(value, datetime):
+        return datetime(1, 1, 1 + index, tzinfo=value.tzinfo)
     if isinstance(value, date):
         return date(1, 1, 1 + index)
     if isinstance(value, list):
@@ -1114,6 +1116,9 @@ def stored_compact(units: list[Unit], as_of: date, specs: list[rules.Spec]) -> d
 def outside_rows(units: list[Unit], kept: frozenset[str]) -> list[Unit]:
     """The units that are not in one of the ``kept`` rows (by row prefix)."""
     digits = {len(prefix) for prefix in kept}
+    if len(digits) == 1:  # (a summary's rows are of one level)
+        n, = digits
+        return [u for u in units if u.code[:n] not in kept]
     return [u for u in units if not any(u.code[:n] in kept for n in digits)]
 
 

@@ -575,6 +575,11 @@ def reminders_enqueue(*, county: Unit, as_of: date, recipients: CountyRecipients
     return len(Reminder.objects.bulk_create(outbox, ignore_conflicts=True))
 
 
+def _claimable(stale) -> Q:
+    """Reminders not sent, and not claimed or claimed before ``stale`` (the claim expired)."""
+    return Q(sent_at__isnull=True) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+
+
 def reminders_deliver(*, county: Unit | None = None, now=None) -> int:
     """Send the pending reminders (of one county, or all): one email per user and township.
 
@@ -584,13 +589,20 @@ def reminders_deliver(*, county: Unit | None = None, now=None) -> int:
     claim and counts the attempt, so the reminder is sent by a later run (never lost)."""
     now = now or timezone.now()
     stale = now - timedelta(minutes=settings.COMPLIANCE_REMINDER_CLAIM_MINUTES)
-    claimable = Q(sent_at__isnull=True) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-    pending = Reminder.objects.filter(claimable)
-    if county is not None:
-        rng = subtree_range(county.code, county.level)
-        pending = pending.filter(township_code__gte=rng.low, township_code__lte=rng.high)
+    claimable = _claimable(stale)
+
+    def pending(before, low=None, high=None):
+        found = Reminder.objects.filter(_claimable(before))
+        if low is not None:
+            found = found.filter(township_code__gte=low, township_code__lte=high)
+        return found.order_by("pk").values_list("pk", "user_id", "township_code")
+
+    rng = subtree_range(county.code, county.level) if county is not None else None
     batches: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for pk, user_id, township_code in pending.order_by("pk").values_list("pk", "user_id", "township_code"):
+    # Compiled once (each county task of the night asks): not prepared, a generic plan is not needed.
+    for pk, user_id, township_code in selectors.night_rows(
+            ("pending_reminders", rng is None), pending, prepare=False, before=stale,
+            low=rng.low if rng else None, high=rng.high if rng else None):
         batches[(user_id, township_code)].append(pk)
     if not batches:
         return 0

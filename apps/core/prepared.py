@@ -1,12 +1,15 @@
 """Server-side prepared statements for the nightly run's repeated queries (PostgreSQL).
 
 The county task runs the same few statements for every county, only their values differ. Planning
-them cost PostgreSQL more than running them (a warm county's evidence and team queries: ≈ 10 ms
-of planning for ≈ 3 ms of execution, measured with ``EXPLAIN ANALYZE``). ``execute`` prepares a
-statement once per database connection and then runs it with ``EXECUTE``: PostgreSQL plans it
-with its values for the first five runs and then keeps a generic plan when that plan is not
-costlier (its ``plan_cache_mode``), so the planning is paid once per connection instead of once
-per county.
+them cost PostgreSQL more than running them (a warm county's evidence reads: ≈ 6 ms of planning
+for ≈ 2 ms of execution, measured with ``EXPLAIN ANALYZE``). ``execute`` prepares a statement once
+per database connection and then runs it with ``EXECUTE``; the settings set ``plan_cache_mode =
+force_generic_plan`` on every connection, so it is planned once, without its values, from its
+first run (PostgreSQL's own choice comes after five runs planned with their values, and a lane's
+connection may run fewer). So only statements whose good plan does not depend on their values are
+prepared here: index probes per unit id, a code range of one county. A statement whose plan does
+(a date the statistics do not know yet, the team members' identity-key lookups) is sent as it is;
+tests/performance/test_indexes.py checks the prepared ones under generic plans.
 
 A prepared statement lives as long as its connection, also across a rolled-back transaction.
 Behind a connection pooler in transaction mode (PgBouncer before 1.21) a session's statements are

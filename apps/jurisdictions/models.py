@@ -78,7 +78,7 @@ class Unit(models.Model):
     # -- derived values -------------------------------------------------------------
     @property
     def flag_list(self) -> list[str]:
-        return [f for f in self.flags.split(",") if f]
+        return [f for f in self.flags.split(",") if f] if self.flags else []
 
     @property
     def flag_labels(self) -> list[str]:

@@ -166,6 +166,12 @@ def test_the_planner_is_told_that_random_reads_cost_about_as_much_as_sequential_
         assert float(cursor.fetchone()[0]) == settings.DATABASE_RANDOM_PAGE_COST == 1.1
 
 
+def test_prepared_statements_are_planned_without_their_values_from_the_first_run(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+
+
 def test_a_countys_team_members_and_facilities_are_read_through_its_units_not_by_scanning_the_province(plan_mode):
     """A county is about 1/70 of the generated province. With PostgreSQL's default cost of a
     random read (4.0, for spinning disks) the planner scanned every team and facility of the
