@@ -15,12 +15,13 @@ from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 from operator import itemgetter
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import (
+    Count,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -33,7 +34,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Collate, TruncDate
+from django.db.models.functions import Coalesce, Collate, Substr, TruncDate
 from django.utils import timezone
 
 from apps.compliance import rules
@@ -649,6 +650,7 @@ class OverdueRow:
     source: str
     missing: str
     subject: str = ""
+    tasks: ClassVar[int] = 1  # (what county_summary counts: one task; a Tally stands for several)
 
     def to_dict(self) -> dict:
         return {
@@ -792,23 +794,32 @@ def overdue_tasks(root: Unit, as_of: date, statuses=DEFAULT_OVERDUE_STATUSES) ->
 
 
 class Tally(NamedTuple):
-    """What the county summary and the report's counts read of a stored overdue row."""
+    """What the county summary and the report's counts read of the stored overdue rows: the rows
+    of one row unit (``unit``: its code prefix), requirement and status, counted, with the most
+    days overdue among them."""
 
     unit: str
     requirement: str
     requirement_title: str
     status: str
     days_overdue: int
+    tasks: int
 
 
-def stored_tallies(county_id: int, as_of: date) -> list[Tally]:
-    """The county's stored overdue rows of ``as_of``, narrowed to what county_summary counts (one
-    query, no text columns)."""
+def stored_tallies(county_id: int, as_of: date, digits: int) -> list[Tally]:
+    """The county's stored overdue rows of ``as_of`` grouped by the database per row unit (code
+    prefix of ``digits`` digits), requirement and status: one query, a few rows per requirement
+    instead of one per task, no text column but the title."""
+    def build(county, on, digits):
+        return (CountyOverdueRow.objects.filter(county_id=county, as_of=on)
+                .values(prefix=Substr("unit_code", 1, digits)).annotate(tasks=Count("id"), first_due=Min("due"))
+                .values_list("prefix", "requirement", "requirement_title", "status", "first_due", "tasks")
+                .order_by("prefix", "requirement", "status", "requirement_title"))
+
     # Not prepared: a plan made without tonight's date could read every overdue row of the night.
-    rows = night_rows(("tallies",), lambda county, on: CountyOverdueRow.objects.filter(
-        county_id=county, as_of=on).values_list("unit_code", "requirement", "requirement_title", "status", "due"),
-        prepare=False, county=county_id, on=as_of)
-    return [Tally(unit, req, title, status, (as_of - due).days if due else 0) for unit, req, title, status, due in rows]
+    rows = night_rows(("tallies",), build, prepare=False, county=county_id, on=as_of, digits=digits)
+    return [Tally(prefix, req, title, status, (as_of - due).days if due else 0, n)
+            for prefix, req, title, status, due, n in rows]
 
 
 def county_report_tasks(county: Unit, as_of: date) -> list[dict]:
@@ -962,6 +973,16 @@ def completeness_from(root: Unit, period: str, facts: UnitReportingFacts) -> dic
 SUMMARY_VERSION = 2
 
 
+def _row_level(root: Unit) -> str:
+    """The level of a summary's rows: the root's children's."""
+    return Level.ORDER[Level.ORDER.index(root.level) + 1]
+
+
+def summary_digits(root: Unit) -> int:
+    """How many code digits name a row of ``root``'s summary (stored_tallies groups by them)."""
+    return SIGNIFICANT_DIGITS[_row_level(root)]
+
+
 def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEvaluation | CompactEvaluation],
                    overdue, *, previous: dict | None = None, kept: frozenset[str] = frozenset()) -> dict:
     """The county dashboard's numbers as plain JSON: per row unit (the root's children) and topic,
@@ -973,7 +994,7 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
     output either way. ``kept``: the row prefixes whose cells, roll-up and own grade are taken
     from the ``previous`` summary as they are (every unit of the row carried over:
     summary_rows_kept); the units of those rows need no evaluation here."""
-    row_level = Level.ORDER[Level.ORDER.index(root.level) + 1]
+    row_level = _row_level(root)
     digits = SIGNIFICANT_DIGITS[row_level]
     row_codes = {u.code[:digits]: u.code for u in units if u.level == row_level}
     names = {u.code: u.name for u in units}
@@ -1010,9 +1031,9 @@ def county_summary(root: Unit, units: list[Unit], evaluations: dict[str, UnitEva
     per_row: dict[str, int] = defaultdict(int)
     per_req: dict[str, list] = {}
     for task in failing:
-        per_row[task.unit[:digits]] += 1
+        per_row[task.unit[:digits]] += task.tasks
         item = per_req.setdefault(task.requirement, [task.requirement, task.requirement_title, 0, 0])
-        item[2] += 1
+        item[2] += task.tasks
         item[3] = max(item[3], task.days_overdue or 0)
     shown = [root.code, *row_codes.values()]
     known = {row_codes[p]: RollUp.from_summary(None, previous["rollups"][row_codes[p]]) for p in kept}
@@ -1057,9 +1078,9 @@ def summary_rows_kept(previous: dict | None, units: list[Unit], fresh: list[Unit
                      and u.code[:digits] not in touched and previous["sizes"].get(u.code[:digits]) == sizes[u.code[:digits]])
 
 
-@dataclass(frozen=True)
-class CompactResult:
-    """A stored compact result row with what the county summary needs from the catalog."""
+class CompactResult(NamedTuple):
+    """A stored compact result row with what the county summary needs from the catalog (a tuple:
+    a warm night builds some 500 per county, and a frozen dataclass's are slow to make)."""
 
     requirement: str
     status: str
@@ -1068,8 +1089,7 @@ class CompactResult:
     advisory: bool
 
 
-@dataclass(frozen=True)
-class CompactEvaluation:
+class CompactEvaluation(NamedTuple):
     """A stored snapshot as county_summary and rollup read it (score, grade, counts, results)."""
 
     score: float | None

@@ -287,8 +287,8 @@ def county_report_build(*, county: Unit, as_of: date, run: EvaluationRun | None 
     snapshots_write(units=fresh, evaluations=evaluations, fingerprints=stamps, valid_until=validity, as_of=as_of)
     overdue_rows_store(county=county, as_of=as_of, rows=selectors.overdue_rows(evaluations, as_of),
                        carry=(previous.as_of, sorted(u.code for u in units if u.pk in keep)) if keep else None)
-    tallies = selectors.stored_tallies(county.pk, as_of)
-    counts = {s: sum(1 for r in tallies if r.status == s) for s in selectors.DEFAULT_OVERDUE_STATUSES}
+    tallies = selectors.stored_tallies(county.pk, as_of, selectors.summary_digits(county))
+    counts = {s: sum(r.tasks for r in tallies if r.status == s) for s in selectors.DEFAULT_OVERDUE_STATUSES}
     kept = selectors.summary_rows_kept(previous.summary if previous else None, units, fresh)
     # The summary reads the units of the rows it recomputes: tonight's evaluations, and the carried
     # units' rows of the previous night (the same rows; never tonight's, just written).

@@ -44,9 +44,10 @@ def _type_of(value) -> str | None:
     if isinstance(value, date):
         return "date"
     if isinstance(value, list) and value:  # (an empty list says nothing of its elements' type)
-        if all(type(v) is int for v in value):
+        kind = type(value[0])  # (the first element's: the lists passed are of one type)
+        if kind is int:
             return "bigint[]"
-        if all(type(v) is str for v in value):
+        if kind is str:
             return "text[]"
     return None
 
