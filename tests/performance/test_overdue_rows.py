@@ -4,6 +4,7 @@ in Python, for every combination of the page's filters and sorts, with LIMIT/OFF
 queries do not depend on the page or the county's size."""
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -147,3 +148,20 @@ def test_it_prunes_old_rows_and_unstamps_their_reports(catalog, eager):
     assert not CountyOverdueRow.objects.filter(as_of=AS_OF).exists()
     assert selectors.stored_county_report(county, AS_OF) is None
     assert selectors.overdue_tasks(county, AS_OF)  # computed live, not an empty list
+
+
+def test_the_tallies_grouped_by_the_database_sum_up_to_the_rows(catalog, eager):
+    """The nightly summary and report counts read the stored rows grouped per row unit,
+    requirement and status (selectors.stored_tallies): the same summary and counts as the rows
+    themselves, with missing and future due dates and every status (a requirement's title is its
+    version's, as in a real report)."""
+    county = _failing_county()
+    made_up = [replace(r, requirement_title=f"标题 {r.requirement}") for r in _made_up_rows(county)]
+    services.overdue_rows_store(county=county, as_of=AS_OF, rows=made_up)
+    tallies = selectors.stored_tallies(county.pk, AS_OF, selectors.summary_digits(county))
+    units = selectors.subtree_units(county)
+
+    assert len(tallies) < len(made_up)
+    assert selectors.county_summary(county, units, {}, tallies) == selectors.county_summary(county, units, {}, made_up)
+    for status in selectors.DEFAULT_OVERDUE_STATUSES:
+        assert sum(t.tasks for t in tallies if t.status == status) == sum(r.status == status for r in made_up)

@@ -194,3 +194,20 @@ def test_the_nights_evidence_queries_are_compiled_once_per_process_and_give_the_
                                      unit_ids=list(ids) if ids else None)
         assert again == facts and len(again) > 0
     assert compiled == []
+
+
+def test_the_night_reads_a_countys_units_as_rows_with_the_models_values(db):
+    county = _county(1, villages=3)
+    models = selectors.subtree_units(county)
+    models[1].set_flags(["forest_fire", "high_risk"])
+    models[1].save()
+    rows = selectors.night_units(county)
+    assert [r.pk for r in rows] == [u.pk for u in selectors.subtree_units(county)]
+    for row, unit in zip(rows, selectors.subtree_units(county), strict=True):
+        assert not isinstance(row, type(unit))  # no model instance built
+        assert (row.code, row.name, row.level, row.province_code, row.tracking_start, row.data_version,
+                row.parent_id, row.flag_list, row.code_prefix) == (
+            unit.code, unit.name, unit.level, unit.province_code, unit.tracking_start, unit.data_version,
+            unit.parent_id, unit.flag_list, unit.code_prefix)
+        assert selectors.unit_facts(row) == selectors.unit_facts(unit)
+    assert rows[1].flag_list == ["forest_fire", "high_risk"]
