@@ -263,7 +263,7 @@ def night_rows(key: tuple, build, prepare: bool = True, **values):
     connection (core.prepared; ``prepare=False`` where a plan made without the values could read
     far more rows) and read straight from the cursor: psycopg2 already returns dates, intervals
     and arrays, and Django's per-row converters were a quarter of the load's time (JSON columns
-    come back as text: _json). SQLite: the queryset (its converters parse the computed dates)."""
+    come back as text: json_value). SQLite: the queryset (its converters parse the computed dates)."""
     if connection.vendor != "postgresql":
         return iter(build(**values))
     sql, params = _compiled(key, build, **values)

@@ -599,7 +599,8 @@ def reminders_deliver(*, county: Unit | None = None, now=None) -> int:
 
     rng = subtree_range(county.code, county.level) if county is not None else None
     batches: dict[tuple[int, str], list[int]] = defaultdict(list)
-    # Compiled once (each county task of the night asks): not prepared, a generic plan is not needed.
+    # Compiled once per process (night_rows: every county task of the night asks); not prepared: a
+    # read of one table is quickly planned.
     for pk, user_id, township_code in selectors.night_rows(
             ("pending_reminders", rng is None), pending, prepare=False, before=stale,
             low=rng.low if rng else None, high=rng.high if rng else None):
