@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,6 +45,20 @@ def test_it_chains_each_entry_to_the_previous_one_with_sm3_by_default():
     h.update(audit.canonical(AuditEvent.objects.get(seq=2)))
     assert h.finalize().hex() == second.hash
     assert AuditChainHead.objects.values_list("seq", "hash").get() == (3, third.hash)
+
+
+def test_an_append_that_finds_the_head_moved_is_refused_and_writes_nothing(monkeypatch):
+    """The head advances only from where the append read it (the guard where row locks do not
+    exist, beside the unique seq): a head that moved in between refuses the append."""
+    first = record_event(actor=None, action="test.step")
+    real_head = audit._locked_head
+    monkeypatch.setattr(audit, "_locked_head", lambda: (5, "f" * 64))  # not where the head is
+    with pytest.raises(RuntimeError, match="moved"), transaction.atomic():
+        record_event(actor=None, action="test.stale")
+    monkeypatch.setattr(audit, "_locked_head", real_head)
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == [1]
+    assert AuditChainHead.objects.values_list("seq", "hash").get() == (1, first.hash)
+    assert record_event(actor=None, action="test.step").prev_hash == first.hash
 
 
 def test_it_uses_sha256_when_configured_and_still_verifies_older_sm3_entries(settings):
