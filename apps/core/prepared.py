@@ -28,28 +28,23 @@ from django.db import connection
 _PLACEHOLDER = re.compile(r"%s|%%")
 
 
+# The type a parameter is declared with, by the nearest of its value's classes (a choice is a str,
+# a datetime not a date). A text is ``unknown``: PostgreSQL infers its type from where it is used.
+_TYPES = {bool: "boolean", int: "bigint", float: "double precision", str: "unknown", datetime: "timestamptz",
+          date: "date"}
+_ARRAY_TYPES = {int: "bigint[]", str: "text[]"}
+
+
 def _type_of(value) -> str | None:
-    """The type a parameter is declared with, or None when it cannot be told from the value. A text
-    is ``unknown``: PostgreSQL infers its type from where it is used (a date or a code column)."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "bigint"
-    if isinstance(value, float):
-        return "double precision"
-    if isinstance(value, str):
-        return "unknown"
-    if isinstance(value, datetime):
-        return "timestamptz"
-    if isinstance(value, date):
-        return "date"
-    if isinstance(value, list) and value:  # (an empty list says nothing of its elements' type)
-        kind = type(value[0])  # (the first element's: the lists passed are of one type)
-        if kind is int:
-            return "bigint[]"
-        if kind is str:
-            return "text[]"
-    return None
+    """The type ``value`` is declared with, or None when it cannot be told from the value. A list's
+    is its first element's (the lists passed are of one type; an empty one says nothing)."""
+    if type(value) is list:
+        return _declared(value[0], _ARRAY_TYPES) if value else None
+    return _declared(value, _TYPES)
+
+
+def _declared(value, types: dict[type, str]) -> str | None:
+    return next((types[cls] for cls in type(value).__mro__ if cls in types), None)
 
 
 def _prepared_names() -> set[str]:
