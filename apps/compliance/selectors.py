@@ -559,7 +559,7 @@ def night_units(root: Unit) -> list[NightUnit]:
     """subtree_units for the nightly county task, as NightUnit rows (one compiled query: building
     a county's ≈ 420 model instances was ≈ 15 % of a warm night's county task)."""
     rng = subtree_range(root.code, root.level)
-    rows = night_rows(("night_units",), lambda low, high: Unit.objects.filter(code__gte=low, code__lte=high)
+    rows = night_rows(("night_units",), lambda low, high: Unit.objects.filter(**_in_range(CodeRange(low, high), ""))
                        .order_by("code").values_list("pk", *NightUnit._fields[1:]), low=rng.low, high=rng.high)
     return [NightUnit(*row) for row in rows]
 
@@ -1113,19 +1113,28 @@ def compact_evaluations(stored: dict[str, tuple], specs: list[rules.Spec]) -> di
     return evaluations
 
 
+def snapshot_probes(select: str, *, alias: str = "p", arrays: str = "%s::bigint[]", names: str = "id") -> str:
+    """PostgreSQL: a FROM item giving, for each unit id of the array parameter(s) (unnested to the
+    columns ``names`` of ``c``, ``id`` first), its snapshot of one date (the parameter after the
+    arrays) as ``alias``: one probe of the unique (unit, as_of) index per unit, a LATERAL subquery
+    with LIMIT 1 that the planner cannot flatten. So the plan holds whatever the statistics say of
+    the date (none while a night writes it) and without the values (core.prepared)."""
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    return (f"unnest({arrays}) AS c({names}) CROSS JOIN LATERAL "  # noqa: S608
+            f"(SELECT {select} FROM {table} WHERE unit_id = c.id AND as_of = %s LIMIT 1) {alias}")
+
+
 def stored_compact(units: list[Unit], as_of: date, specs: list[rules.Spec]) -> dict[str, CompactEvaluation]:
-    """The units' stored snapshots of ``as_of`` as compact_evaluations (one query; PostgreSQL: one
-    probe of the (unit, as_of) index per unit, prepared, as the carry-over reads them)."""
+    """The units' stored snapshots of ``as_of`` as compact_evaluations (one query; PostgreSQL:
+    snapshot_probes, prepared, as the carry-over reads them)."""
     codes = {u.pk: u.code for u in units}
     if not codes:
         return {}
     columns = ("unit_id", "score", "grade", "counts", "results")
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Snapshot._meta.db_table)
         with connection.cursor() as cursor:
-            prepared.execute(cursor, f"SELECT {', '.join('s.' + c for c in columns)} FROM unnest(%s::bigint[]) "  # noqa: S608
-                             f"AS u(id) CROSS JOIN LATERAL (SELECT {', '.join(columns)} FROM {table} "
-                             f"WHERE unit_id = u.id AND as_of = %s LIMIT 1) s", [list(codes), as_of])
+            prepared.execute(cursor, f"SELECT {', '.join('p.' + c for c in columns)} "  # noqa: S608
+                             f"FROM {snapshot_probes(', '.join(columns))}", [list(codes), as_of])
             rows = cursor.fetchall()
     else:
         rows = Snapshot.objects.filter(as_of=as_of, unit_id__in=list(codes)).values_list(*columns)

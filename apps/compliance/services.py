@@ -75,18 +75,15 @@ def snapshots_store(*, units: list[Unit], evaluations: dict[str, UnitEvaluation]
 
 def snapshots_clear(*, root: Unit, units: list[Unit], as_of: date) -> None:
     """Delete the units' snapshots of ``as_of`` (PostgreSQL: under a per-root advisory lock, held
-    to the end of the caller's transaction, so two runs of one county never interleave). One probe
-    of the (unit, as_of) unique index per unit (a LATERAL subquery with LIMIT 1, which the planner
-    cannot flatten), whatever it believes about the date: while a night writes its date, its
-    statistics have none (counted as one row), and a plain ``as_of = … AND unit_id IN …`` read
-    every row of the night written so far, county after county."""
+    to the end of the caller's transaction, so two runs of one county never interleave), found by
+    selectors.snapshot_probes: a plain ``as_of = … AND unit_id IN …`` read every row of the night
+    written so far, county after county, while the date had no statistics."""
     table = connection.ops.quote_name(Snapshot._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SNAPSHOT_LOCK, root.pk])
-            prepared.execute(cursor, f"DELETE FROM {table} s USING unnest(%s::bigint[]) AS u(id) CROSS JOIN LATERAL "  # noqa: S608
-                             f"(SELECT id FROM {table} WHERE unit_id = u.id AND as_of = %s LIMIT 1) x WHERE s.id = x.id",
-                             [[u.pk for u in units], as_of])
+            prepared.execute(cursor, f"DELETE FROM {table} s USING {selectors.snapshot_probes('id', alias='x')} "  # noqa: S608
+                             f"WHERE s.id = x.id", [[u.pk for u in units], as_of])
             return
         among, ids_param = selectors.among_sql("unit_id", [u.pk for u in units])
         cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND {among}", [as_of.isoformat(), *ids_param])  # noqa: S608
@@ -98,7 +95,7 @@ def snapshots_carry(*, stamps: dict[int, str], since: date, as_of: date) -> set[
     evaluation read has changed since) and valid after ``as_of`` (null: for ever). One
     ``INSERT … SELECT … RETURNING``: the comparison is made by the database, which sends back
     only the carried units' ids (computed_at kept: when the evaluation was computed). PostgreSQL
-    reads the rows of ``since`` by one probe of the (unit, as_of) index per unit. Returns the
+    reads the rows of ``since`` by selectors.snapshot_probes. Returns the
     carried unit ids; the caller has cleared ``as_of`` (snapshots_clear)."""
     if not stamps:
         return set()
@@ -111,8 +108,7 @@ def snapshots_carry(*, stamps: dict[int, str], since: date, as_of: date) -> set[
         if connection.vendor == "postgresql":
             prepared.execute(
                 cursor, f"INSERT INTO {table} ({columns}) SELECT {values} "  # noqa: S608
-                f"FROM unnest(%s::bigint[], %s::text[]) AS c(id, stamp) CROSS JOIN LATERAL "
-                f"(SELECT * FROM {table} WHERE unit_id = c.id AND as_of = %s LIMIT 1) p "
+                f"FROM {selectors.snapshot_probes('*', arrays='%s::bigint[], %s::text[]', names='id, stamp')} "
                 f"WHERE p.fingerprint = c.stamp AND {current} RETURNING unit_id",
                 [as_of, list(stamps), list(stamps.values()), since, as_of])
         else:
